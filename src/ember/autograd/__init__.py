@@ -1,0 +1,99 @@
+"""Reverse-mode automatic differentiation: ``backward``, ``grad`` and grad modes."""
+
+from ember.autograd.engine import run_backward
+from ember.autograd.function import Function, Node, once_differentiable
+from ember.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
+                                      set_grad_enabled)
+from ember.tensor import Tensor
+
+__all__ = ["backward", "grad", "Function", "Node", "once_differentiable", "no_grad",
+           "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled"]
+
+
+def _as_list(x):
+    if x is None:
+        return None
+    if isinstance(x, Tensor):
+        return [x]
+    return list(x)
+
+
+def _root_grads(outputs, grad_outputs, op):
+    grads = []
+    given = _as_list(grad_outputs) or [None] * len(outputs)
+    if len(given) != len(outputs):
+        raise RuntimeError(f"{op}: got {len(given)} gradients for {len(outputs)} outputs")
+    for i, (out, g) in enumerate(zip(outputs, given)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{op}: outputs[{i}] is a {type(out).__name__}, expected a Tensor")
+        if not out.requires_grad:
+            raise RuntimeError(f"{op}: element {i} of tensors does not require grad and does not "
+                               "have a grad_fn")
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(f"{op}: grad can be implicitly created only for scalar "
+                                   f"outputs; got an output of shape {list(out.shape)}; pass "
+                                   "gradient= (for backward) or grad_outputs= (for grad)")
+            xp = __import__("ember").backend.device.xp_of(out.data)
+            g = Tensor._wrap(xp.ones(out.data.shape, out.data.dtype), False, None, 0)
+        else:
+            if not isinstance(g, Tensor):
+                from ember.ops._util import as_operand
+                g = as_operand(g, out)
+            if g.data.shape != out.data.shape:
+                raise RuntimeError(f"{op}: mismatch in shape: grad_output[{i}] has a shape of "
+                                   f"{list(g.shape)} and output[{i}] has a shape of "
+                                   f"{list(out.shape)}")
+            if g.data.dtype != out.data.dtype:
+                g = g.to(out.dtype)
+        grads.append(g)
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensors)/d(leaf) into the ``.grad`` of leaves.
+
+    Args:
+        tensors: a Tensor or sequence of Tensors to differentiate.
+        grad_tensors: the gradient w.r.t. each (optional for one-element tensors).
+        retain_graph: keep the graph for another pass (default: ``create_graph``).
+        create_graph: record the backward pass, for higher-order derivatives.
+        inputs: if given, accumulate only into these tensors.
+    """
+    outputs = _as_list(tensors)
+    grads = _root_grads(outputs, grad_tensors, "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    run_backward(outputs, grads, retain_graph, create_graph, inputs=_as_list(inputs),
+                 accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False):
+    """The gradients of ``outputs`` w.r.t. ``inputs``, returned (not accumulated).
+
+    Args:
+        outputs: Tensor(s) to differentiate.
+        inputs: Tensor(s) to differentiate with respect to.
+        grad_outputs: the gradient w.r.t. each output (optional for one-element outputs).
+        retain_graph: keep the graph for another pass (default: ``create_graph``).
+        create_graph: record this computation so its result can be differentiated again.
+        allow_unused: return None for inputs the outputs do not depend on, instead of raising.
+        materialize_grads: return zeros instead of None for unused inputs.
+
+    Returns:
+        A tuple with one gradient per input.
+    """
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    grads = _root_grads(outs, grad_outputs, "grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    result = run_backward(outs, grads, retain_graph, create_graph, inputs=ins,
+                          allow_unused=allow_unused, accumulate=False)
+    if materialize_grads:
+        from ember.ops.creation import zeros_like
+        result = [zeros_like(x) if g is None else g for g, x in zip(result, ins)]
+    return tuple(result)

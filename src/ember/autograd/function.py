@@ -1,0 +1,234 @@
+"""``Function``: an op's forward and backward in one class, and its graph node.
+
+``Function.apply(*args)`` unwraps Tensor arguments to arrays, runs
+``forward(ctx, *arrays)`` and wraps the result. When grad mode is on and an
+input requires grad, the ``ctx`` becomes the output's ``grad_fn``: a graph
+node holding the edges to the inputs' nodes and what forward saved.
+
+``backward(ctx, *grads)`` receives Tensors and returns one gradient (a
+Tensor or None) per argument of forward. It is written with Ember ops, so
+when the engine runs it with ``create_graph=True`` the backward itself is
+recorded and can be differentiated again. Gradients may come back with the
+broadcast shape; the engine sums them down to each input's shape.
+"""
+
+import numpy as np
+
+from ember.autograd.grad_mode import _State
+from ember.backend.device import device_of, xp_of
+from ember.tensor import Tensor
+
+__all__ = ["Function", "Node", "once_differentiable"]
+
+def _differentiable_dtype(a):
+    k = a.dtype.kind
+    return k == "f" or (k == "V" and a.dtype.name == "bfloat16")
+
+
+class _SavedOutput:
+    """An output saved by its own node; rebuilt on unpack to avoid a cycle."""
+
+    __slots__ = ("data", "nr", "version", "base")
+
+    def __init__(self, t):
+        self.data, self.nr = t.data, t._output_nr
+        self.base = t._base if t._base is not None else t
+        self.version = self.base._version
+
+
+class Node:
+    """A recorded op: the ``ctx`` of forward and the ``grad_fn`` of its outputs.
+
+    Forward may set any attribute on it (``ctx.dim = dim``) for backward to read.
+    """
+
+    __slots__ = ("fn", "xp", "edges", "shapes", "needs_input_grad", "_saved", "_to_save",
+                 "_n_out", "_out_meta", "_hooks", "_non_diff", "_freed", "__dict__", "__weakref__")
+
+    def save_for_backward(self, *arrays):
+        """Keep inputs, outputs or other arrays (or scalars) for backward.
+
+        Inputs and outputs come back in ``saved_tensors`` as the graph's own
+        tensors, so a backward that uses them is differentiable again.
+        """
+        self._to_save = arrays
+
+    def mark_non_differentiable(self, *arrays):
+        """Declare outputs (such as indices) that never require grad."""
+        self._non_diff = arrays
+
+    @property
+    def saved_tensors(self):
+        """What forward saved, as Tensors; raises if the graph was freed or modified."""
+        if self._freed:
+            raise RuntimeError(
+                f"{self.name()}: trying to backward through the graph a second time (or to read "
+                "saved tensors after they were freed); pass retain_graph=True to the first "
+                "backward() or autograd.grad() to keep them")
+        out = []
+        for s in self._saved:
+            if type(s) is tuple:  # (input tensor, version it had when saved)
+                t, version = s
+                current = (t._base if t._base is not None else t)._version
+                if current != version:
+                    self._modified(t, version, current)
+                out.append(t)
+            elif type(s) is _SavedOutput:
+                if s.base._version != s.version:
+                    self._modified(s, s.version, s.base._version)
+                t = Tensor._wrap(s.data, True, self, s.nr)
+                out.append(t)
+            else:
+                out.append(s)
+        return tuple(out)
+
+    def _modified(self, t, expected, got):
+        raise RuntimeError(
+            f"one of the tensors needed for gradient computation has been modified by an "
+            f"in-place operation: the tensor of shape {tuple(t.data.shape)} saved by "
+            f"{self.name()} is at version {got}; expected version {expected} instead")
+
+    def name(self):
+        """``MulBackward0``-style name, as PyTorch prints it."""
+        return self.fn.__name__ + "Backward0"
+
+    @property
+    def next_functions(self):
+        """((node or AccumulateGrad-like leaf, output index), ...) per forward argument."""
+        return tuple(e if e is not None else (None, 0) for e in self.edges)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward."""
+        self.__dict__.setdefault("_post_hooks", []).append(hook)
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+class Function:
+    """Base class of every differentiable op; subclass and define forward/backward."""
+
+    @staticmethod
+    def forward(ctx, *args):
+        """Compute the outputs from arrays (and plain Python arguments)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grads):
+        """Gradients of the inputs (Tensors or None, one per forward argument)."""
+        raise NotImplementedError(f"{ctx.name()}: backward is not implemented")
+
+    @classmethod
+    def apply(cls, *args):
+        """Run forward on ``args``, recording the graph when gradients are needed."""
+        arrays = []
+        needs = False
+        xp = np
+        for a in args:
+            if isinstance(a, Tensor):
+                d = a.data
+                if type(d) is not np.ndarray:
+                    xp = _check_same_device(cls, args)
+                if a.requires_grad:
+                    needs = True
+                arrays.append(d)
+            else:
+                arrays.append(a)
+        ctx = Node()
+        ctx.fn = cls
+        ctx.xp = xp
+        ctx._to_save = ()
+        ctx._non_diff = ()
+        out = cls.forward(ctx, *arrays)
+        if not (needs and _State.enabled):
+            if type(out) is tuple:
+                return tuple(Tensor._wrap(_as_array(o, xp), False, None, 0) for o in out)
+            return Tensor._wrap(out if type(out) is np.ndarray else _as_array(out, xp), False, None, 0)
+        return _record(ctx, cls, args, out, xp)
+
+
+def _record(ctx, cls, args, out, xp):
+    """Make ctx a graph node: edges to inputs, saved tensors, wrapped outputs."""
+    edges = []
+    shapes = []
+    needs_input_grad = []
+    for a in args:
+        if isinstance(a, Tensor) and a.requires_grad:
+            fn = a.grad_fn
+            edges.append((fn, a._output_nr) if fn is not None else (a, 0))
+            shapes.append(a.data.shape)
+            needs_input_grad.append(True)
+        else:
+            edges.append(None)
+            shapes.append(None)
+            needs_input_grad.append(False)
+    ctx.edges = tuple(edges)
+    ctx.shapes = tuple(shapes)
+    ctx.needs_input_grad = tuple(needs_input_grad)
+    ctx._freed = False
+    ctx._hooks = None
+    non_diff = ctx._non_diff
+    if type(out) is tuple:
+        outs = []
+        for i, o in enumerate(out):
+            o = _as_array(o, xp)
+            diff = _differentiable_dtype(o) and not any(o is nd for nd in non_diff)
+            outs.append(Tensor._wrap(o, diff, ctx if diff else None, i))
+        ctx._n_out = len(outs)
+        ctx._out_meta = tuple((o.data.shape, o.data.dtype) for o in outs)
+        result = tuple(outs)
+    else:
+        o = out if type(out) is np.ndarray else _as_array(out, xp)
+        diff = _differentiable_dtype(o)
+        result = Tensor._wrap(o, diff, ctx if diff else None, 0)
+        outs = (result,)
+        ctx._n_out = 1
+        ctx._out_meta = None
+    saved = []
+    for s in ctx._to_save:
+        saved.append(_pack(s, args, outs))
+    ctx._saved = tuple(saved)
+    ctx._to_save = None
+    return result
+
+
+def _pack(s, args, outs):
+    if s is None or not hasattr(s, "shape"):
+        return s  # None or a Python scalar: kept as is
+    for a in args:
+        if isinstance(a, Tensor) and a.data is s:
+            return (a, (a._base if a._base is not None else a)._version)
+    for o in outs:
+        if o.data is s:
+            return _SavedOutput(o)
+    return Tensor._wrap(s, False, None, 0)  # an intermediate: a constant to backward
+
+
+def _as_array(o, xp):
+    if type(o) is np.ndarray:
+        return o
+    if xp is np or isinstance(o, (bool, int, float, np.generic)):
+        return np.asarray(o) if xp is np else xp.asarray(o)
+    return o
+
+
+def _check_same_device(cls, args):
+    devs = {device_of(a.data) for a in args if isinstance(a, Tensor)}
+    if len(devs) > 1:
+        raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors on the same device, "
+                           f"got {', '.join(sorted(str(d) for d in devs))}")
+    return xp_of(next(a.data for a in args if isinstance(a, Tensor)))
+
+
+def once_differentiable(backward):
+    """Mark a backward written with raw arrays: it runs without graph recording,
+    so its result is correct for first derivatives only."""
+    import functools
+
+    from ember.autograd.grad_mode import no_grad
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        with no_grad():
+            return backward(ctx, *grads)
+    return wrapper

@@ -1,0 +1,1 @@
+"""Devices, dtypes and random numbers; knows nothing of autograd."""

@@ -1,0 +1,278 @@
+"""Binary arithmetic: add, sub, mul, div, pow and friends, with broadcasting.
+
+Operands are brought to PyTorch's result dtype first (``binary_operands``);
+a Python scalar operand stays a scalar, so ``x * 2.0`` costs no extra array.
+Gradients come back in the broadcast shape and the engine sums them down.
+"""
+
+import numpy as np
+
+from ember.autograd.function import Function
+from ember.backend import dtype as _dt
+from ember.ops._util import binary_operands, float_operand
+from ember.tensor import Tensor
+
+__all__ = ["add", "sub", "rsub", "mul", "div", "true_divide", "floor_divide", "remainder",
+           "fmod", "pow", "neg", "negative", "multiply", "divide", "subtract"]
+
+
+class Add(Function):
+    """a + b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    """a - b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g if ctx.needs_input_grad[1] else None
+
+
+class Mul(Function):
+    """a * b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        return (g * b if need[0] else None), (g * a if need[1] else None)
+
+
+class Div(Function):
+    """a / b (true division)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        ga = g / b if need[0] else None
+        gb = -g * a / (b * b) if need[1] else None
+        return ga, gb
+
+
+class Neg(Function):
+    """-x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Pow(Function):
+    """a ** b; d/da = b a^(b-1), d/db = a^b log(a)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = a ** b
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, y = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        ga = gb = None
+        if need[0]:
+            if isinstance(b, (int, float)):
+                ga = g * b * a ** (b - 1) if b != 0 else g * 0.0
+            else:
+                ga = g * b * a ** (b - 1)
+                # where b == 0 the derivative is 0 even at a == 0 (0 * inf)
+                ga = _where_zero(b, ga)
+        if need[1]:
+            from ember.ops.elementwise import log
+            # log(a) is -inf at a == 0; the limit of a^b log a there is 0 (b > 0).
+            ga_b = g * y * log(_mask_zero_base(a))
+            gb = ga_b
+        return ga, gb
+
+
+def _where_zero(b, ga):
+    if not (b.data == 0).any():
+        return ga
+    from ember.ops.elementwise import where
+    return where(b == 0, 0.0, ga)
+
+
+def _mask_zero_base(a):
+    if not (a.data == 0).any():
+        return a
+    from ember.ops.elementwise import where
+    return where(a == 0, 1.0, a)
+
+
+class FloorDivide(Function):
+    """floor(a / b); gradient zero almost everywhere."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return ctx.xp.floor_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0.0, (g * 0.0 if ctx.needs_input_grad[1] else None)
+
+
+class Remainder(Function):
+    """a - floor(a / b) * b (sign of b, Python's %)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        gb = None
+        if ctx.needs_input_grad[1]:
+            from ember.ops.elementwise import floor
+            gb = -g * floor(a / b)
+        return g, gb
+
+
+class Fmod(Function):
+    """C-style remainder (sign of a)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        gb = None
+        if ctx.needs_input_grad[1]:
+            from ember.ops.elementwise import trunc
+            gb = -g * trunc(a / b)
+        return g, gb
+
+
+def add(input, other, *, alpha=1):
+    """input + alpha * other, broadcast."""
+    if alpha != 1:
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    a, b = binary_operands(input, other, "add")
+    return Add.apply(a, b)
+
+
+def sub(input, other, *, alpha=1):
+    """input - alpha * other, broadcast."""
+    if alpha != 1:
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    a, b = binary_operands(input, other, "sub")
+    if a.data.dtype == np.bool_:
+        raise RuntimeError("sub: subtraction of bool tensors is not supported; use logical_xor")
+    return Sub.apply(a, b)
+
+
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input."""
+    a, b = binary_operands(input, other, "rsub")
+    if alpha != 1:
+        a = mul(a, alpha)
+    if isinstance(b, Tensor):
+        return Sub.apply(b, a)
+    return Add.apply(Neg.apply(a), b)
+
+
+def mul(input, other):
+    """input * other, broadcast."""
+    a, b = binary_operands(input, other, "mul")
+    return Mul.apply(a, b)
+
+
+def div(input, other, *, rounding_mode=None):
+    """input / other; ``rounding_mode`` None (true), 'trunc' or 'floor'."""
+    a, b = binary_operands(input, other, "div")
+    if rounding_mode is None:
+        if not isinstance(b, Tensor) and a.data.dtype.kind in "iub":
+            a = a.to(_dt.get_default_dtype())
+        elif isinstance(b, Tensor) and a.data.dtype.kind in "iub":
+            a, b = a.to(_dt.get_default_dtype()), b.to(_dt.get_default_dtype())
+        return Div.apply(a, b)
+    if rounding_mode == "floor":
+        return FloorDivide.apply(a, b)
+    if rounding_mode == "trunc":
+        from ember.ops.elementwise import trunc
+        q = Div.apply(float_operand(a), b if not isinstance(b, Tensor) else float_operand(b))
+        q = trunc(q)
+        return q if a.data.dtype.kind == "f" or a.data.dtype == _dt.bfloat16.np else q.to(a.dtype)
+    raise ValueError(f"div: expected rounding_mode None, 'trunc' or 'floor', got {rounding_mode!r}")
+
+
+def floor_divide(input, other):
+    """floor(input / other), as Python's //."""
+    a, b = binary_operands(input, other, "floor_divide")
+    return FloorDivide.apply(a, b)
+
+
+def remainder(input, other):
+    """Python's modulus: the result has the sign of ``other``."""
+    a, b = binary_operands(input, other, "remainder")
+    return Remainder.apply(a, b)
+
+
+def fmod(input, other):
+    """C's fmod: the result has the sign of ``input``."""
+    a, b = binary_operands(input, other, "fmod")
+    return Fmod.apply(a, b)
+
+
+def pow(input, exponent):
+    """input ** exponent, broadcast; either may be a Python number."""
+    if not isinstance(input, Tensor):
+        from ember.ops._util import as_operand
+        input = as_operand(input, exponent)
+    a, b = binary_operands(input, exponent, "pow")
+    if isinstance(b, int) and b < 0 and a.data.dtype.kind in "iu":
+        raise RuntimeError("pow: integers to negative integer powers are not allowed")
+    return Pow.apply(a, b)
+
+
+def neg(input):
+    """-input."""
+    if input.data.dtype == np.bool_:
+        raise RuntimeError("neg: negation of a bool tensor is not supported; use logical_not")
+    return Neg.apply(input)
+
+
+negative = neg
+multiply = mul
+divide = div
+true_divide = div
+subtract = sub
+
+# Tensor methods bound from this module (see ember/_tensor_methods.py), and
+# the ops that also get an in-place ``name_`` method.
+__methods__ = ("add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod",
+               "pow", "neg", "negative", "multiply", "divide", "subtract")
+__inplace__ = ("add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod",
+               "pow", "neg", "negative", "multiply", "divide", "subtract")

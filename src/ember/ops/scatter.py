@@ -1,0 +1,5 @@
+"""(being written)"""
+
+__all__ = []
+__methods__ = ()
+__inplace__ = ()

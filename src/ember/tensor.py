@@ -1,0 +1,604 @@
+"""``Tensor``: an ndarray plus what autograd needs to know about it.
+
+A Tensor holds ``data`` (a NumPy or CuPy array), ``requires_grad``, ``grad``,
+``grad_fn`` (the graph node that made it, None for leaves) and a version
+counter that in-place ops bump. Views share storage and the version
+counter of their ``_base``.
+
+Every computing method is sugar over an op in ``ember.ops``; plain ones are
+bound onto the class in ``ember/_tensor_methods.py``. This file holds what is
+specific to the object itself: construction, metadata, conversion, autograd
+entry points and Python's operator protocol.
+"""
+
+import numpy as np
+
+from ember.backend import dtype as _dt
+from ember.backend.device import as_device, array_module, device_of
+
+__all__ = ["Tensor"]
+
+_ops = None  # ember.ops, bound at import end (ops are built on Tensor)
+
+
+class Tensor:
+    """A multi-dimensional array that can take part in automatic differentiation.
+
+    Build one with ``ember.tensor(data)`` or a factory (``zeros``, ``randn``...);
+    ``Tensor(data)`` also works, like ``torch.Tensor``, and gives float32.
+    """
+
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_output_nr", "_version",
+                 "_base", "_view_fn", "_hooks", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # ndarray op Tensor -> Tensor's reflected operator
+
+    def __init__(self, *args, requires_grad=False, device=None, dtype=None):
+        if len(args) == 1 and not isinstance(args[0], int):
+            arr = np.asarray(args[0].data if isinstance(args[0], Tensor) else args[0])
+            if dtype is None:
+                dtype = _dt.get_default_dtype()
+        else:
+            arr = np.empty(_shape_arg(args, "Tensor"))
+            dtype = dtype or _dt.get_default_dtype()
+        arr = arr.astype(_dt.as_dtype(dtype).np, copy=False)
+        if device is not None:
+            arr = array_module(as_device(device)).asarray(arr)
+        _init(self, arr, False, None, 0)
+        if requires_grad:
+            self.requires_grad_()
+
+    @staticmethod
+    def _wrap(data, requires_grad, grad_fn, output_nr):
+        """Fast internal constructor from an ndarray (no checks, no copy)."""
+        t = _new(Tensor)
+        t.data = data
+        t.requires_grad = requires_grad
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t.grad = None
+        t._version = 0
+        t._base = None
+        t._view_fn = None
+        t._hooks = None
+        t._retains_grad = False
+        return t
+
+    # ---- metadata -------------------------------------------------------
+    @property
+    def shape(self):
+        """The size of each dimension, a tuple (``ember.Size`` in PyTorch)."""
+        return self.data.shape
+
+    def size(self, dim=None):
+        """The shape, or the size of dimension ``dim``."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[_ops.wrap_dim(dim, self.data.ndim, "size")]
+
+    @property
+    def ndim(self):
+        """Number of dimensions."""
+        return self.data.ndim
+
+    def dim(self):
+        """Number of dimensions."""
+        return self.data.ndim
+
+    ndimension = dim
+
+    def numel(self):
+        """Number of elements."""
+        return self.data.size
+
+    nelement = numel
+
+    @property
+    def dtype(self):
+        """The element type (``ember.float32``...)."""
+        return _dt.from_numpy_dtype(self.data.dtype)
+
+    @property
+    def device(self):
+        """The device holding the data."""
+        return device_of(self.data)
+
+    @property
+    def is_cuda(self):
+        """True for tensors on a CUDA device."""
+        return type(self.data) is not np.ndarray
+
+    @property
+    def is_leaf(self):
+        """True for tensors not made by a recorded op (their .grad is kept)."""
+        return self.grad_fn is None
+
+    def is_floating_point(self):
+        """True for floating dtypes."""
+        return self.dtype.is_floating_point
+
+    def element_size(self):
+        """Bytes per element."""
+        return self.data.itemsize
+
+    def is_contiguous(self):
+        """True if the data is laid out row-major without gaps."""
+        return bool(self.data.flags.c_contiguous)
+
+    def stride(self, dim=None):
+        """Strides in elements, as PyTorch counts them."""
+        s = tuple(x // self.data.itemsize for x in self.data.strides)
+        return s if dim is None else s[_ops.wrap_dim(dim, self.data.ndim, "stride")]
+
+    def data_ptr(self):
+        """Address of the first element."""
+        return self.data.__array_interface__["data"][0] if self.is_cuda is False else self.data.data.ptr
+
+    def get_device(self):
+        """The CUDA index, or -1 on the CPU."""
+        d = self.device
+        return -1 if d.type == "cpu" else d.index
+
+    @property
+    def _data(self):
+        return self.data
+
+    # ---- conversion -----------------------------------------------------
+    def numpy(self, *, force=False):
+        """The data as a NumPy array (shares memory on the CPU).
+
+        Raises if the tensor requires grad (call ``.detach()`` first) unless
+        ``force=True``.
+        """
+        if self.requires_grad and not force:
+            raise RuntimeError("numpy(): can't call numpy() on a tensor that requires grad; "
+                               "use tensor.detach().numpy()")
+        if type(self.data) is np.ndarray:
+            return self.data
+        return self.data.get()
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(f"item(): a tensor with {self.data.size} elements cannot be "
+                               "converted to a Python scalar")
+        return self.data.reshape(()).item() if type(self.data) is np.ndarray else self.data.item()
+
+    def tolist(self):
+        """The data as (nested) Python lists of numbers."""
+        return _host(self.data).tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        a = _host(self.data)
+        return a if dtype is None else a.astype(dtype)
+
+    def to(self, *args, **kwargs):
+        """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``.
+
+        Returns self when nothing changes; gradients flow through conversions.
+        """
+        dev, dtype = _parse_to(args, kwargs)
+        out = self
+        if dtype is not None and _dt.as_dtype(dtype).np != self.data.dtype:
+            out = _ops.cast(out, _dt.as_dtype(dtype))
+        if dev is not None and as_device(dev) != self.device:
+            out = _ops.to_device(out, as_device(dev))
+        if kwargs.get("copy") and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self):
+        """This tensor on the CPU."""
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        """This tensor on a CUDA device."""
+        return self.to("cuda" if device is None else as_device(device if not isinstance(device, int) else f"cuda:{device}"))
+
+    def type(self, dtype=None):
+        """Without arguments, the type name (``ember.FloatTensor``); else ``to(dtype)``."""
+        if dtype is None:
+            return "ember." + _TYPE_NAMES[self.dtype.name]
+        return self.to(dtype)
+
+    def float(self):
+        """Cast to float32."""
+        return self.to(_dt.float32)
+
+    def double(self):
+        """Cast to float64."""
+        return self.to(_dt.float64)
+
+    def half(self):
+        """Cast to float16."""
+        return self.to(_dt.float16)
+
+    def bfloat16(self):
+        """Cast to bfloat16."""
+        return self.to(_dt.bfloat16)
+
+    def long(self):
+        """Cast to int64."""
+        return self.to(_dt.int64)
+
+    def int(self):
+        """Cast to int32."""
+        return self.to(_dt.int32)
+
+    def short(self):
+        """Cast to int16."""
+        return self.to(_dt.int16)
+
+    def char(self):
+        """Cast to int8."""
+        return self.to(_dt.int8)
+
+    def byte(self):
+        """Cast to uint8."""
+        return self.to(_dt.uint8)
+
+    def bool(self):
+        """Cast to bool."""
+        return self.to(_dt.bool_)
+
+    def type_as(self, other):
+        """Cast to ``other``'s dtype."""
+        return self.to(other.dtype)
+
+    # ---- autograd ---------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor into the ``.grad`` of leaves.
+
+        Args:
+            gradient: d(something)/d(self); may be omitted only for one-element tensors.
+            retain_graph: keep the graph for another backward (default: create_graph).
+            create_graph: record the backward itself, for higher-order gradients.
+            inputs: accumulate only into these leaves.
+        """
+        from ember.autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set whether autograd records ops on this leaf; returns self."""
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError(f"requires_grad_: only floating point tensors can require "
+                               f"gradients, got dtype {self.dtype}")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("requires_grad_(False): only leaf tensors can stop requiring "
+                               "grad; use detach() on a tensor computed by an op")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self):
+        """A new tensor sharing data and version counter, cut from the graph."""
+        t = Tensor._wrap(self.data, False, None, 0)
+        t._base = self._base if self._base is not None else self
+        return t
+
+    def detach_(self):
+        """Cut this tensor from the graph in place; returns self."""
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed.
+
+        The hook may return a replacement gradient. Returns a handle whose
+        ``remove()`` unregisters it.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that "
+                               "doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            node = self.grad_fn
+            if node._hooks is None:
+                node._hooks = {}
+            hooks = node._hooks.setdefault(self._output_nr, [])
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        if self.grad_fn is None or self._retains_grad:
+            return
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that has "
+                               "requires_grad=False")
+        import weakref
+        ref = weakref.ref(self)
+
+        def keep(g):
+            t = ref()
+            if t is not None:
+                g = g if _grad_enabled() else g.detach()
+                t.grad = g if t.grad is None else t.grad + g
+        self.register_hook(keep)
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self):
+        """True if ``retain_grad()`` was called on this non-leaf tensor."""
+        return self._retains_grad
+
+    @property
+    def _version_counter(self):
+        return (self._base if self._base is not None else self)._version
+
+    def _bump_version(self):
+        root = self._base if self._base is not None else self
+        root._version += 1
+
+    @property
+    def T(self):
+        """All dimensions reversed (PyTorch deprecates it beyond 2-D; allowed here)."""
+        return _ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self):
+        """The last two dimensions swapped (batched matrix transpose)."""
+        return _ops.transpose(self, -2, -1)
+
+    @property
+    def H(self):
+        """Conjugate transpose of a matrix; for real dtypes, ``.T``."""
+        return self.T
+
+    @property
+    def mH(self):
+        """Batched conjugate transpose; for real dtypes, ``.mT``."""
+        return self.mT
+
+    # ---- Python protocol ------------------------------------------------
+    def __repr__(self):
+        from ember._format import format_tensor
+        return format_tensor(self)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(_ops.unbind(self, 0))
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of a tensor with {self.data.size} elements is "
+                               "ambiguous; use .any() or .all()")
+        return bool(self.data.reshape(()))
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+    def __hash__(self):
+        return id(self)
+
+    def __contains__(self, item):
+        return bool((self == item).any())
+
+    def __format__(self, spec):
+        if self.data.ndim == 0:
+            return format(self.item(), spec)
+        return repr(self)
+
+    def __deepcopy__(self, memo):
+        t = Tensor._wrap(self.data.copy(), self.requires_grad, None, 0)
+        if self.grad is not None:
+            t.grad = self.grad.__deepcopy__(memo)
+        memo[id(self)] = t
+        return t
+
+    def __reduce__(self):
+        return (_rebuild, (_host(self.data), self.requires_grad))
+
+    # Operators: reflected ones swap arguments; in-place ones commit the
+    # out-of-place result into this tensor's storage.
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(self, other)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.rsub(self, other)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(self, other)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(_ops.as_operand(other, self), self)
+
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(_ops.as_operand(other, self), self)
+
+    def __mod__(self, other):
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(_ops.as_operand(other, self), self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(_ops.as_operand(other, self), self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(_ops.as_operand(other, self), self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __invert__(self):
+        return _ops.bitwise_not(self)
+
+    def __and__(self, other):
+        return _ops.bitwise_and(self, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return _ops.bitwise_or(self, other)
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    __rxor__ = __xor__
+
+    def __eq__(self, other):
+        return _ops.eq(self, other)
+
+    def __ne__(self, other):
+        return _ops.ne(self, other)
+
+    def __lt__(self, other):
+        return _ops.lt(self, other)
+
+    def __le__(self, other):
+        return _ops.le(self, other)
+
+    def __gt__(self, other):
+        return _ops.gt(self, other)
+
+    def __ge__(self, other):
+        return _ops.ge(self, other)
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __iand__(self, other):
+        return self.bitwise_and_(other)
+
+    def __ior__(self, other):
+        return self.bitwise_or_(other)
+
+    def __ixor__(self, other):
+        return self.bitwise_xor_(other)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        _ops.setitem_(self, index, value)
+
+
+_new = object.__new__
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
+               "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+               "bool": "BoolTensor"}
+
+
+def _init(t, data, requires_grad, grad_fn, nr):
+    t.data, t.requires_grad, t.grad_fn, t._output_nr = data, requires_grad, grad_fn, nr
+    t.grad, t._version, t._base, t._view_fn, t._hooks, t._retains_grad = None, 0, None, None, None, False
+
+
+def _host(a):
+    return a if type(a) is np.ndarray else a.get()
+
+
+def _rebuild(arr, requires_grad):
+    t = Tensor._wrap(arr, False, None, 0)
+    t.requires_grad = requires_grad
+    return t
+
+
+def _grad_enabled():
+    from ember.autograd.grad_mode import _State
+    return _State.enabled
+
+
+def _shape_arg(args, op):
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])`` alike."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    shape = []
+    for s in args:
+        try:
+            shape.append(s.__index__())
+        except AttributeError:
+            raise TypeError(f"{op}: expected a shape of ints, got {args!r}") from None
+    return tuple(shape)
+
+
+def _parse_to(args, kwargs):
+    dev, dtype = kwargs.get("device"), kwargs.get("dtype")
+    for a in args:
+        if isinstance(a, Tensor):
+            dev, dtype = a.device, a.dtype
+        elif isinstance(a, (_dt.dtype, type)) or (isinstance(a, str) and a.replace("ember.", "") in _dt._BY_NAME):
+            dtype = a
+        elif a is not None and not isinstance(a, bool):
+            dev = a
+    return dev, dtype
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        """Unregister the hook (a no-op if already removed)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)

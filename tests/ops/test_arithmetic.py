@@ -1,0 +1,102 @@
+import numpy as np
+import pytest
+import torch
+
+import ember
+from reference import check, close, rand
+
+BROADCAST = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3)), ((5,), ())]
+
+
+@pytest.mark.parametrize("sa,sb", BROADCAST)
+@pytest.mark.parametrize("op", [
+    lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b, lambda a, b: a / b,
+    lambda a, b: a.add(b, alpha=2.5), lambda a, b: a.sub(b, alpha=0.5),
+    lambda a, b: b - a, lambda a, b: a * b * a,
+])
+def test_binary_matches_torch(op, sa, sb):
+    check(op, rand(sa, 0), rand(sb, 1, positive=True))
+
+
+@pytest.mark.parametrize("op", [
+    lambda a: a + 2, lambda a: 2 + a, lambda a: a - 1.5, lambda a: 3 - a, lambda a: a * 3,
+    lambda a: 0.5 * a, lambda a: a / 4, lambda a: 2 / a, lambda a: -a, lambda a: a ** 2,
+    lambda a: a ** 3.5, lambda a: 2 ** a, lambda a: a ** -1, lambda a: a % 0.7, lambda a: a // 0.3,
+    lambda a: a.fmod(0.7), lambda a: a.div(0.3, rounding_mode="floor"),
+    lambda a: a.div(0.3, rounding_mode="trunc"),
+])
+def test_scalar_ops_match_torch(op):
+    check(op, rand((3, 4), 2, positive=True))
+
+
+@pytest.mark.parametrize("sa,sb", BROADCAST)
+def test_pow_tensor_tensor(sa, sb):
+    check(lambda a, b: a ** b, rand(sa, 3, positive=True), rand(sb, 4))
+
+
+def test_pow_zero_base_and_zero_exponent():
+    a = np.array([0.0, 1.0, 2.0])
+    b = np.array([0.0, 2.0, 0.0])
+    check(lambda x, y: x ** y, a, b, second=False)
+
+
+def test_remainder_sign_follows_divisor():
+    a = rand((4, 5), 5, -5, 5)
+    check(lambda x, y: x % y, a, np.full((5,), -1.5))
+    check(lambda x, y: x.fmod(y), a, np.full((5,), -1.5))
+
+
+@pytest.mark.parametrize("da,db", [
+    ("int64", "float32"), ("int32", "int64"), ("uint8", "int8"), ("float16", "float32"),
+    ("float16", "bfloat16"), ("bool", "int32"), ("bool", "float64"), ("int64", "float16"),
+])
+def test_promotion_matches_torch(da, db):
+    a = np.arange(1, 7).reshape(2, 3)
+    for sb in [(2, 3), ()]:
+        b = np.full(sb, 2)
+        ea = ember.tensor(a).to(getattr(ember, da if da != "bool" else "bool"))
+        eb = ember.tensor(b).to(getattr(ember, db if db != "bool" else "bool"))
+        ta = torch.tensor(a).to(getattr(torch, da))
+        tb = torch.tensor(b).to(getattr(torch, db))
+        for f in (lambda x, y: x + y, lambda x, y: x * y, lambda x, y: x / y):
+            assert str(f(ea, eb).dtype).split(".")[1] == str(f(ta, tb).dtype).split(".")[1]
+            assert str(f(eb, ea).dtype).split(".")[1] == str(f(tb, ta).dtype).split(".")[1]
+
+
+@pytest.mark.parametrize("dt", ["int64", "int32", "uint8", "bool", "float16", "float64"])
+@pytest.mark.parametrize("s", [2, 2.5, True])
+def test_scalar_promotion_matches_torch(dt, s):
+    e = ember.ones(3, dtype=getattr(ember, dt))
+    t = torch.ones(3, dtype=getattr(torch, dt))
+    for f in (lambda x: x + s, lambda x: x * s, lambda x: s * x, lambda x: x / s):
+        if dt == "bool" and isinstance(s, bool) and f(t).dtype == torch.bool:
+            pass
+        assert str(f(e).dtype).split(".")[1] == str(f(t).dtype).split(".")[1]
+        close(f(e), f(t))
+
+
+def test_integer_true_division_gives_float32():
+    e = ember.tensor([1, 2, 3]) / ember.tensor([2, 2, 2])
+    assert e.dtype == ember.float32
+    close(e, torch.tensor([1, 2, 3]) / torch.tensor([2, 2, 2]))
+
+
+def test_inplace_arithmetic_keeps_dtype_and_refuses_upcast():
+    x = ember.tensor([1, 2, 3])
+    x += 2
+    assert x.dtype == ember.int64 and x.tolist() == [3, 4, 5]
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        x += 0.5
+    y = ember.ones(3)
+    y *= ember.tensor([1, 2, 3])
+    assert y.dtype == ember.float32 and y.tolist() == [1, 2, 3]
+
+
+def test_broadcast_mismatch_names_shapes():
+    with pytest.raises((RuntimeError, ValueError), match=r"3.*4|4.*3"):
+        ember.ones(2, 3) + ember.ones(2, 4)
+
+
+def test_int_overflow_scalar_raises():
+    with pytest.raises(RuntimeError, match="overflow"):
+        ember.ones(2, dtype=ember.int8) + 1000
