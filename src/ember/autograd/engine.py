@@ -70,7 +70,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
         while ready:
             node = ready.pop()
             buf = buffers.pop(node, None)
-            if buf is not None:
+            if buf is not None and (node._hooks is not None or node_targets or len(buf) > 1):
                 buf = _prepare_grads(node, buf, node_targets, captured, create_graph)
             edges = node.edges
             if buf is None:

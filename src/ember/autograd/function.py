@@ -151,45 +151,48 @@ def _record(ctx, cls, args, out, xp):
     """Make ctx a graph node: edges to inputs, saved tensors, wrapped outputs."""
     edges = []
     shapes = []
-    needs_input_grad = []
     for a in args:
         if isinstance(a, Tensor) and a.requires_grad:
             fn = a.grad_fn
             edges.append((fn, a._output_nr) if fn is not None else (a, 0))
             shapes.append(a.data.shape)
-            needs_input_grad.append(True)
         else:
             edges.append(None)
             shapes.append(None)
-            needs_input_grad.append(False)
     ctx.edges = tuple(edges)
     ctx.shapes = tuple(shapes)
-    ctx.needs_input_grad = tuple(needs_input_grad)
+    ctx.needs_input_grad = tuple([e is not None for e in edges])
     ctx._freed = False
     ctx._hooks = None
-    non_diff = ctx._non_diff
     if type(out) is tuple:
-        outs = []
-        for i, o in enumerate(out):
-            o = _as_array(o, xp)
-            diff = _differentiable_dtype(o) and not any(o is nd for nd in non_diff)
-            outs.append(Tensor._wrap(o, diff, ctx if diff else None, i))
-        ctx._n_out = len(outs)
-        ctx._out_meta = tuple((o.data.shape, o.data.dtype) for o in outs)
-        result = tuple(outs)
+        result = _wrap_outputs(ctx, out, xp)
+        outs = result
     else:
         o = out if type(out) is np.ndarray else _as_array(out, xp)
-        diff = _differentiable_dtype(o)
+        diff = o.dtype.kind == "f" or _differentiable_dtype(o)
         result = Tensor._wrap(o, diff, ctx if diff else None, 0)
         outs = (result,)
         ctx._n_out = 1
         ctx._out_meta = None
-    saved = []
-    for s in ctx._to_save:
-        saved.append(_pack(s, args, outs))
-    ctx._saved = tuple(saved)
-    ctx._to_save = None
+    to_save = ctx._to_save
+    if to_save:
+        ctx._saved = tuple([_pack(s, args, outs) for s in to_save])
+        ctx._to_save = None
+    else:
+        ctx._saved = ()
     return result
+
+
+def _wrap_outputs(ctx, out, xp):
+    non_diff = ctx._non_diff
+    outs = []
+    for i, o in enumerate(out):
+        o = _as_array(o, xp)
+        diff = _differentiable_dtype(o) and not any(o is nd for nd in non_diff)
+        outs.append(Tensor._wrap(o, diff, ctx if diff else None, i))
+    ctx._n_out = len(outs)
+    ctx._out_meta = tuple((o.data.shape, o.data.dtype) for o in outs)
+    return tuple(outs)
 
 
 def _pack(s, args, outs):

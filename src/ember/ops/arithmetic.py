@@ -10,6 +10,7 @@ import numpy as np
 from ember.autograd.function import Function
 from ember.backend import dtype as _dt
 from ember.ops._util import binary_operands, float_operand
+from ember.ops.inplace import FAST_UFUNCS
 from ember.tensor import Tensor
 
 __all__ = ["add", "sub", "rsub", "mul", "div", "true_divide", "floor_divide", "remainder",
@@ -266,6 +267,7 @@ def neg(input):
 
 negative = neg
 multiply = mul
+FAST_UFUNCS.update({add: np.add, sub: np.subtract, mul: np.multiply, div: np.true_divide})
 divide = div
 true_divide = div
 subtract = sub

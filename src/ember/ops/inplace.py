@@ -29,14 +29,47 @@ def check_inplace(target, op, other_requires_grad=False):
                            "in an in-place operation")
 
 
+# Ops whose in-place form, outside the graph, is one NumPy ufunc writing into
+# the target (the optimizer-step case: no temporary, no second pass).
+FAST_UFUNCS = {}
+
+
 def inplace(target, fn, op, *args, **kwargs):
     """Apply ``fn(target, *args, **kwargs)`` in place on ``target``; returns target."""
     other_rg = any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    recording = _State.enabled and (target.requires_grad or other_rg)
+    if not recording:
+        ufunc = FAST_UFUNCS.get(fn)
+        if ufunc is not None and len(args) == 1 and _fast_inplace(target, ufunc, args[0], kwargs):
+            return target
     check_inplace(target, op, other_rg)
-    src = target
-    if _State.enabled and (target.requires_grad or other_rg):
-        src = snapshot(target)
+    src = snapshot(target) if recording else target
     return commit_inplace(target, fn(src, *args, **kwargs), op)
+
+
+def _fast_inplace(target, ufunc, other, kwargs):
+    td = target.data
+    if td.dtype.kind != "f":
+        return False
+    if isinstance(other, Tensor):
+        od = other.data
+        if od.dtype != td.dtype or type(od) is not type(td) or od.ndim > td.ndim:
+            return False
+    elif type(other) in (float, int):
+        od = other
+    else:
+        return False
+    alpha = kwargs.get("alpha", 1) if kwargs else 1
+    if kwargs and set(kwargs) != {"alpha"}:
+        return False
+    if alpha != 1:
+        od = od * alpha
+    try:
+        ufunc(td, od, out=td)
+    except ValueError:  # not broadcastable to the target: let the slow path explain
+        return False
+    target._bump_version()
+    return True
 
 
 def snapshot(t):
