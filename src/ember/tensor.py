@@ -585,7 +585,7 @@ def _parse_to(args, kwargs):
     for a in args:
         if isinstance(a, Tensor):
             dev, dtype = a.device, a.dtype
-        elif isinstance(a, (_dt.dtype, type)) or (isinstance(a, str) and a.replace("ember.", "") in _dt._BY_NAME):
+        elif isinstance(a, (_dt.dtype, type)) or (isinstance(a, str) and not a.startswith(("cpu", "cuda"))):
             dtype = a
         elif a is not None and not isinstance(a, bool):
             dev = a

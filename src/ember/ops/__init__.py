@@ -4,13 +4,14 @@ Families live in their own modules; this package re-exports their public
 functions (``ember.ops.add``...), which ``ember`` exports in turn.
 """
 
-from ember.ops import (arithmetic, convert, creation, elementwise, indexing, linalg, reduce,
-                       scatter, shape, sorting, views)
+from ember.ops import (arithmetic, convert, creation, elementwise, fill, indexing, linalg,
+                       reduce, scatter, shape, sorting, views)
 from ember.ops._util import as_operand, wrap_dim
 from ember.ops.arithmetic import *  # noqa: F401,F403
 from ember.ops.convert import *  # noqa: F401,F403
 from ember.ops.creation import *  # noqa: F401,F403
 from ember.ops.elementwise import *  # noqa: F401,F403
+from ember.ops.fill import *  # noqa: F401,F403
 from ember.ops.indexing import *  # noqa: F401,F403
 from ember.ops.linalg import *  # noqa: F401,F403
 from ember.ops.reduce import *  # noqa: F401,F403
@@ -19,5 +20,5 @@ from ember.ops.shape import *  # noqa: F401,F403
 from ember.ops.sorting import *  # noqa: F401,F403
 from ember.ops.views import *  # noqa: F401,F403
 
-FAMILIES = (arithmetic, convert, elementwise, indexing, linalg, reduce, scatter, shape, sorting,
+FAMILIES = (arithmetic, convert, elementwise, fill, indexing, linalg, reduce, scatter, shape, sorting,
             views)

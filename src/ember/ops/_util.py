@@ -173,3 +173,17 @@ def broadcast_shapes(*shapes, op="broadcast"):
     except ValueError:
         raise RuntimeError(f"{op}: shapes {' and '.join(fmt_shape(s) for s in shapes)} "
                            "cannot be broadcast together") from None
+
+
+def apply_binary(fn, a, b, op):
+    """``fn.apply(a, b)``, turning NumPy's broadcast failure into a clear error."""
+    try:
+        return fn.apply(a, b)
+    except ValueError:
+        sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
+        try:
+            np.broadcast_shapes(tuple(sa), tuple(sb))
+        except ValueError:
+            raise RuntimeError(f"{op}: shapes {fmt_shape(sa)} and {fmt_shape(sb)} cannot be "
+                               "broadcast together") from None
+        raise

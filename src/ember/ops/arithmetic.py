@@ -9,7 +9,7 @@ import numpy as np
 
 from ember.autograd.function import Function
 from ember.backend import dtype as _dt
-from ember.ops._util import binary_operands, float_operand
+from ember.ops._util import apply_binary, binary_operands, float_operand
 from ember.ops.inplace import FAST_UFUNCS
 from ember.tensor import Tensor
 
@@ -181,7 +181,7 @@ def add(input, other, *, alpha=1):
     if alpha != 1:
         other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
     a, b = binary_operands(input, other, "add")
-    return Add.apply(a, b)
+    return apply_binary(Add, a, b, "add")
 
 
 def sub(input, other, *, alpha=1):
@@ -191,7 +191,7 @@ def sub(input, other, *, alpha=1):
     a, b = binary_operands(input, other, "sub")
     if a.data.dtype == np.bool_:
         raise RuntimeError("sub: subtraction of bool tensors is not supported; use logical_xor")
-    return Sub.apply(a, b)
+    return apply_binary(Sub, a, b, "sub")
 
 
 def rsub(input, other, *, alpha=1):
@@ -207,7 +207,7 @@ def rsub(input, other, *, alpha=1):
 def mul(input, other):
     """input * other, broadcast."""
     a, b = binary_operands(input, other, "mul")
-    return Mul.apply(a, b)
+    return apply_binary(Mul, a, b, "mul")
 
 
 def div(input, other, *, rounding_mode=None):
@@ -218,7 +218,7 @@ def div(input, other, *, rounding_mode=None):
             a = a.to(_dt.get_default_dtype())
         elif isinstance(b, Tensor) and a.data.dtype.kind in "iub":
             a, b = a.to(_dt.get_default_dtype()), b.to(_dt.get_default_dtype())
-        return Div.apply(a, b)
+        return apply_binary(Div, a, b, "div")
     if rounding_mode == "floor":
         return FloorDivide.apply(a, b)
     if rounding_mode == "trunc":
@@ -232,19 +232,19 @@ def div(input, other, *, rounding_mode=None):
 def floor_divide(input, other):
     """floor(input / other), as Python's //."""
     a, b = binary_operands(input, other, "floor_divide")
-    return FloorDivide.apply(a, b)
+    return apply_binary(FloorDivide, a, b, "floor_divide")
 
 
 def remainder(input, other):
     """Python's modulus: the result has the sign of ``other``."""
     a, b = binary_operands(input, other, "remainder")
-    return Remainder.apply(a, b)
+    return apply_binary(Remainder, a, b, "remainder")
 
 
 def fmod(input, other):
     """C's fmod: the result has the sign of ``input``."""
     a, b = binary_operands(input, other, "fmod")
-    return Fmod.apply(a, b)
+    return apply_binary(Fmod, a, b, "fmod")
 
 
 def pow(input, exponent):
@@ -255,7 +255,7 @@ def pow(input, exponent):
     a, b = binary_operands(input, exponent, "pow")
     if isinstance(b, int) and b < 0 and a.data.dtype.kind in "iu":
         raise RuntimeError("pow: integers to negative integer powers are not allowed")
-    return Pow.apply(a, b)
+    return apply_binary(Pow, a, b, "pow")
 
 
 def neg(input):
