@@ -100,3 +100,25 @@ def test_broadcast_mismatch_names_shapes():
 def test_int_overflow_scalar_raises():
     with pytest.raises(RuntimeError, match="overflow"):
         ember.ones(2, dtype=ember.int8) + 1000
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None)
+@given(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=3),
+       st.sampled_from(["add", "sub", "mul", "div"]))
+def test_broadcasting_property(shapes, op):
+    sa, sb = shapes.input_shapes
+    a, b = rand(sa, 3), rand(sb, 4, positive=True)
+    x, y = ember.tensor(a, requires_grad=True), ember.tensor(b, requires_grad=True)
+    out = getattr(ember, op)(x, y)
+    assert out.shape == shapes.result_shape
+    out.backward(ember.ones(out.shape, dtype=ember.float64))
+    # Each gradient has its input's shape and equals torch's.
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    getattr(torch, op)(tx, ty).backward(torch.ones(shapes.result_shape, dtype=torch.float64))
+    assert x.grad.shape == sa and y.grad.shape == sb
+    close(x.grad, tx.grad)
+    close(y.grad, ty.grad)
