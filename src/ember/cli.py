@@ -10,12 +10,12 @@ def main(argv=None):
         prog="ember", description="Ember: a deep-learning framework you can read end to end.")
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="fit a small network to a noisy function (the default)")
-    demo.add_argument("--steps", type=int, default=600, help="SGD steps (default 600)")
+    demo.add_argument("--steps", type=int, default=1500, help="SGD steps (default 1500)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     args = parser.parse_args(argv)
     if args.command in (None, "demo"):
         from ember.demo import run
-        run(steps=getattr(args, "steps", 600), seed=getattr(args, "seed", 0))
+        run(steps=getattr(args, "steps", 1500), seed=getattr(args, "seed", 0))
         return 0
     parser.print_help()
     return 2

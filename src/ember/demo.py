@@ -2,7 +2,7 @@
 
 Everything here is raw Ember tensors and autograd: parameters are leaf
 tensors, the model is two matmuls and a tanh, and the optimiser is
-mini-batch SGD written out by hand. It prints the training loss falling and
+mini-batch SGD with momentum written out by hand. It prints the training loss falling and
 the final test error against the noise-free function.
 """
 
@@ -19,7 +19,7 @@ def make_data(n, generator, noise=0.1):
     return x, y
 
 
-def run(steps=600, seed=0, hidden=64, batch=32, lr=0.1, log_every=100):
+def run(steps=1500, seed=0, hidden=64, batch=32, lr=0.05, momentum=0.9, log_every=250):
     """Train and report; returns the final test mean squared error."""
     g = ember.Generator().manual_seed(seed)
     x_train, y_train = make_data(1024, g)
@@ -33,12 +33,13 @@ def run(steps=600, seed=0, hidden=64, batch=32, lr=0.1, log_every=100):
     w2 = ((ember.rand(hidden, 1, generator=g) * 2 - 1) * bound).requires_grad_()
     b2 = ember.zeros(1, requires_grad=True)
     params = [w1, b1, w2, b2]
+    velocity = [ember.zeros_like(p) for p in params]
 
     def model(x):
         return ember.tanh(x @ w1 + b1) @ w2 + b2
 
     print(f"Ember {ember.__version__} demo: fit y = sin(3x) + noise with a 1-{hidden}-1 tanh "
-          f"network, mini-batch SGD (batch {batch}, lr {lr}), {steps} steps")
+          f"network, mini-batch SGD (batch {batch}, lr {lr}, momentum {momentum}), {steps} steps")
     start = time.perf_counter()
     running = None
     for step in range(1, steps + 1):
@@ -47,9 +48,10 @@ def run(steps=600, seed=0, hidden=64, batch=32, lr=0.1, log_every=100):
         for p in params:
             p.grad = None
         loss.backward()
-        with ember.no_grad():
-            for p in params:
-                p -= lr * p.grad
+        with ember.no_grad():  # SGD with momentum: v = m v + g; p = p - lr v
+            for p, v in zip(params, velocity):
+                v.mul_(momentum).add_(p.grad)
+                p -= lr * v
         running = loss.item() if running is None else 0.9 * running + 0.1 * loss.item()
         if step % log_every == 0 or step == 1:
             print(f"  step {step:5d}  loss {running:.4f}")

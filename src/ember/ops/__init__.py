@@ -7,6 +7,11 @@ functions (``ember.ops.add``...), which ``ember`` exports in turn.
 from ember.ops import (arithmetic, convert, creation, elementwise, fill, indexing, linalg,
                        reduce, scatter, shape, sorting, views)
 from ember.ops._util import as_operand, wrap_dim
+
+# The modules whose functions become Tensor methods. Bound before the star
+# imports below, which replace some module names by functions (ops.scatter).
+FAMILIES = (arithmetic, convert, elementwise, fill, indexing, linalg, reduce, scatter, shape, sorting,
+            views)
 from ember.ops.arithmetic import *  # noqa: F401,F403
 from ember.ops.convert import *  # noqa: F401,F403
 from ember.ops.creation import *  # noqa: F401,F403
@@ -19,6 +24,3 @@ from ember.ops.scatter import *  # noqa: F401,F403
 from ember.ops.shape import *  # noqa: F401,F403
 from ember.ops.sorting import *  # noqa: F401,F403
 from ember.ops.views import *  # noqa: F401,F403
-
-FAMILIES = (arithmetic, convert, elementwise, fill, indexing, linalg, reduce, scatter, shape, sorting,
-            views)
