@@ -13,21 +13,41 @@ from ember.autograd.function import Function
 from ember.ops._util import fmt_shape, shape_arg, wrap_dim, wrap_dims
 from ember.tensor import Tensor
 
-__all__ = ["sum_to_size", "expand", "expand_as", "broadcast_to", "reshape", "view", "view_as",
-           "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "swapaxes", "swapdims",
-           "permute", "movedim", "moveaxis", "narrow", "select", "unbind", "split", "chunk",
-           "tensor_split", "t", "adjoint", "mark_view", "diagonal", "unfold"]
+__all__ = ["sum_to_size", "expand", "expand_as", "broadcast_to", "reshape", "reshape_as", "view",
+           "view_as", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "swapaxes",
+           "swapdims", "permute", "movedim", "moveaxis", "narrow", "select", "unbind", "split",
+           "chunk", "tensor_split", "hsplit", "vsplit", "dsplit", "t", "adjoint", "mark_view",
+           "diagonal", "unfold"]
 
 
 def mark_view(out, base, view_fn):
-    """Make ``out`` a view of ``base``: shared version counter, rebuildable."""
-    if out.data.base is None and out.data is not base.data:
-        return out  # NumPy had to copy: not a view
+    """Make ``out`` a view of ``base``: shared version counter, rebuildable.
+
+    Leaves ``out`` alone when the array module had to copy instead.
+    """
+    if not _is_view_of(out.data, base.data):
+        return out
     root = base._base if base._base is not None else base
     parent_fn = base._view_fn
     out._base = root
     out._view_fn = view_fn if parent_fn is None else (lambda t: view_fn(parent_fn(t)))
     return out
+
+
+def _is_view_of(a, b):
+    """True if array ``a`` uses ``b``'s memory."""
+    if a is b or (a.base is not None and (a.base is b or a.base is b.base)):
+        return True  # the common case, decided without a memory check
+    if a.base is None:
+        return False
+    # A reshape that had to copy (of a transposed array, say) also returns
+    # an array with a .base: its own fresh buffer.
+    if not (a.size and b.size):
+        return True
+    if type(a) is np.ndarray:
+        return np.may_share_memory(a, b)
+    from ember.backend.device import xp_of
+    return bool(xp_of(a).may_share_memory(a, b))
 
 
 class SumToSize(Function):
@@ -115,10 +135,14 @@ class SliceBackward(Function):
 
 
 def sum_to_size(input, *size):
-    """Sum ``input`` down to ``size`` (which it must broadcast to)."""
+    """Sum ``input`` down to ``size`` (which must expand to ``input``'s shape)."""
     shape = shape_arg(size, "sum_to_size")
-    if input.data.shape == shape:
+    have = input.data.shape
+    if have == shape:
         return input
+    if len(shape) > len(have) or any(s != 1 and s != h for s, h in zip(shape[::-1], have[::-1])):
+        raise RuntimeError(f"sum_to_size: size {fmt_shape(shape)} is not expandable to size "
+                           f"{fmt_shape(have)}")
     return SumToSize.apply(input, shape)
 
 
@@ -170,7 +194,8 @@ def _infer_shape(shape, numel, op, have):
     known = math.prod(s for s in shape if s != -1)
     if neg:
         if known == 0 or numel % known:
-            raise RuntimeError(f"{op}: shape {fmt_shape(shape)} is invalid for input of size {numel}")
+            raise RuntimeError(f"{op}: shape {fmt_shape(shape)} is invalid for input of size "
+                               f"{numel}")
         shape[neg[0]] = numel // known
     elif known != numel:
         raise RuntimeError(f"{op}: shape {fmt_shape(shape)} is invalid for input of size {numel} "
@@ -178,13 +203,20 @@ def _infer_shape(shape, numel, op, have):
     return tuple(shape)
 
 
-def reshape(input, *shape):
-    """Same elements in a new shape; a view when possible, else a copy."""
-    shape = _infer_shape(shape_arg(shape, "reshape"), input.data.size, "reshape", input.data.shape)
+def reshape(input, shape, *more_sizes):
+    """Same elements in a new shape (one size may be -1); a view when possible,
+    else a copy. ``x.reshape(2, 3)`` and ``reshape(x, (2, 3))`` both work."""
+    shape = _infer_shape(shape_arg((shape,) + more_sizes, "reshape"), input.data.size, "reshape",
+                         input.data.shape)
     if shape == input.data.shape:
         return input
     out = Reshape.apply(input, shape)
     return mark_view(out, input, lambda t: reshape(t, shape))
+
+
+def reshape_as(input, other):
+    """``input`` reshaped to ``other``'s shape."""
+    return reshape(input, other.data.shape)
 
 
 def view(input, *shape):
@@ -221,7 +253,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     s = wrap_dim(start_dim, len(shape), "flatten")
     e = wrap_dim(end_dim, len(shape), "flatten")
     if s > e:
-        raise RuntimeError(f"flatten: start_dim ({start_dim}) cannot come after end_dim ({end_dim})")
+        raise RuntimeError(f"flatten: start_dim ({start_dim}) cannot come after end_dim "
+                           f"({end_dim})")
     return reshape(input, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
 
@@ -255,9 +288,9 @@ def unsqueeze(input, dim):
     return mark_view(out, input, lambda t: unsqueeze(t, d))
 
 
-def permute(input, *dims):
-    """Reorder the dimensions to ``dims``."""
-    dims = shape_arg(dims, "permute")
+def permute(input, dims, *more_dims):
+    """Reorder the dimensions to ``dims`` (``x.permute(1, 0)`` also works)."""
+    dims = shape_arg((dims,) + more_dims, "permute")
     n = input.data.ndim
     if len(dims) != n:
         raise RuntimeError(f"permute: number of dims don't match: the input has {n} dimensions "
@@ -274,9 +307,9 @@ def permute(input, *dims):
 def transpose(input, dim0, dim1):
     """Swap dimensions ``dim0`` and ``dim1``."""
     n = input.data.ndim
+    a, b = wrap_dim(dim0, n, "transpose"), wrap_dim(dim1, n, "transpose")
     if n == 0:
         return input
-    a, b = wrap_dim(dim0, n, "transpose"), wrap_dim(dim1, n, "transpose")
     axes = list(range(n))
     axes[a], axes[b] = b, a
     return permute(input, axes)
@@ -322,10 +355,17 @@ def _slice_view(input, index):
     return mark_view(out, input, lambda t: _slice_view(t, index))
 
 
+def _dim_of(input, dim, op):
+    """``dim`` wrapped for ``input``, which must have at least one dimension."""
+    if input.data.ndim == 0:
+        raise RuntimeError(f"{op}: cannot be applied to a 0-dim tensor")
+    return wrap_dim(dim, input.data.ndim, op)
+
+
 def narrow(input, dim, start, length):
     """Elements ``start``..``start+length`` along ``dim`` (a view)."""
     shape = input.data.shape
-    d = wrap_dim(dim, len(shape), "narrow")
+    d = _dim_of(input, dim, "narrow")
     start = int(start)
     if start < 0:
         start += shape[d]
@@ -338,22 +378,23 @@ def narrow(input, dim, start, length):
 def select(input, dim, index):
     """The slice at ``index`` along ``dim``, with that dimension removed (a view)."""
     shape = input.data.shape
-    d = wrap_dim(dim, len(shape), "select")
+    d = _dim_of(input, dim, "select")
     if not -shape[d] <= index < shape[d]:
-        raise IndexError(f"select: index {index} out of range for dimension {dim} of size {shape[d]}")
+        raise IndexError(f"select: index {index} out of range for dimension {dim} of size "
+                         f"{shape[d]}")
     return _slice_view(input, (slice(None),) * d + (int(index),))
 
 
 def unbind(input, dim=0):
     """A tuple of all slices along ``dim``."""
-    d = wrap_dim(dim, input.data.ndim, "unbind")
+    d = _dim_of(input, dim, "unbind")
     return tuple(select(input, d, i) for i in range(input.data.shape[d]))
 
 
 def split(input, split_size_or_sections, dim=0):
     """Split into chunks of a size (last may be smaller) or of listed sizes."""
     shape = input.data.shape
-    d = wrap_dim(dim, len(shape), "split")
+    d = _dim_of(input, dim, "split")
     n = shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
@@ -376,16 +417,22 @@ def chunk(input, chunks, dim=0):
     """Split into ``chunks`` nearly equal pieces (fewer if the size is small)."""
     if chunks <= 0:
         raise RuntimeError(f"chunk: expected chunks > 0, got {chunks}")
-    n = input.data.shape[wrap_dim(dim, input.data.ndim, "chunk")]
-    return split(input, max(1, -(-n // chunks)), dim)
+    n = input.data.shape[_dim_of(input, dim, "chunk")]
+    if n == 0:  # PyTorch: `chunks` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 def tensor_split(input, indices_or_sections, dim=0):
     """Split at indices, or into n pieces whose sizes differ by at most one."""
-    d = wrap_dim(dim, input.data.ndim, "tensor_split")
+    d = _dim_of(input, dim, "tensor_split")
     n = input.data.shape[d]
+    if isinstance(indices_or_sections, Tensor) and indices_or_sections.data.ndim == 0:
+        indices_or_sections = int(indices_or_sections)
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
+        if k <= 0:
+            raise RuntimeError(f"tensor_split: number of sections must be larger than 0, got {k}")
         q, r = divmod(n, k)
         sizes = [q + 1] * r + [q] * (k - r)
     else:
@@ -398,29 +445,69 @@ def tensor_split(input, indices_or_sections, dim=0):
     return tuple(out)
 
 
+def _split_evenly(input, indices_or_sections, dim, op):
+    if isinstance(indices_or_sections, int):
+        n = input.data.shape[dim]
+        if indices_or_sections <= 0 or n % indices_or_sections:
+            raise RuntimeError(f"{op}: attempted to split along dimension {dim}, but the size of "
+                               f"the dimension {n} is not divisible by the split_size "
+                               f"{indices_or_sections}")
+    return tensor_split(input, indices_or_sections, dim)
+
+
+def hsplit(input, indices_or_sections):
+    """Split horizontally: along dim 1 (dim 0 for 1-D) into equal sections or at indices."""
+    if input.data.ndim < 1:
+        raise RuntimeError("hsplit: requires a tensor with at least 1 dimension, but got a "
+                           "0-dim tensor")
+    return _split_evenly(input, indices_or_sections, 1 if input.data.ndim > 1 else 0, "hsplit")
+
+
+def vsplit(input, indices_or_sections):
+    """Split vertically: along dim 0 (input at least 2-D)."""
+    if input.data.ndim < 2:
+        raise RuntimeError(f"vsplit: requires a tensor with at least 2 dimensions, but got a "
+                           f"tensor with {input.data.ndim}")
+    return _split_evenly(input, indices_or_sections, 0, "vsplit")
+
+
+def dsplit(input, indices_or_sections):
+    """Split depth-wise: along dim 2 (input at least 3-D)."""
+    if input.data.ndim < 3:
+        raise RuntimeError(f"dsplit: requires a tensor with at least 3 dimensions, but got a "
+                           f"tensor with {input.data.ndim}")
+    return _split_evenly(input, indices_or_sections, 2, "dsplit")
+
+
+def _writable_diagonal(a, offset, d1, d2, xp):
+    """``xp.diagonal`` as a view that can be written through (NumPy's is read-only)."""
+    d = xp.diagonal(a, offset, d1, d2)
+    if xp is np and a.flags.writeable:
+        d.flags.writeable = True
+    return d
+
+
 class Diagonal(Function):
     """A diagonal of two dimensions, moved to the end."""
 
     @staticmethod
     def forward(ctx, x, offset, d1, d2):
         ctx.shape, ctx.args = x.shape, (offset, d1, d2)
-        return ctx.xp.diagonal(x, offset, d1, d2)
+        return _writable_diagonal(x, offset, d1, d2, ctx.xp)
 
     @staticmethod
     def backward(ctx, g):
-        return DiagonalBackward.apply(g, ctx.shape, *ctx.args), None, None, None
+        return DiagEmbed.apply(g, ctx.shape, *ctx.args), None, None, None
 
 
-class DiagonalBackward(Function):
-    """Zeros of the input's shape with ``g`` on the diagonal."""
+class DiagEmbed(Function):
+    """Zeros of ``shape`` with the last dim of the input on a diagonal (diagonal's adjoint)."""
 
     @staticmethod
-    def forward(ctx, g, shape, offset, d1, d2):
+    def forward(ctx, x, shape, offset, d1, d2):
         ctx.args = (offset, d1, d2)
-        out = ctx.xp.zeros(shape, g.dtype)
-        diag = ctx.xp.diagonal(out, offset, d1, d2)
-        diag.flags.writeable = True if ctx.xp is np else diag.flags.writeable
-        diag[...] = g
+        out = ctx.xp.zeros(shape, x.dtype)
+        _writable_diagonal(out, offset, d1, d2, ctx.xp)[...] = x
         return out
 
     @staticmethod
@@ -444,22 +531,31 @@ class Unfold(Function):
     @staticmethod
     def forward(ctx, x, dim, size, step):
         ctx.shape, ctx.args = x.shape, (dim, size, step)
-        w = np.lib.stride_tricks.sliding_window_view(x, size, axis=dim) if ctx.xp is np else \
-            ctx.xp.lib.stride_tricks.sliding_window_view(x, size, axis=dim)
+        w = ctx.xp.lib.stride_tricks.sliding_window_view(x, size, axis=dim)
         return w[(slice(None),) * dim + (slice(None, None, step),)]
 
     @staticmethod
     def backward(ctx, g):
-        from ember.ops.indexing import index_add
-        from ember.ops.creation import zeros
-        dim, size, step = ctx.args
-        n = g.data.shape[dim]
-        idx = (np.arange(n)[:, None] * step + np.arange(size)[None, :]).reshape(-1)
-        gm = movedim(g, (dim, g.data.ndim - 1), (0, 1)).reshape((n * size,) + tuple(
-            s for i, s in enumerate(g.data.shape) if i not in (dim, g.data.ndim - 1)))
-        acc = zeros((ctx.shape[dim],) + gm.data.shape[1:], dtype=g.dtype)
-        acc = index_add(acc, 0, Tensor._wrap(idx, False, None, 0), gm)
-        return movedim(acc, 0, dim), None, None, None
+        return UnfoldBackward.apply(g, ctx.shape, *ctx.args), None, None, None
+
+
+class UnfoldBackward(Function):
+    """Zeros of the input's shape with every window of ``g`` added back in place."""
+
+    @staticmethod
+    def forward(ctx, g, shape, dim, size, step):
+        ctx.args = (dim, size, step)
+        out = ctx.xp.zeros(shape, g.dtype)
+        n = g.shape[dim]
+        # One strided slice per position in the window: windows overlap when
+        # step < size, but the slices for one position never do.
+        for j in range(size):
+            out[(slice(None),) * dim + (slice(j, j + step * (n - 1) + 1, step),)] += g[..., j]
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return Unfold.apply(gg, *ctx.args), None, None, None, None
 
 
 def unfold(input, dimension, size, step):
@@ -469,11 +565,14 @@ def unfold(input, dimension, size, step):
     if size > n or size < 0 or step <= 0:
         raise RuntimeError(f"unfold: expected 0 <= size <= {n} and step > 0, got size {size}, "
                            f"step {step}")
+    if input.data.ndim == 0:  # PyTorch: a 0-d tensor unfolds to shape (size,)
+        return narrow(reshape(input, (1,)), 0, 0, size)
     out = Unfold.apply(input, d, size, step)
     return mark_view(out, input, lambda t: unfold(t, d, size, step))
 
-__methods__ = ("sum_to_size", "expand", "expand_as", "broadcast_to", "reshape", "view",
-               "view_as", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "swapaxes",
-               "swapdims", "permute", "movedim", "moveaxis", "narrow", "select", "unbind", "split",
-               "chunk", "tensor_split", "t", "adjoint", "diagonal", "unfold")
+__methods__ = ("sum_to_size", "expand", "expand_as", "broadcast_to", "reshape", "reshape_as",
+               "view", "view_as", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose",
+               "swapaxes", "swapdims", "permute", "movedim", "moveaxis", "narrow", "select",
+               "unbind", "split", "chunk", "tensor_split", "hsplit", "vsplit", "dsplit", "t",
+               "adjoint", "diagonal", "unfold")
 __inplace__ = ()
