@@ -121,7 +121,7 @@ def test_numpy_of_tensor_requiring_grad():
 
 
 def test_item_of_many_elements():
-    with pytest.raises(RuntimeError, match="a tensor with 3 elements cannot be converted"):
+    with pytest.raises(RuntimeError, match="a Tensor with 3 elements cannot be converted"):
         ember.ones(3).item()
 
 

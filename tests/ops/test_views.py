@@ -304,8 +304,6 @@ def test_views_share_the_version_counter():
     assert x._version_counter == v._version_counter == w._version_counter == 1
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: a sibling view keeps its stale grad_fn after "
-                                       "an in-place change through another view of the base")
 def test_sibling_view_sees_inplace_change_in_its_gradient():
     def fn(x, z):
         y = x * 1
@@ -316,8 +314,6 @@ def test_sibling_view_sees_inplace_change_in_its_gradient():
     check(fn, rand((3, 4)), rand((3,), 1), second=False)
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: in-place op on an expanded (read-only) view "
-                                       "leaks NumPy's ValueError instead of a clear RuntimeError")
 def test_inplace_on_expanded_view_raises_clearly():
     x = ember.zeros(3, 1).expand(3, 4)
     with pytest.raises(RuntimeError, match="in-place"):

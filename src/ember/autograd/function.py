@@ -152,6 +152,8 @@ def _record(ctx, cls, args, out, xp):
     edges = []
     shapes = []
     for a in args:
+        if isinstance(a, Tensor) and a._base is not None and a._version != a._base._version:
+            _refresh_view(a)
         if isinstance(a, Tensor) and a.requires_grad:
             fn = a.grad_fn
             edges.append((fn, a._output_nr) if fn is not None else (a, 0))
@@ -181,6 +183,19 @@ def _record(ctx, cls, args, out, xp):
     else:
         ctx._saved = ()
     return result
+
+
+def _refresh_view(view):
+    """Rebuild a view's grad_fn from its base after an in-place change of the base.
+
+    An in-place op through one view (or on the base) moves the base to a new
+    graph node; other views made earlier still point at the old one.
+    """
+    base = view._base
+    if view._view_fn is not None and base.requires_grad:
+        fresh = view._view_fn(base)
+        view.grad_fn, view._output_nr, view.requires_grad = fresh.grad_fn, fresh._output_nr, True
+    view._version = base._version
 
 
 def _wrap_outputs(ctx, out, xp):

@@ -81,6 +81,10 @@ def snapshot(t):
 def commit_inplace(target, result, op):
     """Write ``result`` into ``target``'s storage and take over its graph position."""
     td, rd = target.data, result.data
+    if not td.flags.writeable:
+        raise RuntimeError(f"{op}: unsupported in-place operation on an expanded or otherwise "
+                           "read-only view (several elements share one memory location); "
+                           "clone() it first")
     if rd.shape != td.shape:
         try:
             import numpy as np
@@ -117,6 +121,7 @@ def _rebase_view(view, base, value):
     base.grad_fn, base._output_nr, base.requires_grad = new_base.grad_fn, 0, True
     fresh = view_fn(base)
     view.grad_fn, view._output_nr, view.requires_grad = fresh.grad_fn, fresh._output_nr, True
+    view._version = base._version
 
 
 class CopySlices(Function):

@@ -31,6 +31,9 @@ def mark_view(out, base, view_fn):
     parent_fn = base._view_fn
     out._base = root
     out._view_fn = view_fn if parent_fn is None else (lambda t: view_fn(parent_fn(t)))
+    # A view's own _version slot records the base's version its grad_fn was
+    # made at; Function.apply rebuilds the grad_fn when the base has moved on.
+    out._version = root._version
     return out
 
 
