@@ -18,7 +18,7 @@ RTOL, ATOL = 1e-7, 1e-9
 def to_np(t):
     """Host NumPy array of an Ember or torch tensor (or pass arrays through)."""
     if isinstance(t, torch.Tensor):
-        return t.detach().numpy()
+        return t.detach().numpy(force=True)  # force: torch's ZeroTensor gradients
     if isinstance(t, ember.Tensor):
         return np.asarray(t.detach().numpy())
     return np.asarray(t)

@@ -47,6 +47,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 node_targets.setdefault((t.grad_fn, t._output_nr), []).append(i)
         captured = [None] * len(inputs)
 
+    leaves = _Leaves(accumulate, leaf_targets, captured, create_graph, grads)
     # Seed: buffers[node] is a list of per-output gradients.
     buffers = {}
     root_nodes = []
@@ -56,7 +57,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
         for t, g in zip(roots, grads):
             fn = t.grad_fn
             if fn is None:  # a leaf root: its gradient is g itself
-                _deliver_leaf(t, g, accumulate, leaf_targets, captured, create_graph)
+                leaves.deliver(t, g)
                 continue
             buf = buffers.get(fn)
             if buf is None:
@@ -108,7 +109,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     if left == 0:
                         ready.append(target)
                 elif g is not None:
-                    _deliver_leaf(target, g, accumulate, leaf_targets, captured, create_graph)
+                    leaves.deliver(target, g)
     finally:
         _State.enabled = prev_mode
 
@@ -161,30 +162,61 @@ def _prepare_grads(node, buf, node_targets, captured, create_graph):
     return buf
 
 
-def _deliver_leaf(t, g, accumulate, leaf_targets, captured, create_graph):
-    slots = None
-    if leaf_targets is not None:
-        slots = leaf_targets.get(id(t))
-        if slots is None:
-            return
-    hooks = t._hooks
-    if hooks:
-        for h in hooks:
-            r = h(g)
-            if r is not None:
-                g = r
-    if slots is not None:
-        if not accumulate:
+class _Leaves:
+    """Where gradients reaching leaves go: into ``.grad``, or captured for ``grad()``.
+
+    A gradient array goes into ``.grad`` without a copy the first time; a
+    second leaf receiving the same memory (``a + b`` hands one gradient to
+    both) gets a copy, so an in-place change to one ``.grad`` never shows in
+    another. A borrowed gradient is only added to out of place during the
+    pass, since the same memory may still be waiting in a node's buffer.
+    """
+
+    def __init__(self, accumulate, targets, captured, create_graph, root_grads):
+        self.accumulate, self.targets, self.captured = accumulate, targets, captured
+        self.create_graph = create_graph
+        self.owners = {id(_owner(g.data)) for g in root_grads}  # the caller holds these
+        self.borrowed = set()
+
+    def deliver(self, t, g):
+        slots = None
+        if self.targets is not None:
+            slots = self.targets.get(id(t))
+            if slots is None:
+                return
+        hooks = t._hooks
+        if hooks:
+            for h in hooks:
+                r = h(g)
+                if r is not None:
+                    g = r
+                    self.owners.add(id(_owner(g.data)))  # the hook may keep it
+        if slots is not None and not self.accumulate:
+            captured = self.captured
             for i in slots:
                 captured[i] = g if captured[i] is None else captured[i] + g
             return
-    if g.data.dtype != t.data.dtype:
-        g = g.to(t.dtype)
-    if t.grad is None:
-        # A copy: one gradient object may reach several leaves, and an
-        # in-place change to one .grad must not show in another.
-        t.grad = g if create_graph else Tensor._wrap(g.data.copy(), False, None, 0)
-    elif create_graph:
-        t.grad = t.grad + g
-    else:
-        t.grad.data += g.data
+        if g.data.dtype != t.data.dtype:
+            g = g.to(t.dtype)
+        if self.create_graph:
+            t.grad = g if t.grad is None else t.grad + g
+        elif t.grad is None:
+            owner = id(_owner(g.data))
+            if owner in self.owners:
+                t.grad = Tensor._wrap(g.data.copy(), False, None, 0)
+            else:
+                self.owners.add(owner)
+                self.borrowed.add(id(t))
+                t.grad = g
+        elif id(t) in self.borrowed:
+            self.borrowed.discard(id(t))
+            total = g.data.copy()  # (in place on a copy: 0-d stays an array)
+            total += t.grad.data
+            t.grad = Tensor._wrap(total, False, None, 0)
+        else:
+            t.grad.data += g.data
+
+
+def _owner(a):
+    """The array that owns ``a``'s memory (NumPy collapses view chains to it)."""
+    return a if a.base is None else a.base

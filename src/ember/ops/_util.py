@@ -28,8 +28,8 @@ def wrap_dims(dims, ndim, op):
     """A dim, a sequence of dims or None (all) as a sorted tuple of axes."""
     if dims is None:
         return tuple(range(ndim))
-    if isinstance(dims, (int, np.integer)):
-        dims = (dims,)
+    if not isinstance(dims, (tuple, list)):
+        dims = (wrap_dim(dims, ndim, op),)
     axes = tuple(sorted({wrap_dim(d, ndim, op) for d in dims}))
     if len(axes) != len(tuple(dims)):
         raise RuntimeError(f"{op}: dim {tuple(dims)} appears multiple times in the list of dims")

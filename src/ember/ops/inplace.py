@@ -44,7 +44,12 @@ def inplace(target, fn, op, *args, **kwargs):
             return target
     check_inplace(target, op, other_rg)
     src = snapshot(target) if recording else target
-    return commit_inplace(target, fn(src, *args, **kwargs), op)
+    result = fn(src, *args, **kwargs)
+    if recording and target.requires_grad and not result.requires_grad:
+        # A non-differentiable result (eq_, floor_...) still stands on the
+        # graph, with gradient zero to the old value, as in PyTorch.
+        result = src * 0.0 + result.to(src.dtype)
+    return commit_inplace(target, result, op)
 
 
 def _fast_inplace(target, ufunc, other, kwargs):
