@@ -11,10 +11,12 @@ specific to the object itself: construction, metadata, conversion, autograd
 entry points and Python's operator protocol.
 """
 
+import numbers
+
 import numpy as np
 
 from ember.backend import dtype as _dt
-from ember.backend.device import as_device, array_module, device_of
+from ember.backend.device import array_module, as_device, device_of, resolve
 
 __all__ = ["Tensor"]
 
@@ -37,8 +39,8 @@ class Tensor:
             arr = np.asarray(args[0].data if isinstance(args[0], Tensor) else args[0])
             if dtype is None:
                 dtype = _dt.get_default_dtype()
-        else:
-            arr = np.empty(_shape_arg(args, "Tensor"))
+        else:  # Tensor(2, 3) is uninitialised; Tensor() is empty, of shape (0,)
+            arr = np.empty(_shape_arg(args, "Tensor") if args else (0,))
             dtype = dtype or _dt.get_default_dtype()
         arr = arr.astype(_dt.as_dtype(dtype).np, copy=False)
         if device is not None:
@@ -120,6 +122,24 @@ class Tensor:
         """Bytes per element."""
         return self.data.itemsize
 
+    @property
+    def itemsize(self):
+        """Bytes per element."""
+        return self.data.itemsize
+
+    @property
+    def nbytes(self):
+        """Bytes taken by the elements (``numel() * itemsize``)."""
+        return self.data.nbytes
+
+    def is_signed(self):
+        """True for dtypes that hold negative numbers (floats and signed integers)."""
+        return self.dtype.is_signed
+
+    def is_complex(self):
+        """Always False: Ember has no complex dtypes."""
+        return False
+
     def is_contiguous(self):
         """True if the data is laid out row-major without gaps."""
         return bool(self.data.flags.c_contiguous)
@@ -159,32 +179,40 @@ class Tensor:
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise RuntimeError(f"item(): a tensor with {self.data.size} elements cannot be "
+            raise RuntimeError(f"item(): a Tensor with {self.data.size} elements cannot be "
                                "converted to a Python scalar")
-        return self.data.reshape(()).item() if type(self.data) is np.ndarray else self.data.item()
+        return _python_values(_host(self.data).reshape(()))
 
     def tolist(self):
-        """The data as (nested) Python lists of numbers."""
-        return _host(self.data).tolist()
+        """The data as (nested) Python lists of numbers (a number for 0-d tensors)."""
+        return _python_values(_host(self.data))
 
     def __array__(self, dtype=None, copy=None):
         a = _host(self.data)
-        return a if dtype is None else a.astype(dtype)
+        if dtype is not None and np.dtype(dtype) != a.dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a
 
     def to(self, *args, **kwargs):
-        """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``.
+        """Convert dtype and/or device, as PyTorch's overloads.
 
-        Returns self when nothing changes; gradients flow through conversions.
+        ``to(dtype)``, ``to(device, dtype=None)``, ``to(other)`` (its dtype and
+        device); keywords ``dtype``, ``device``, ``copy`` and ``non_blocking``.
+        Returns self when nothing changes (unless ``copy=True``); gradients
+        flow back through the conversion, in the source dtype.
         """
-        dev, dtype = _parse_to(args, kwargs)
-        out = self
-        if dtype is not None and _dt.as_dtype(dtype).np != self.data.dtype:
-            out = _ops.cast(out, _dt.as_dtype(dtype))
-        if dev is not None and as_device(dev) != self.device:
-            out = _ops.to_device(out, as_device(dev))
-        if kwargs.get("copy") and out is self:
-            out = self.clone()
-        return out
+        dev, dtype, copy = _parse_to(args, kwargs)
+        if dtype is not None:
+            dtype = _dt.as_dtype(dtype)
+            if dtype.np == self.data.dtype:
+                dtype = None
+        if dev is not None:
+            dev = resolve(as_device(dev))
+            if dev == self.device:
+                dev = None
+        if dtype is None and dev is None:
+            return self.clone() if copy else self
+        return _ops.convert.to_copy(self, dtype, dev)
 
     def cpu(self):
         """This tensor on the CPU."""
@@ -192,7 +220,7 @@ class Tensor:
 
     def cuda(self, device=None):
         """This tensor on a CUDA device."""
-        return self.to("cuda" if device is None else as_device(device if not isinstance(device, int) else f"cuda:{device}"))
+        return self.to(as_device("cuda" if device is None else device))
 
     def type(self, dtype=None):
         """Without arguments, the type name (``ember.FloatTensor``); else ``to(dtype)``."""
@@ -243,6 +271,40 @@ class Tensor:
     def type_as(self, other):
         """Cast to ``other``'s dtype."""
         return self.to(other.dtype)
+
+    # ---- factories that default to this tensor's dtype and device --------
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        """``ember.tensor(data)`` in this tensor's dtype and on its device by default."""
+        return _ops.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                           requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """``ember.zeros(size)`` in this tensor's dtype and on its device by default."""
+        return _ops.zeros(*size, dtype=dtype or self.dtype, device=device or self.device,
+                          requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """``ember.ones(size)`` in this tensor's dtype and on its device by default."""
+        return _ops.ones(*size, dtype=dtype or self.dtype, device=device or self.device,
+                         requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """``ember.empty(size)`` in this tensor's dtype and on its device by default."""
+        return _ops.empty(*size, dtype=dtype or self.dtype, device=device or self.device,
+                          requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        """``ember.full(size, fill_value)`` in this tensor's dtype and on its device by default."""
+        return _ops.full(size, fill_value, dtype=dtype or self.dtype,
+                         device=device or self.device, requires_grad=requires_grad)
+
+    def bernoulli(self, p=None, *, generator=None):
+        """``ember.bernoulli(self, p)``: 1 with probability ``self`` (or ``p``), else 0."""
+        return _ops.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """``ember.multinomial(self, ...)``: category indices drawn from these weights."""
+        return _ops.multinomial(self, num_samples, replacement, generator=generator)
 
     # ---- autograd ---------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -340,6 +402,9 @@ class Tensor:
     @property
     def mT(self):
         """The last two dimensions swapped (batched matrix transpose)."""
+        if self.data.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices, "
+                               f"got a {self.data.ndim}-D tensor")
         return _ops.transpose(self, -2, -1)
 
     @property
@@ -391,22 +456,37 @@ class Tensor:
         return id(self)
 
     def __contains__(self, item):
+        if not isinstance(item, (Tensor, numbers.Number)):
+            raise RuntimeError(f"Tensor.__contains__ only supports a Tensor or a number, got "
+                               f"{type(item).__name__}")
         return bool((self == item).any())
 
     def __format__(self, spec):
-        if self.data.ndim == 0:
+        if self.data.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
-        return repr(self)
+        return object.__format__(self, spec)
 
     def __deepcopy__(self, memo):
-        t = Tensor._wrap(self.data.copy(), self.requires_grad, None, 0)
+        if self.grad_fn is not None:
+            raise RuntimeError("deepcopy: only tensors created explicitly by the user (graph "
+                               "leaves) support the deepcopy protocol; detach() first")
+        if id(self) in memo:
+            return memo[id(self)]
+        t = _new(type(self))
+        _init(t, self.data.copy(), self.requires_grad, None, 0)
+        memo[id(self)] = t
         if self.grad is not None:
             t.grad = self.grad.__deepcopy__(memo)
-        memo[id(self)] = t
+        if hasattr(self, "__dict__"):  # subclasses (Parameter) may carry attributes
+            import copy
+            t.__dict__.update(copy.deepcopy(self.__dict__, memo))
         return t
 
     def __reduce__(self):
-        return (_rebuild, (_host(self.data), self.requires_grad))
+        # Data travel on the host; the tensor comes back on its device, a leaf.
+        state = self.__dict__ if hasattr(self, "__dict__") else None
+        return (_rebuild, (type(self), _host(self.data), str(self.device), self.requires_grad,
+                           state))
 
     # Operators: reflected ones swap arguments; in-place ones commit the
     # out-of-place result into this tensor's storage.
@@ -556,10 +636,21 @@ def _host(a):
     return a if type(a) is np.ndarray else a.get()
 
 
-def _rebuild(arr, requires_grad):
-    t = Tensor._wrap(arr, False, None, 0)
-    t.requires_grad = requires_grad
+def _rebuild(cls, arr, device, requires_grad, state):
+    if device != "cpu":
+        arr = array_module(as_device(device)).asarray(arr)
+    t = _new(cls)
+    _init(t, arr, requires_grad, None, 0)
+    if state:
+        t.__dict__.update(state)
     return t
+
+
+def _python_values(a):
+    """``a.tolist()`` with Python floats for bfloat16, whose NumPy scalars are not floats."""
+    if a.dtype == _dt.bfloat16.np:
+        a = a.astype(np.float32)
+    return a.tolist()
 
 
 def _grad_enabled():
@@ -580,16 +671,29 @@ def _shape_arg(args, op):
     return tuple(shape)
 
 
+_TO_KEYWORDS = {"dtype", "device", "non_blocking", "copy", "memory_format"}
+
+
 def _parse_to(args, kwargs):
-    dev, dtype = kwargs.get("device"), kwargs.get("dtype")
+    """``to``'s overloads: (device, dtype, non_blocking, copy), (dtype, ...), (other, ...)."""
+    unknown = set(kwargs) - _TO_KEYWORDS
+    if unknown:
+        raise TypeError(f"to: unexpected keyword argument(s) {sorted(unknown)}")
+    dev, dtype, copy = kwargs.get("device"), kwargs.get("dtype"), kwargs.get("copy", False)
+    flags = []  # positional non_blocking, then copy
     for a in args:
-        if isinstance(a, Tensor):
+        if isinstance(a, bool):
+            flags.append(a)
+        elif isinstance(a, Tensor):
             dev, dtype = a.device, a.dtype
-        elif isinstance(a, (_dt.dtype, type)) or (isinstance(a, str) and not a.startswith(("cpu", "cuda"))):
+        elif isinstance(a, (_dt.dtype, type)) or (isinstance(a, str)
+                                                   and not a.startswith(("cpu", "cuda"))):
             dtype = a
-        elif a is not None and not isinstance(a, bool):
+        elif a is not None:
             dev = a
-    return dev, dtype
+    if len(flags) > 2:
+        raise TypeError(f"to: expected at most two flags (non_blocking, copy), got {flags}")
+    return dev, dtype, copy or (len(flags) == 2 and flags[1])
 
 
 class _HookHandle:

@@ -1,43 +1,86 @@
 """Devices: ``cpu`` runs on NumPy, ``cuda:N`` on CuPy (optional)."""
 
+import builtins
+import re
+
 import numpy as np
 
 __all__ = ["Device", "device", "cuda_available", "array_module", "device_of"]
 
+_DEVICE_STRING = re.compile(r"(cpu|cuda)(?::(0|[1-9][0-9]*))?")
+
 
 class Device:
-    """A compute device, ``Device("cpu")`` or ``Device("cuda:0")``."""
+    """A compute device: ``Device("cpu")``, ``Device("cuda:1")``, ``Device("cuda", 1)``.
+
+    ``Device("cuda")`` has index None, meaning the current GPU, as in PyTorch.
+    Differs from PyTorch: a Device also equals its string (``Device("cpu") == "cpu"``).
+    """
 
     __slots__ = ("type", "index")
 
     def __init__(self, type, index=None):
         if isinstance(type, Device):
+            if index is not None:
+                raise RuntimeError(f"device: index given twice, in {type!r} and as {index}")
             type, index = type.type, type.index
-        elif ":" in type:
-            type, _, idx = type.partition(":")
-            try:
-                index = int(idx)
-            except ValueError:
-                raise ValueError(f"invalid device string {type}:{idx!r}") from None
-        if type not in ("cpu", "cuda"):
-            raise ValueError(f"expected device type 'cpu' or 'cuda', got {type!r}")
-        if type == "cuda" and index is None:
-            index = 0
-        self.type, self.index = type, index
+        elif isinstance(type, int) and not isinstance(type, bool):
+            if index is not None:
+                raise RuntimeError(f"device: index given twice, as {type} and {index}")
+            type, index = "cuda", type  # Device(1) is cuda:1, as in PyTorch
+        elif isinstance(type, str):
+            match = _DEVICE_STRING.fullmatch(type)
+            if match is None:
+                if type.partition(":")[0] in ("cpu", "cuda"):
+                    raise RuntimeError(f"device: invalid device string {type!r}; expected "
+                                       "'cpu', 'cuda' or 'cuda:N' with N >= 0")
+                raise RuntimeError(f"device: expected device type 'cpu' or 'cuda' at the start "
+                                   f"of the device string, got {type!r}")
+            if match.group(2) is not None:
+                if index is not None:
+                    raise RuntimeError(f"device: type (string) must not include an index because "
+                                       f"index was passed explicitly: {type}")
+                index = int(match.group(2))
+            type = match.group(1)
+        else:
+            raise TypeError(f"device: expected a string, an int or a Device, got "
+                            f"{builtins.type(type).__name__}")
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "index", _check_index(index) if index is not None else None)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Device is immutable")
 
     def __eq__(self, other):
         if isinstance(other, str):
-            other = Device(other)
-        return isinstance(other, Device) and (self.type, self.index) == (other.type, other.index)
+            try:
+                other = Device(other)
+            except RuntimeError:
+                return False
+        if not isinstance(other, Device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
 
     def __hash__(self):
-        return hash((self.type, self.index))
+        return hash(str(self))  # equal to its string, so it hashes like it
 
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __repr__(self):
-        return f"device(type='{self.type}'" + ("" if self.index is None else f", index={self.index}") + ")"
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
+
+    def __reduce__(self):
+        return (Device, (self.type, self.index))
+
+
+def _check_index(index):
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise TypeError(f"device: expected an integer index, got {index!r}")
+    if index < 0:
+        raise RuntimeError(f"device: index must not be negative, got {index}")
+    return index
 
 
 device = Device  # PyTorch spells the constructor ember.device("cuda")
@@ -64,14 +107,19 @@ def cuda_available():
 
 
 def as_device(d):
-    """Normalise None, a string or a Device to a Device (None -> cpu)."""
+    """Normalise None, a string, an int or a Device to a Device (None -> cpu)."""
     if d is None:
         return CPU
-    if type(d) is Device:
+    if builtins.type(d) is Device:
         return d
-    if isinstance(d, int):
-        return Device("cuda", d)
     return Device(d)
+
+
+def resolve(dev):
+    """``dev`` with a concrete index: ``cuda`` becomes the current GPU, ``cuda:N``."""
+    if dev.type == "cpu" or dev.index is not None:
+        return dev
+    return Device("cuda", array_module(dev).cuda.runtime.getDevice())
 
 
 def array_module(dev):
@@ -87,13 +135,13 @@ def array_module(dev):
 
 def device_of(array):
     """The Device holding an ndarray."""
-    if type(array) is np.ndarray:
+    if builtins.type(array) is np.ndarray:
         return CPU
     return Device("cuda", array.device.id)
 
 
 def xp_of(array):
     """The array module (numpy or cupy) of an ndarray."""
-    if type(array) is np.ndarray:
+    if builtins.type(array) is np.ndarray:
         return np
     return _load_cupy()

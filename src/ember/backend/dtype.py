@@ -16,7 +16,7 @@ import numpy as np
 __all__ = [
     "dtype", "float16", "bfloat16", "float32", "float64", "int8", "int16", "int32",
     "int64", "uint8", "bool_", "half", "float", "double", "short", "int", "long",
-    "get_default_dtype", "set_default_dtype", "promote_types", "as_dtype",
+    "get_default_dtype", "set_default_dtype", "promote_types", "as_dtype", "finfo", "iinfo",
 ]
 
 
@@ -37,6 +37,10 @@ class dtype:
     def is_complex(self):
         """Always False: Ember has no complex dtypes."""
         return False
+
+    def to_real(self):
+        """The dtype itself: Ember has no complex dtypes."""
+        return self
 
     def __repr__(self):
         return f"ember.{self.name}"
@@ -72,11 +76,12 @@ def get_default_dtype():
 
 
 def set_default_dtype(d):
-    """Set the default floating dtype; only float16/bfloat16/float32/float64."""
+    """Set the dtype of float Python data and float factories (float16/bfloat16/32/64)."""
     global _default_float
     d = as_dtype(d)
     if not d.is_floating_point:
-        raise TypeError(f"set_default_dtype: expected a floating dtype, got {d}")
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the "
+                        f"default type, got {d}")
     _default_float = d
 
 
@@ -99,7 +104,7 @@ def as_dtype(d):
             raise TypeError(f"unknown dtype name {d!r}")
         return got
     if d is builtins.float:
-        return _default_float
+        return float64  # PyTorch: dtype=float means double
     if d is builtins.int:
         return int64
     if d is builtins.bool:
@@ -137,3 +142,44 @@ def scalar_category(value):
     if isinstance(value, builtins.int):
         return 1
     return 2
+
+
+class finfo:
+    """Machine limits of a floating dtype: ``bits``, ``eps``, ``max``, ``min``, ``tiny``...
+
+    ``finfo()`` describes the default dtype.
+    """
+
+    def __init__(self, type=None):
+        d = _default_float if type is None else as_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError(f"finfo: requires a floating point dtype (use iinfo for integers), "
+                            f"got {d}")
+        info = ml_dtypes.finfo(d.np)
+        self.dtype = d.name
+        self.bits = info.bits
+        self.eps = builtins.float(info.eps)
+        self.max = builtins.float(info.max)
+        self.min = builtins.float(info.min)
+        self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
+        self.resolution = 10.0 ** -builtins.int(info.precision)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:
+    """Machine limits of an integer dtype: ``bits``, ``min``, ``max``."""
+
+    def __init__(self, type):
+        d = as_dtype(type)
+        if d.category != 1:
+            raise TypeError(f"iinfo: requires an integer dtype (use finfo for floats), got {d}")
+        info = np.iinfo(d.np)
+        self.dtype = d.name
+        self.bits, self.min, self.max = info.bits, builtins.int(info.min), builtins.int(info.max)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -1,9 +1,19 @@
-"""Factories: ``tensor``, ``zeros``, ``arange``, ``randn`` and friends."""
+"""Factories: ``tensor``, ``zeros``, ``arange``, ``randn`` and friends.
 
+Every factory follows PyTorch's dtype rules: Python floats give the default
+float dtype (float32), Python ints int64, bools bool; NumPy arrays and
+scalars and Ember tensors keep their own dtype; a sequence mixing these
+gets the promotion of all its elements (``[1, 2.5]`` -> float32).
+"""
+
+import builtins
+import functools
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
+from ember.autograd.function import Function
 from ember.backend import dtype as _dt
 from ember.backend.device import array_module, as_device
 from ember.backend.random import rng
@@ -15,11 +25,15 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "ful
            "randint_like", "arange", "linspace", "logspace", "eye", "rand", "randn", "randint",
            "randperm", "normal", "bernoulli", "multinomial", "scalar_tensor"]
 
+_SCALAR_TYPES = (builtins.bool, builtins.int, builtins.float)
+_SCALAR_SET = set(_SCALAR_TYPES)
+
 
 def _finish(arr, dtype, device, requires_grad, op):
-    dev = as_device(device)
+    """Wrap a NumPy array as a leaf tensor of ``dtype`` on ``device``."""
     if dtype is not None:
         arr = arr.astype(_dt.as_dtype(dtype).np, copy=False)
+    dev = as_device(device)
     if dev.type != "cpu":
         xp = array_module(dev)
         with xp.cuda.Device(dev.index):
@@ -33,286 +47,595 @@ def _finish(arr, dtype, device, requires_grad, op):
     return t
 
 
-def _infer_array(data):
-    """A NumPy array from Python data, with PyTorch's default dtypes."""
+def _host(x):
+    """The host (NumPy) array of a Tensor or a NumPy/CuPy array."""
+    a = x.data if isinstance(x, Tensor) else x
+    return a if type(a) is np.ndarray else a.get()
+
+
+# ---- from data ----------------------------------------------------------------
+
+def _infer_dtype(data, op):
+    """PyTorch's dtype for ``data``: the promotion of the dtypes of all its elements."""
     if isinstance(data, Tensor):
-        return data.data if type(data.data) is np.ndarray else data.data.get()
-    if isinstance(data, np.ndarray):
+        return data.dtype
+    if isinstance(data, (np.ndarray, np.generic)):
+        return _supported(data.dtype, op)
+    if isinstance(data, _SCALAR_TYPES):
+        return _dt.scalar_dtype(data)
+    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
+        result = None
+        # Grouping by exact type keeps long flat lists of Python numbers fast.
+        for kind in set(map(type, data)):
+            if kind in _SCALAR_TYPES:
+                d = _dt.scalar_dtype(kind())
+            else:
+                d = None
+                for x in data:
+                    if type(x) is kind:
+                        xd = _infer_dtype(x, op)
+                        d = xd if d is None else _dt.promote_types(d, xd)
+            result = d if result is None else _dt.promote_types(result, d)
+        return result if result is not None else _dt.get_default_dtype()
+    if hasattr(data, "__array__"):
+        return _supported(np.asarray(data).dtype, op)
+    raise TypeError(f"{op}: could not infer a dtype for data of type {type(data).__name__}; "
+                    "expected numbers, (nested) sequences of numbers, arrays or tensors")
+
+
+def _supported(np_dtype, op):
+    if np_dtype.kind in "iufb" and not np_dtype.isnative:
+        np_dtype = np_dtype.newbyteorder("=")
+    try:
+        return _dt.from_numpy_dtype(np_dtype)
+    except TypeError as e:
+        raise TypeError(f"{op}: {e}") from None
+
+
+def _plain(data, op, top=True):
+    """``data`` as NumPy reads it: tensors in sequences become numbers, as in PyTorch."""
+    if isinstance(data, Tensor):
+        if top:
+            return _host(data)
+        if data.data.size != 1:
+            raise ValueError(f"{op}: only one-element tensors can be elements of a sequence, "
+                             f"got one of shape {list(data.shape)}")
+        return data.item()
+    if isinstance(data, (np.ndarray, np.generic, str, bytes)):
         return data
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
-        data = _to_lists(data)
-    arr = np.asarray(data)
-    if arr.dtype == np.float64 and not isinstance(data, np.floating):
-        arr = arr.astype(_dt.get_default_dtype().np)
-    elif arr.dtype.kind == "i" and arr.dtype != np.int64:
-        arr = arr.astype(np.int64)
-    elif arr.dtype.kind not in "biuf" and not (arr.dtype.kind == "V" and arr.dtype == _dt.bfloat16.np):
-        raise TypeError(f"tensor: could not infer a dtype for data of type {type(data).__name__} "
-                        f"(NumPy saw {arr.dtype})")
+    if hasattr(data, "__array__"):
+        return np.asarray(data)  # array-likes (a torch tensor...) on their own terms
+    if isinstance(data, Sequence) and not set(map(type, data)) <= _SCALAR_SET:
+        return [_plain(x, op, top=False) for x in data]
+    return data  # a number, or a row of Python numbers: nothing to replace
+
+
+def _array_from_data(data, dtype, op):
+    """A new host array holding ``data`` with PyTorch's inferred (or the given) dtype."""
+    inferred, plain = _infer_dtype(data, op), _plain(data, op)
+    try:
+        arr = np.array(plain, dtype=inferred.np)
+    except ValueError as e:
+        raise ValueError(f"{op}: expected a (nested) sequence of equal-length sequences of "
+                         f"numbers ({e})") from None
+    except OverflowError:
+        raise RuntimeError(f"{op}: a value in the data overflows {inferred}") from None
+    if dtype is not None:
+        arr = arr.astype(_dt.as_dtype(dtype).np, copy=False)
     return arr
 
 
-def _flat(data):
-    for x in data:
-        if isinstance(x, (list, tuple)):
-            yield from _flat(x)
-        else:
-            yield x
-
-
-def _to_lists(data):
-    return [_to_lists(x) if isinstance(x, (list, tuple)) else (x.item() if isinstance(x, Tensor) else x)
-            for x in data]
-
-
 def tensor(data, *, dtype=None, device=None, requires_grad=False):
-    """A new tensor holding a copy of ``data`` (numbers, nested lists, arrays, tensors).
+    """A new leaf tensor holding a copy of ``data``.
 
-    Floats default to float32, ints to int64, as in PyTorch.
+    Args:
+        data: a number, a (nested) sequence of numbers or one-element tensors,
+            a NumPy array or scalar, or a Tensor (copied, without its graph).
+        dtype: the element type; default: inferred as PyTorch does.
+        device: where to put it (default: cpu).
+        requires_grad: make a leaf that records operations (floating dtypes only).
     """
-    arr = np.array(_infer_array(data), copy=True)
-    return _finish(arr, dtype, device, requires_grad, "tensor")
+    return _finish(_array_from_data(data, dtype, "tensor"), None, device, requires_grad, "tensor")
 
 
 def as_tensor(data, dtype=None, device=None):
-    """Like ``tensor`` but shares memory with ``data`` when it can."""
-    if isinstance(data, Tensor) and dtype is None and device is None:
-        return data
+    """``data`` as a tensor, sharing memory with a Tensor or NumPy array when it can.
+
+    A Tensor comes back itself if dtype and device already match, else converted
+    with ``to`` (keeping the graph).
+    """
     if isinstance(data, Tensor):
         return data.to(dtype=dtype, device=device)
-    return _finish(_infer_array(data), dtype, device, False, "as_tensor")
+    if isinstance(data, np.ndarray) and _supported(data.dtype, "as_tensor").np == data.dtype:
+        return _finish(data, dtype, device, False, "as_tensor")
+    return _finish(_array_from_data(data, dtype, "as_tensor"), None, device, False, "as_tensor")
 
 
-def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
-    """``as_tensor`` with ``copy=`` and ``requires_grad=`` (PyTorch's asarray)."""
-    t = tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype, device)
-    if requires_grad:
-        t.requires_grad_()
-    return t
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
+    """``obj`` as a tensor, sharing memory unless ``copy`` or a conversion needs a new one.
+
+    Args:
+        copy: None shares when possible; True always copies; False raises when
+            sharing is impossible (a dtype or device change, Python data).
+        requires_grad: None keeps a Tensor's own flag (False otherwise); True
+            makes the result require grad (a leaf ``obj`` is marked in place,
+            as PyTorch does, since the result is ``obj`` itself).
+    """
+    if isinstance(obj, (Tensor, np.ndarray)):
+        src_dtype = obj.dtype if isinstance(obj, Tensor) else _supported(obj.dtype, "asarray")
+        src_device = obj.device if isinstance(obj, Tensor) else as_device("cpu")
+        changes = (dtype is not None and _dt.as_dtype(dtype) is not src_dtype) or \
+                  (device is not None and as_device(device) != src_device)
+        if copy is False and changes:
+            raise ValueError(f"asarray: can't alias {src_dtype} data on {src_device} into "
+                             f"dtype {dtype} on {device} (copy=False)")
+        if isinstance(obj, Tensor):
+            out = obj.to(dtype=dtype, device=device)
+            if copy and out is obj:
+                out = obj.clone()
+            if requires_grad is False and out.requires_grad:
+                out = out.detach()
+        else:
+            out = _finish(obj.copy() if copy else obj, dtype, device, False, "asarray")
+    else:
+        if copy is False:
+            raise ValueError(f"asarray: can't alias {type(obj).__name__} data into a tensor "
+                             "(copy=False)")
+        out = tensor(obj, dtype=dtype, device=device)
+    if requires_grad and not out.requires_grad:
+        out.requires_grad_()
+    return out
 
 
 def from_numpy(ndarray):
     """A tensor sharing memory with a NumPy array (dtype kept)."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray, got {type(ndarray).__name__}")
-    _dt.from_numpy_dtype(ndarray.dtype)
+    if not ndarray.dtype.isnative:
+        raise ValueError("from_numpy: the array's byte order differs from the machine's; "
+                         "convert it with arr.astype(arr.dtype.newbyteorder('='))")
+    _supported(ndarray.dtype, "from_numpy")
     return Tensor._wrap(ndarray, False, None, 0)
 
 
-def _filled(op, size, value, dtype, device, requires_grad):
+# ---- filled ---------------------------------------------------------------------
+
+def _filled(op, size, make, dtype, device, requires_grad):
+    """``make(shape, np_dtype)`` (np.zeros...) as a tensor, after checking the size."""
     shape = shape_arg(size, op)
     if any(s < 0 for s in shape):
-        raise RuntimeError(f"{op}: trying to create a tensor with negative dimension in {list(shape)}")
-    if dtype is None:
-        dtype = _dt.scalar_dtype(value) if op == "full" else _dt.get_default_dtype()
-    dtype = _dt.as_dtype(dtype)
-    xp = array_module(as_device(device))
-    if value is None:
-        arr = xp.empty(shape, dtype.np)
-    else:
-        arr = xp.full(shape, value, dtype.np)
-    return _finish(arr, None, device if xp is not np else None, requires_grad, op)
+        raise RuntimeError(f"{op}: trying to create a tensor with negative dimension in "
+                           f"{list(shape)}")
+    np_dtype = _dt.as_dtype(dtype or _dt.get_default_dtype()).np
+    return _finish(make(shape, np_dtype), None, device, requires_grad, op)
+
+
+def _sizes(size, op):
+    if not size:
+        raise TypeError(f"{op}: missing the size argument (use {op}(()) for a 0-d tensor)")
+    return size
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    """A tensor of zeros of shape ``size``."""
-    return _filled("zeros", size, 0, dtype, device, requires_grad)
+    """A tensor of zeros; ``size`` as ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    return _filled("zeros", _sizes(size, "zeros"), np.zeros, dtype, device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    """A tensor of ones of shape ``size``."""
-    return _filled("ones", size, 1, dtype, device, requires_grad)
+    """A tensor of ones; ``size`` as ``ones(2, 3)`` or ``ones((2, 3))``."""
+    return _filled("ones", _sizes(size, "ones"), np.ones, dtype, device, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
-    """An uninitialised tensor of shape ``size``."""
-    return _filled("empty", size, None, dtype, device, requires_grad)
+    """An uninitialised tensor; ``size`` as ``empty(2, 3)`` or ``empty((2, 3))``."""
+    return _filled("empty", _sizes(size, "empty"), np.empty, dtype, device, requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
-    """A tensor of shape ``size`` filled with ``fill_value`` (dtype from the value)."""
+    """A tensor of shape ``size`` filled with ``fill_value``.
+
+    The dtype defaults to the value's: bool, int64 or the default float.
+    """
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    return _filled("full", (size,) if isinstance(size, int) else size, fill_value, dtype,
-                   device, requires_grad)
+    if isinstance(fill_value, np.generic):
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, _SCALAR_TYPES):
+        raise TypeError(f"full: expected a number as fill_value, got {type(fill_value).__name__}")
+    dtype = _dt.as_dtype(_dt.scalar_dtype(fill_value) if dtype is None else dtype)
+    value = _checked_fill(fill_value, dtype)
+    return _filled("full", (size,) if isinstance(size, builtins.int) else size,
+                   lambda shape, np_dtype: np.full(shape, value, np_dtype), dtype, device,
+                   requires_grad)
+
+
+@functools.lru_cache(maxsize=None)
+def _float_max(dtype):
+    return _dt.finfo(dtype).max
+
+
+def _checked_fill(value, dtype):
+    """``value`` converted for ``dtype``, refusing overflow as PyTorch does."""
+    if dtype is _dt.bool_:
+        return builtins.bool(value)
+    if dtype.is_floating_point:
+        value = builtins.float(value)
+        if math.isfinite(value) and abs(value) > _float_max(dtype):
+            raise RuntimeError(f"full: value {value} cannot be converted to {dtype} without "
+                               "overflow")
+        return value
+    info = _dt.iinfo(dtype)
+    if not math.isfinite(value):
+        raise RuntimeError(f"full: value {value} cannot be converted to {dtype} without overflow")
+    value = builtins.int(value)
+    # Unsigned types also take negatives down to -max, wrapping them (two's complement).
+    low = -info.max if info.min == 0 else info.min
+    if not low <= value <= info.max:
+        raise RuntimeError(f"full: value {value} cannot be converted to {dtype} without overflow")
+    return value % (info.max + 1) if value < 0 and info.min == 0 else value
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
-    """A 0-d tensor holding ``s`` (default float dtype)."""
+    """A 0-d tensor holding ``s`` (the default float dtype unless ``dtype``)."""
     return full((), s, dtype=dtype or _dt.get_default_dtype(), device=device,
                 requires_grad=requires_grad)
 
 
-def _like(input, dtype, device):
+def _like(input, dtype, device, op):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected input to be a Tensor, got {type(input).__name__}")
     return (dtype if dtype is not None else input.dtype,
             device if device is not None else input.device)
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Zeros with ``input``'s shape, dtype and device."""
-    dt, dev = _like(input, dtype, device)
-    return zeros(input.data.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    dt, dev = _like(input, dtype, device, "zeros_like")
+    return zeros(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Ones with ``input``'s shape, dtype and device."""
-    dt, dev = _like(input, dtype, device)
-    return ones(input.data.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    dt, dev = _like(input, dtype, device, "ones_like")
+    return ones(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Uninitialised, with ``input``'s shape, dtype and device."""
-    dt, dev = _like(input, dtype, device)
-    return empty(input.data.shape, dtype=dt, device=dev, requires_grad=requires_grad)
+    dt, dev = _like(input, dtype, device, "empty_like")
+    return empty(input.shape, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
+              memory_format=None):
     """``fill_value`` everywhere, with ``input``'s shape, dtype and device."""
-    dt, dev = _like(input, dtype, device)
-    return full(input.data.shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
+    dt, dev = _like(input, dtype, device, "full_like")
+    return full(input.shape, fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
-    """Values from ``start`` to ``end`` (exclusive) every ``step``.
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``)."""
+    m = n if m is None else m
+    if n < 0 or m < 0:
+        raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
+    arr = np.eye(n, m, dtype=_dt.as_dtype(dtype or _dt.get_default_dtype()).np)
+    return _finish(arr, None, device, requires_grad, "eye")
+
+
+# ---- ranges -------------------------------------------------------------------
+
+def _number(v, op, name):
+    if isinstance(v, Tensor):
+        v = v.item()
+    if isinstance(v, np.generic):
+        v = v.item()
+    if not isinstance(v, _SCALAR_TYPES):
+        raise TypeError(f"{op}: expected {name} to be a number, got {type(v).__name__}")
+    return v
+
+
+def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """Values from ``start`` to ``end`` (exclusive) every ``step``; ``arange(end)`` starts at 0.
 
     int64 when all arguments are integers, else the default float dtype.
+    The length is ``ceil((end - start) / step)``.
     """
     if end is None:
         start, end = 0, start
-    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if vals[2] == 0:
-        raise RuntimeError("arange: step must be nonzero")
-    if (vals[1] - vals[0]) * vals[2] < 0:
-        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
-                           f"(start={vals[0]}, end={vals[1]}, step={vals[2]})")
+    start, end, step = (_number(v, "arange", n) for v, n in ((start, "start"), (end, "end"),
+                                                              (step, "step")))
     if dtype is None:
-        dtype = _dt.int64 if all(isinstance(v, int) for v in vals) else _dt.get_default_dtype()
-    n = max(0, math.ceil((vals[1] - vals[0]) / vals[2]))
-    arr = (vals[0] + np.arange(n, dtype=np.float64) * vals[2]) if _dt.as_dtype(dtype).is_floating_point \
-        else np.arange(vals[0], vals[1], vals[2], dtype=np.int64)
+        floats = any(isinstance(v, builtins.float) for v in (start, end, step))
+        dtype = _dt.get_default_dtype() if floats else _dt.int64
+    dtype = _dt.as_dtype(dtype)
+    if not all(math.isfinite(v) for v in (start, end)):
+        raise RuntimeError(f"arange: unsupported range: {start} -> {end}")
+    # For integer dtypes PyTorch truncates the arguments to integers first; the
+    # length uses the truncated values for int64 only, the originals otherwise.
+    float_length = math.ceil((end - start) / step) if step != 0 else 0
+    if not dtype.is_floating_point:
+        start, end, step = builtins.int(start), builtins.int(end), builtins.int(step)
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    if dtype.is_floating_point:
+        arr = start + np.arange(float_length, dtype=np.float64) * step
+    else:
+        n = (end - start + step - (1 if step > 0 else -1)) // step if dtype is _dt.int64 \
+            else float_length
+        arr = start + np.arange(n, dtype=np.int64) * step
     return _finish(arr, dtype, device, requires_grad, "arange")
+
+
+def _steps(steps, op):
+    if not isinstance(steps, (builtins.int, np.integer)) or isinstance(steps, builtins.bool):
+        raise TypeError(f"{op}: expected steps to be an int, got {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError(f"{op}: number of steps must be non-negative, got {steps}")
+    return builtins.int(steps)
+
+
+def _symmetric_grid(start, end, steps, np_dtype):
+    """PyTorch's linspace points: from ``start`` for the first half, from ``end`` for the rest.
+
+    Computing the second half backwards from ``end`` makes the last point exact.
+    """
+    i = np.arange(steps).astype(np_dtype)
+    step = (end - start) / np_dtype.type(steps - 1)
+    return np.where(i < steps // 2, start + step * i, end - step * (np_dtype.type(steps - 1) - i))
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    if steps < 0:
-        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
-    arr = np.linspace(float(start), float(end), steps)
-    return _finish(arr, dtype or _dt.get_default_dtype(), device, requires_grad, "linspace")
+    start, end = _number(start, "linspace", "start"), _number(end, "linspace", "end")
+    steps = _steps(steps, "linspace")
+    dtype = _dt.as_dtype(dtype or _dt.get_default_dtype())
+    # Floats are computed in their own dtype, integers in float64 then truncated, as in PyTorch.
+    work = dtype.np if dtype.is_floating_point else np.dtype(np.float64)
+    if steps == 1:
+        arr = np.array([start], dtype=work)
+    else:
+        first, last = np.array([start, end]).astype(dtype.np).astype(work)
+        arr = _symmetric_grid(first, last, steps, work)
+    return _finish(arr, dtype, device, requires_grad, "linspace")
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
-    """``base ** linspace(start, end, steps)``."""
-    arr = float(base) ** np.linspace(float(start), float(end), steps)
-    return _finish(arr, dtype or _dt.get_default_dtype(), device, requires_grad, "logspace")
+    """``base ** linspace(start, end, steps)``, computed in float64 and then cast."""
+    start, end = _number(start, "logspace", "start"), _number(end, "logspace", "end")
+    steps = _steps(steps, "logspace")
+    dtype = _dt.as_dtype(dtype or _dt.get_default_dtype())
+    first, last = np.array([start, end]).astype(dtype.np).astype(np.float64)
+    exponents = np.array([first]) if steps == 1 else _symmetric_grid(first, last, steps,
+                                                                      np.dtype(np.float64))
+    arr = float(_number(base, "logspace", "base")) ** exponents
+    return _finish(arr, dtype, device, requires_grad, "logspace")
 
 
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
-    """The ``n`` x ``m`` identity matrix."""
-    if n < 0 or (m is not None and m < 0):
-        raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
-    arr = np.eye(n, n if m is None else m)
-    return _finish(arr, dtype or _dt.get_default_dtype(), device, requires_grad, "eye")
+# ---- random -------------------------------------------------------------------
+
+_MANTISSA_BITS = {"float16": 11, "bfloat16": 8}  # counting the implicit leading bit
+
+
+def _float_dtype(dtype, op):
+    dtype = _dt.as_dtype(dtype or _dt.get_default_dtype())
+    if not dtype.is_floating_point:
+        raise TypeError(f"{op}: expected a floating dtype, got {dtype}")
+    return dtype
+
+
+def _uniform01(gen, shape, dtype):
+    """Uniform samples on [0, 1) that stay below 1 after rounding to ``dtype``."""
+    if dtype.name in _MANTISSA_BITS:  # multiples of 2**-bits: exact in the small dtype
+        bits = _MANTISSA_BITS[dtype.name]
+        return gen.integers(0, 2**bits, shape) * 2.0**-bits
+    return gen.random(shape, dtype=np.float32 if dtype is _dt.float32 else np.float64)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """Uniform samples on [0, 1)."""
-    arr = rng(generator).random(shape_arg(size, "rand"))
-    return _finish(arr, dtype or _dt.get_default_dtype(), device, requires_grad, "rand")
+    """Samples from the uniform distribution on [0, 1)."""
+    dtype = _float_dtype(dtype, "rand")
+    arr = _uniform01(rng(generator, "rand"), shape_arg(_sizes(size, "rand"), "rand"), dtype)
+    return _finish(arr, dtype, device, requires_grad, "rand")
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """Standard normal samples."""
-    arr = rng(generator).standard_normal(shape_arg(size, "randn"))
-    return _finish(arr, dtype or _dt.get_default_dtype(), device, requires_grad, "randn")
+    """Samples from the standard normal distribution."""
+    dtype = _float_dtype(dtype, "randn")
+    shape = shape_arg(_sizes(size, "randn"), "randn")
+    work = np.float32 if dtype is _dt.float32 else np.float64
+    arr = rng(generator, "randn").standard_normal(shape, dtype=work)
+    return _finish(arr, dtype, device, requires_grad, "randn")
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False):
-    """Integers uniform on [low, high); ``randint(high, size)`` starts at 0."""
-    if size is None:
-        if high is None or not isinstance(high, (tuple, list)):
+    """Integers uniform on [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+    if size is None:  # randint(high, size): the size is in the high slot
+        if not isinstance(high, (tuple, list)):
             raise TypeError("randint: expected a size tuple, as randint(low, high, size) or "
                             "randint(high, size)")
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
+    low, high = _number(low, "randint", "low"), _number(high, "randint", "high")
     if high <= low:
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
-    arr = rng(generator).integers(low, high, size=tuple(size))
-    return _finish(arr, dtype or _dt.int64, device, requires_grad, "randint")
+    dtype = _dt.as_dtype(dtype or _dt.int64)
+    if not dtype.is_floating_point:
+        info = _dt.iinfo(dtype)
+        if low < info.min or high - 1 > info.max:
+            raise RuntimeError(f"randint: expected low and high - 1 within the range of {dtype} "
+                               f"[{info.min}, {info.max}], got low={low}, high={high}")
+    arr = rng(generator, "randint").integers(low, high, size=shape_arg((size,), "randint"))
+    return _finish(arr, dtype, device, requires_grad, "randint")
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """A random permutation of 0..n-1."""
-    return _finish(rng(generator).permutation(n), dtype or _dt.int64, device, requires_grad,
-                   "randperm")
+    """A random permutation of ``0 .. n-1`` (int64 by default)."""
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+    arr = rng(generator, "randperm").permutation(n)
+    return _finish(arr, dtype or _dt.int64, device, requires_grad, "randperm")
 
 
-def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """Uniform [0, 1) with ``input``'s shape, dtype and device."""
-    dt, dev = _like(input, dtype, device)
-    return rand(input.data.shape, generator=generator, dtype=dt, device=dev,
+def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False,
+              memory_format=None):
+    """Uniform [0, 1) samples with ``input``'s shape, dtype and device."""
+    dt, dev = _like(input, dtype, device, "rand_like")
+    dt = _float_dtype(dt, "rand_like")
+    return rand(input.shape, generator=generator, dtype=dt, device=dev,
                 requires_grad=requires_grad)
 
 
-def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """Standard normal with ``input``'s shape, dtype and device."""
-    dt, dev = _like(input, dtype, device)
-    return randn(input.data.shape, generator=generator, dtype=dt, device=dev,
+def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False,
+               memory_format=None):
+    """Standard normal samples with ``input``'s shape, dtype and device."""
+    dt, dev = _like(input, dtype, device, "randn_like")
+    dt = _float_dtype(dt, "randn_like")
+    return randn(input.shape, generator=generator, dtype=dt, device=dev,
                  requires_grad=requires_grad)
 
 
-def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None):
-    """Integers on [low, high) with ``input``'s shape."""
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None,
+                 requires_grad=False, memory_format=None):
+    """Integers on [low, high) with ``input``'s shape: ``(x, high)`` or ``(x, low, high)``."""
     if high is None:
         low, high = 0, low
-    dt, dev = _like(input, dtype, device)
-    return randint(low, high, input.data.shape, generator=generator, dtype=dt, device=dev)
+    dt, dev = _like(input, dtype, device, "randint_like")
+    return randint(low, high, input.shape, generator=generator, dtype=dt, device=dev,
+                   requires_grad=requires_grad)
 
 
-def normal(mean, std, size=None, *, generator=None, dtype=None, device=None):
-    """Normal samples; ``mean``/``std`` are numbers or tensors (broadcast)."""
-    m = mean.data if isinstance(mean, Tensor) else mean
-    s = std.data if isinstance(std, Tensor) else std
-    shape = tuple(size) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
-    arr = rng(generator).normal(m, s, size=shape)
-    like = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
-    return _finish(arr, dtype or (like.dtype if like is not None else _dt.get_default_dtype()),
-                   device, False, "normal")
+class Sample(Function):
+    """Draw from a distribution whose parameters are tensors.
+
+    Sampling is not reparameterised: as in PyTorch, the result requires grad
+    when a parameter does, and the gradient of every parameter is zero.
+    """
+
+    @staticmethod
+    def forward(ctx, draw, *params):
+        ctx.param_shapes = [p.shape for p in params]
+        return draw(*params)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (None,) + tuple(zeros(s, dtype=g.dtype, device=g.device) for s in ctx.param_shapes)
+
+
+def _param(value, op, name):
+    """A float tensor parameter, or a Python float."""
+    if isinstance(value, Tensor):
+        if not value.dtype.is_floating_point:
+            raise TypeError(f"{op}: expected {name} of a floating dtype, got {value.dtype}")
+        return value
+    return builtins.float(_number(value, op, name))
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    """Normal samples with the given ``mean`` and ``std`` (numbers or tensors, broadcast).
+
+    With two numbers, ``size`` is required; with a tensor, the shape is the
+    broadcast of ``mean`` and ``std``.
+    """
+    mean, std = _param(mean, "normal", "mean"), _param(std, "normal", "std")
+    tensors = [p for p in (mean, std) if isinstance(p, Tensor)]
+    gen = rng(generator, "normal")
+    if not tensors:
+        if size is None:
+            raise TypeError("normal: with a number mean and std, expected a size argument")
+        if std < 0:
+            raise RuntimeError(f"normal: expected std >= 0.0, got std {std}")
+        dtype = _float_dtype(dtype, "normal")
+        arr = gen.normal(mean, std, shape_arg((size,), "normal"))
+        return _finish(arr, dtype, device, requires_grad, "normal")
+    if size is not None or dtype is not None or device is not None or requires_grad:
+        raise TypeError("normal: size, dtype, device and requires_grad are only accepted when "
+                        "mean and std are both numbers")
+    if isinstance(std, Tensor) and bool((std.data < 0).any()):
+        raise RuntimeError("normal: expected all elements of std >= 0.0")
+    like = tensors[0]
+    out_dtype = like.dtype if len(tensors) == 1 else _dt.promote_types(mean.dtype, std.dtype)
+
+    def draw(*arrays):
+        given = iter(arrays)
+        m, s = (_host(next(given)) if isinstance(p, Tensor) else p for p in (mean, std))
+        out = gen.normal(m, s, np.broadcast_shapes(np.shape(m), np.shape(s)))
+        return _on_device_of(out.astype(out_dtype.np), like)
+    return Sample.apply(draw, *tensors)
 
 
 def bernoulli(input, p=None, *, generator=None):
-    """1 with probability ``input`` (or ``p``) elementwise, else 0."""
-    probs = input.data if p is None else np.full(input.data.shape, p)
-    if ((probs < 0) | (probs > 1)).any():
+    """1 with probability ``input`` (or the number ``p``) elementwise, else 0; ``input``'s dtype."""
+    if not isinstance(input, Tensor) or not input.dtype.is_floating_point:
+        got = input.dtype if isinstance(input, Tensor) else type(input).__name__
+        raise TypeError(f"bernoulli: expected a floating point tensor of probabilities, got {got}")
+    probs = _host(input) if p is None else _number(p, "bernoulli", "p")
+    if not np.all((probs >= 0) & (probs <= 1)):
         raise RuntimeError("bernoulli: expected all probabilities in [0, 1]")
-    arr = (rng(generator).random(input.data.shape) < probs)
-    return _finish(arr, input.dtype, input.device, False, "bernoulli")
+    gen = rng(generator, "bernoulli")
+
+    def draw(_):
+        hits = gen.random(input.shape) < probs
+        return _on_device_of(hits.astype(input.data.dtype), input)
+    return Sample.apply(draw, input)
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
-    """Draw ``num_samples`` category indices per row from (unnormalised) weights."""
-    w = np.asarray(input.data if type(input.data) is np.ndarray else input.data.get(), np.float64)
-    if w.ndim not in (1, 2):
-        raise RuntimeError(f"multinomial: expected a 1-D or 2-D weight tensor, got {w.ndim}-D")
-    if (w < 0).any() or not np.isfinite(w).all():
+    """Draw ``num_samples`` category indices from each row of non-negative weights.
+
+    Args:
+        input: 1-D weights, or 2-D with one distribution per row (need not sum to 1).
+        num_samples: how many indices to draw per distribution.
+        replacement: draw with replacement; without it, each category at most once.
+    Returns:
+        int64 indices of shape ``(num_samples,)`` or ``(rows, num_samples)``.
+    """
+    if not isinstance(input, Tensor) or not input.dtype.is_floating_point:
+        got = input.dtype if isinstance(input, Tensor) else type(input).__name__
+        raise TypeError(f"multinomial: expected a floating point tensor of weights, got {got}")
+    if input.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: expected 1-D or 2-D weights, got {input.ndim}-D")
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial: cannot sample num_samples={num_samples} <= 0 samples")
+    rows = _host(input).astype(np.float64).reshape(-1, input.shape[-1])
+    if not (np.isfinite(rows).all() and (rows >= 0).all()):
         raise RuntimeError("multinomial: weights must be finite and non-negative")
-    rows = w.reshape(-1, w.shape[-1])
-    if not replacement and num_samples > rows.shape[1]:
-        raise RuntimeError(f"multinomial: cannot sample {num_samples} > {rows.shape[1]} "
-                           "categories without replacement")
-    g = rng(generator)
-    out = np.empty((rows.shape[0], num_samples), np.int64)
-    for i, r in enumerate(rows):
-        total = r.sum()
-        if total <= 0:
-            raise RuntimeError("multinomial: each row of weights must have a positive sum")
-        if replacement:
-            out[i] = g.choice(r.size, size=num_samples, p=r / total)
-        else:
-            # Gumbel top-k: sampling without replacement in one pass.
-            keys = np.log(r) - np.log(-np.log(g.random(r.size)))
-            out[i] = np.argsort(-keys, kind="stable")[:num_samples]
-    out = out.reshape(w.shape[:-1] + (num_samples,))
+    if (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError("multinomial: each distribution's weights must have a positive sum")
+    gen = rng(generator, "multinomial")
+    if replacement:
+        cdf = np.cumsum(rows, axis=1)
+        cdf /= cdf[:, -1:]
+        u = gen.random((rows.shape[0], num_samples))
+        out = np.stack([np.searchsorted(c, r, side="right") for c, r in zip(cdf, u)])
+        # Rounding can leave the last cdf value just under 1: clamp to the last
+        # category of positive weight.
+        last = rows.shape[1] - 1 - np.argmax(rows[:, ::-1] > 0, axis=1)
+        out = np.minimum(out, last[:, None])
+    else:
+        if num_samples > rows.shape[1]:
+            raise RuntimeError(f"multinomial: cannot sample {num_samples} > {rows.shape[1]} "
+                               "categories without replacement")
+        if ((rows > 0).sum(axis=1) < num_samples).any():
+            raise RuntimeError(f"multinomial: fewer than num_samples={num_samples} categories "
+                               "have positive weight, cannot sample without replacement")
+        # Exponential race: weight / Exp(1) ranks the categories like successive
+        # draws without replacement; the largest num_samples keys win.
+        keys = rows / gen.exponential(size=rows.shape)
+        out = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    out = out.reshape(input.shape[:-1] + (num_samples,))
     return _finish(out, _dt.int64, input.device, False, "multinomial")
+
+
+def _on_device_of(arr, like):
+    """A host array moved to the device of tensor ``like``."""
+    if type(like.data) is np.ndarray:
+        return arr
+    xp = array_module(like.device)
+    with xp.cuda.Device(like.device.index):
+        return xp.asarray(arr)
