@@ -338,6 +338,8 @@ class Tensor:
 
     def detach_(self):
         """Cut this tensor from the graph in place; returns self."""
+        if self._view_fn is not None:
+            raise RuntimeError("detach_: can't detach views in-place; use detach() instead")
         self.grad_fn = None
         self.requires_grad = False
         return self
@@ -370,15 +372,13 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("retain_grad: can't retain_grad on a tensor that has "
                                "requires_grad=False")
+        # Kept apart from hooks: the engine stores the gradient after every
+        # hook on this tensor has run, as PyTorch does.
         import weakref
-        ref = weakref.ref(self)
-
-        def keep(g):
-            t = ref()
-            if t is not None:
-                g = g if _grad_enabled() else g.detach()
-                t.grad = g if t.grad is None else t.grad + g
-        self.register_hook(keep)
+        node = self.grad_fn
+        if node._hooks is None:
+            node._hooks = {}  # makes the engine take its hook-aware path for this node
+        node.__dict__.setdefault("_retain", {})[self._output_nr] = weakref.ref(self)
         self._retains_grad = True
 
     @property
@@ -612,6 +612,10 @@ class Tensor:
 
     def __ixor__(self, other):
         return self.bitwise_xor_(other)
+
+    def where(self, condition, other):
+        """``self`` where ``condition`` holds, else ``other`` (``ember.where(condition, self, other)``)."""
+        return _ops.where(condition, self, other)
 
     def __getitem__(self, index):
         return _ops.getitem(self, index)

@@ -231,9 +231,6 @@ def test_backward_with_the_wrong_number_of_gradients_is_refused():
         Few.apply(x, y).sum().backward()
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: a custom backward returning a gradient of "
-                                       "the wrong shape is reported by sum_to_size, without "
-                                       "naming the Function or the input")
 def test_backward_with_a_wrong_shape_gradient_is_refused():
     class Bad(Function):
         @staticmethod
@@ -249,9 +246,6 @@ def test_backward_with_a_wrong_shape_gradient_is_refused():
         Bad.apply(x).sum().backward()
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: a gradient of another dtype than its input "
-                                       "(here float32 for float64) is passed on uncast; "
-                                       "PyTorch's engine casts it to the input's dtype")
 def test_gradient_is_cast_to_the_input_dtype():
     class Float32Grad(Function):
         @staticmethod

@@ -50,7 +50,6 @@ def test_result_type_of_tensor_and_scalar_equals_torch(name, scalar, shape):
     assert ember.result_type(scalar, x).name == str(torch.result_type(scalar, xt))[6:]
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: ops/_util.result_dtype crashes on two scalars")
 def test_result_type_of_two_scalars_equals_torch():
     assert ember.result_type(1, 2.5).name == str(torch.result_type(1, 2.5))[6:]
 

@@ -1,12 +1,15 @@
 """Reverse-mode automatic differentiation: ``backward``, ``grad`` and grad modes."""
 
+from ember.autograd import functional
 from ember.autograd.engine import run_backward
 from ember.autograd.function import Function, Node, once_differentiable
+from ember.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from ember.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
                                       set_grad_enabled)
 from ember.tensor import Tensor
 
-__all__ = ["backward", "grad", "Function", "Node", "once_differentiable", "no_grad",
+__all__ = ["backward", "grad", "Function", "Node", "once_differentiable", "functional",
+           "gradcheck", "gradgradcheck", "GradcheckError", "no_grad",
            "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled"]
 
 
@@ -89,6 +92,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     grads = _root_grads(outs, grad_outputs, "grad")
     if retain_graph is None:
         retain_graph = create_graph
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: expected allow_unused to be True or not passed when "
+                         "materialize_grads=True")
     if allow_unused is None:
         allow_unused = materialize_grads
     result = run_backward(outs, grads, retain_graph, create_graph, inputs=ins,

@@ -12,15 +12,7 @@ from ember.tensor import Tensor
 
 __all__ = ["run_backward"]
 
-_sum_to = None
-
-
-def _reduce_to(g, shape):
-    global _sum_to
-    if _sum_to is None:
-        from ember.ops.views import sum_to_size
-        _sum_to = sum_to_size
-    return _sum_to(g, shape)
+_sum_to = None  # ember.ops.views.sum_to_size, bound on first use (ops import this layer)
 
 
 def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=None,
@@ -48,6 +40,23 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
         captured = [None] * len(inputs)
 
     leaves = _Leaves(accumulate, leaf_targets, captured, create_graph, grads)
+    _run(roots, grads, leaves, node_targets, captured, retain_graph, create_graph)
+    leaves.flush()
+    if captured is not None and accumulate and node_targets:
+        # backward(inputs=[non_leaf]): store those gradients in their .grad.
+        for i, t in enumerate(inputs):
+            if t.grad_fn is not None and captured[i] is not None:
+                t.grad = captured[i] if t.grad is None else t.grad + captured[i]
+    if captured is not None and not accumulate:
+        for i, c in enumerate(captured):
+            if c is None and not allow_unused:
+                raise RuntimeError(f"inputs[{i}] was not used to compute the outputs; pass "
+                                   "allow_unused=True to get None for it")
+    return captured
+
+
+def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_graph):
+    """The walk itself: seed the roots' gradients, then run nodes as they become ready."""
     # Seed: buffers[node] is a list of per-output gradients.
     buffers = {}
     root_nodes = []
@@ -97,7 +106,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     continue
                 target, nr = edge
                 if g is not None and g.data.shape != shape:
-                    g = _reduce_to(g, shape)
+                    g = _reduce_checked(node, g, shape, edge)
                 if type(target) is Node:
                     if g is not None:
                         tb = buffers.get(target)
@@ -113,12 +122,23 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
     finally:
         _State.enabled = prev_mode
 
-    if captured is not None and not accumulate:
-        for i, c in enumerate(captured):
-            if c is None and not allow_unused:
-                raise RuntimeError(f"inputs[{i}] was not used to compute the outputs; pass "
-                                   "allow_unused=True to get None for it")
-    return captured
+
+def _reduce_to_shape(g, shape):
+    global _sum_to
+    if _sum_to is None:
+        from ember.ops.views import sum_to_size
+        _sum_to = sum_to_size
+    return _sum_to(g, shape)
+
+
+def _reduce_checked(node, g, shape, edge):
+    """Sum a broadcast gradient down to its input's shape, or say which op got it wrong."""
+    try:
+        return _reduce_to_shape(g, shape)
+    except RuntimeError:
+        i = next(k for k, e in enumerate(node.edges) if e is edge)
+        raise RuntimeError(f"{node.name()}: backward returned a gradient of shape "
+                           f"{list(g.data.shape)} for input {i}, which has shape {list(shape)}") from None
 
 
 def _count_dependencies(roots):
@@ -150,10 +170,14 @@ def _prepare_grads(node, buf, node_targets, captured, create_graph):
             continue
         if hooks is not None and nr in hooks:
             for h in hooks[nr]:
-                r = h(g)
-                if r is not None:
-                    g = r
+                g = _run_hook(h, g)
             buf[nr] = g
+        retain = node.__dict__.get("_retain") if node.__dict__ else None
+        if retain is not None and nr in retain:
+            t = retain[nr]()
+            if t is not None:
+                r = g if create_graph else g.detach()
+                t.grad = r if t.grad is None else t.grad + r
         if node_targets:
             slots = node_targets.get((node, nr))
             if slots:
@@ -162,57 +186,81 @@ def _prepare_grads(node, buf, node_targets, captured, create_graph):
     return buf
 
 
-class _Leaves:
-    """Where gradients reaching leaves go: into ``.grad``, or captured for ``grad()``.
+def _run_hook(hook, g):
+    """Call a tensor hook; a replacement gradient must keep the shape."""
+    r = hook(g)
+    if r is None:
+        return g
+    if r.data.shape != g.data.shape:
+        raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
+                           f"{list(r.data.shape)}, expected {list(g.data.shape)}")
+    return r
 
-    A gradient array goes into ``.grad`` without a copy the first time; a
-    second leaf receiving the same memory (``a + b`` hands one gradient to
-    both) gets a copy, so an in-place change to one ``.grad`` never shows in
-    another. A borrowed gradient is only added to out of place during the
-    pass, since the same memory may still be waiting in a node's buffer.
+
+class _Leaves:
+    """Gradients reaching leaves: summed over the pass, then hooks, then ``.grad``.
+
+    Each leaf's gradients are added up first, so its hooks run once on the
+    total, as in PyTorch. A gradient array goes into ``.grad`` without a copy
+    when nothing else holds it; a second leaf receiving the same memory
+    (``a + b`` hands one gradient to both), a caller's own gradient or a
+    read-only broadcast gets a copy, so an in-place change to one ``.grad``
+    never shows anywhere else.
     """
 
     def __init__(self, accumulate, targets, captured, create_graph, root_grads):
         self.accumulate, self.targets, self.captured = accumulate, targets, captured
         self.create_graph = create_graph
         self.owners = {id(_owner(g.data)) for g in root_grads}  # the caller holds these
-        self.borrowed = set()
+        self.pending = {}  # id(leaf) -> [leaf, summed gradient, whether we own its array]
 
     def deliver(self, t, g):
-        slots = None
-        if self.targets is not None:
-            slots = self.targets.get(id(t))
-            if slots is None:
-                return
-        hooks = t._hooks
-        if hooks:
-            for h in hooks:
-                r = h(g)
-                if r is not None:
-                    g = r
-                    self.owners.add(id(_owner(g.data)))  # the hook may keep it
-        if slots is not None and not self.accumulate:
-            captured = self.captured
-            for i in slots:
-                captured[i] = g if captured[i] is None else captured[i] + g
+        if self.targets is not None and id(t) not in self.targets:
             return
-        if g.data.dtype != t.data.dtype:
-            g = g.to(t.dtype)
+        entry = self.pending.get(id(t))
+        if entry is None:
+            self.pending[id(t)] = [t, g, False]
+        elif self.create_graph:
+            entry[1] = entry[1] + g
+        elif entry[2]:
+            entry[1].data += g.data
+        else:
+            total = g.data.copy()  # a fresh array (in place on a copy: 0-d stays an array)
+            total += entry[1].data
+            entry[1], entry[2] = Tensor._wrap(total, False, None, 0), True
+
+    def flush(self):
+        prev = _State.enabled
+        _State.enabled = self.create_graph
+        try:
+            for t, g, owned in self.pending.values():
+                if t._hooks:
+                    for h in t._hooks:
+                        r = _run_hook(h, g)
+                        if r is not g:
+                            g, owned = r, False
+                            self.owners.add(id(_owner(r.data)))  # the hook may keep it
+                if g.data.dtype != t.data.dtype:
+                    g, owned = g.to(t.dtype), True
+                self._store(t, g, owned)
+        finally:
+            _State.enabled = prev
+
+    def _store(self, t, g, owned):
+        if self.targets is not None and not self.accumulate:
+            for i in self.targets[id(t)]:
+                self.captured[i] = g
+            return
         if self.create_graph:
-            t.grad = g if t.grad is None else t.grad + g
+            # A differentiable copy: .grad must not alias another leaf's.
+            t.grad = g.clone() if t.grad is None else t.grad + g
         elif t.grad is None:
             owner = id(_owner(g.data))
-            if owner in self.owners:
-                t.grad = Tensor._wrap(g.data.copy(), False, None, 0)
+            if not owned and (owner in self.owners or not g.data.flags.writeable):
+                g = Tensor._wrap(g.data.copy(), False, None, 0)
             else:
                 self.owners.add(owner)
-                self.borrowed.add(id(t))
-                t.grad = g
-        elif id(t) in self.borrowed:
-            self.borrowed.discard(id(t))
-            total = g.data.copy()  # (in place on a copy: 0-d stays an array)
-            total += t.grad.data
-            t.grad = Tensor._wrap(total, False, None, 0)
+            t.grad = g
         else:
             t.grad.data += g.data
 

@@ -83,6 +83,8 @@ def result_dtype(a, b):
             return _dt.promote_types(da, db)
         dim_t, zero_t = (db, da) if za else (da, db)
         return zero_t if zero_t.category > dim_t.category else dim_t
+    if not (ta or tb):
+        return _dt.scalar_dtype(a if _dt.scalar_category(a) >= _dt.scalar_category(b) else b)
     t, s = (a, b) if ta else (b, a)
     dt = _dt.from_numpy_dtype(t.data.dtype)
     if _dt.scalar_category(s) > dt.category:

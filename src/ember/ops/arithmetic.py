@@ -91,7 +91,9 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         y = a ** b
-        ctx.save_for_backward(a, b, y)
+        # The output is needed only for d/db; saving it for a number exponent
+        # would make a later in-place change of y fail backward needlessly.
+        ctx.save_for_backward(a, b, y if hasattr(b, "shape") else None)
         return y
 
     @staticmethod

@@ -115,7 +115,10 @@ class Slice(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.index = x.shape, index
-        return x[index]
+        y = x[index]
+        if isinstance(y, np.generic):  # all ints: NumPy gave a scalar copy, we want a 0-d view
+            y = x[index + (Ellipsis,)]
+        return y
 
     @staticmethod
     def backward(ctx, g):
