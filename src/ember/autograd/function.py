@@ -178,7 +178,8 @@ def _record(ctx, cls, args, out, xp):
         ctx._out_meta = None
     to_save = ctx._to_save
     if to_save:
-        ctx._saved = tuple([_pack(s, args, outs) for s in to_save])
+        raw = out if type(out) is tuple else (out,)  # forward's own objects, before wrapping
+        ctx._saved = tuple([_pack(s, args, outs, raw, xp) for s in to_save])
         ctx._to_save = None
     else:
         ctx._saved = ()
@@ -210,16 +211,16 @@ def _wrap_outputs(ctx, out, xp):
     return tuple(outs)
 
 
-def _pack(s, args, outs):
+def _pack(s, args, outs, raw, xp):
     if s is None or not hasattr(s, "shape"):
         return s  # None or a Python scalar: kept as is
     for a in args:
         if isinstance(a, Tensor) and a.data is s:
             return (a, (a._base if a._base is not None else a)._version)
-    for o in outs:
-        if o.data is s:
+    for o, r in zip(outs, raw):
+        if o.data is s or r is s:  # r: a NumPy scalar that the output wraps as a 0-d array
             return _SavedOutput(o)
-    return Tensor._wrap(s, False, None, 0)  # an intermediate: a constant to backward
+    return Tensor._wrap(_as_array(s, xp), False, None, 0)  # an intermediate: a constant
 
 
 def _as_array(o, xp):

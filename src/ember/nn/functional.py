@@ -1,3 +1,190 @@
-"""The functional API (``import ember.nn.functional as F``), as in PyTorch."""
+"""The functional API (``import ember.nn.functional as F``), as in PyTorch.
 
-from ember.ops.linalg import linear  # noqa: F401
+Activations and losses are ops (``ember.ops.activation``, ``ember.ops.loss``)
+re-exported here under PyTorch's names. The rest (dropout, padding,
+normalisation and distances) are short compositions of ops, defined below.
+"""
+
+import numpy as np
+
+from ember.backend.device import xp_of
+from ember.backend.random import rng
+from ember.ops import elementwise as _ew
+from ember.ops._util import broadcast_shapes, check_tensor, float_operand, fmt_shape, wrap_dim
+from ember.ops.activation import (celu, celu_, elu, elu_, gelu, glu, hardshrink, hardsigmoid,
+                                  hardswish, hardtanh, hardtanh_, leaky_relu, leaky_relu_,
+                                  log_softmax, logsigmoid, mish, prelu, relu, relu6, relu_, rrelu,
+                                  rrelu_, selu, selu_, silu, softmax, softmin, softplus,
+                                  softshrink, softsign, tanhshrink, threshold, threshold_)
+from ember.ops.creation import full
+from ember.ops.indexing import getitem, getitem_raw, index_put
+from ember.ops.inplace import inplace as _inplace
+from ember.ops.linalg import linear
+from ember.ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+                            huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+from ember.tensor import Tensor
+
+__all__ = [
+    # activations
+    "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "selu_",
+    "celu", "celu_", "gelu", "silu", "mish", "softplus", "softsign", "hardtanh", "hardtanh_",
+    "hardsigmoid", "hardswish", "sigmoid", "tanh", "logsigmoid", "glu", "threshold",
+    "threshold_", "prelu", "rrelu", "rrelu_", "softshrink", "hardshrink", "tanhshrink",
+    "softmax", "log_softmax", "softmin",
+    # losses
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+    # layers as functions
+    "linear", "dropout", "pad", "normalize", "cosine_similarity", "pairwise_distance",
+]
+
+
+def sigmoid(input):
+    """1 / (1 + exp(-input)), elementwise (``ember.sigmoid``)."""
+    return _ew.sigmoid(input)
+
+
+def tanh(input):
+    """Hyperbolic tangent, elementwise (``ember.tanh``)."""
+    return _ew.tanh(input)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p).
+
+    The mask comes from Ember's default generator: ``ember.manual_seed`` makes
+    it reproducible. With ``training=False`` the input is returned as is.
+    """
+    check_tensor(input, "dropout")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
+    if not training:
+        return input
+    keep = rng().random(input.shape) >= p
+    scale = 1.0 / (1.0 - p) if p < 1 else 0.0
+    dtype = float_operand(input).data.dtype
+    mask = xp_of(input.data).asarray((keep * scale).astype(dtype))
+    mask = Tensor._wrap(mask, False, None, 0)
+    if inplace:
+        return _inplace(input, lambda t: t * mask, "dropout_")
+    return input * mask
+
+
+_GATHER_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}  # NumPy's names
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad ``input``; ``pad`` lists (left, right) amounts starting from the last dimension.
+
+    ``pad=(1, 2)`` pads the last dimension by 1 before and 2 after;
+    ``(1, 1, 2, 2)`` also pads the one before it by 2 on each side.
+
+    Args:
+        mode: 'constant' (fill with ``value``, default 0; negative amounts crop),
+            'reflect' (mirror without repeating the edge; amounts < size),
+            'replicate' (repeat the edge) or 'circular' (wrap; amounts <= size).
+            Unlike PyTorch, the gathering modes pad any number of trailing
+            dimensions of any input.
+    """
+    check_tensor(input, "pad")
+    amounts = tuple(int(a) for a in pad)
+    if len(amounts) % 2:
+        raise ValueError(f"pad: padding length must be divisible by 2, got {len(amounts)}")
+    if len(amounts) // 2 > input.ndim:
+        raise ValueError(f"pad: padding length {len(amounts)} pads more dimensions than the "
+                         f"input's {input.ndim}")
+    pairs = {input.ndim - 1 - i: amounts[2 * i:2 * i + 2] for i in range(len(amounts) // 2)}
+    if mode == "constant":
+        return _constant_pad(input, pairs, 0.0 if value is None else value)
+    if mode not in _GATHER_MODES:
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
+                         f"got {mode!r}")
+    if value is not None:
+        raise ValueError(f"pad: mode {mode!r} takes no value argument, got value={value}")
+    xp = xp_of(input.data)
+    out = input
+    for dim, (left, right) in pairs.items():
+        size = input.shape[dim]
+        _check_gather_pad(mode, left, right, size, dim, input.shape)
+        # Each output position gathers one input position: the gradient scatters back.
+        source = np.pad(np.arange(size), (left, right), mode=_GATHER_MODES[mode])
+        out = getitem_raw(out, (slice(None),) * dim + (xp.asarray(source),))
+    return out
+
+
+def _check_gather_pad(mode, left, right, size, dim, shape):
+    where = f"padding ({left}, {right}) of dimension {dim} of input {fmt_shape(shape)}"
+    if left < 0 or right < 0:
+        raise ValueError(f"pad: negative padding is only supported in 'constant' mode, got "
+                         f"{where} in mode {mode!r}")
+    if mode == "reflect" and max(left, right) >= size:
+        raise ValueError(f"pad: 'reflect' padding must be less than the dimension's size, got "
+                         f"{where}")
+    if mode == "circular" and max(left, right) > size:
+        raise ValueError(f"pad: 'circular' padding must be at most the dimension's size, got "
+                         f"{where}")
+    if size == 0 and left + right > 0:
+        raise ValueError(f"pad: cannot {mode}-pad an empty dimension, got {where}")
+
+
+def _constant_pad(input, pairs, value):
+    # Negative amounts crop: take that view first, then place it in a filled tensor.
+    crop = [slice(None)] * input.ndim
+    place = [slice(None)] * input.ndim
+    shape = list(input.shape)
+    for dim, (left, right) in pairs.items():
+        kept = shape[dim] - max(-left, 0) - max(-right, 0)
+        if kept < 0:
+            raise ValueError(f"pad: padding ({left}, {right}) crops more than the size "
+                             f"{shape[dim]} of dimension {dim}")
+        crop[dim] = slice(max(-left, 0), max(-left, 0) + kept)
+        place[dim] = slice(max(left, 0), max(left, 0) + kept)
+        shape[dim] = kept + max(left, 0) + max(right, 0)
+    canvas = full(shape, value, dtype=input.dtype, device=input.device)
+    return index_put(canvas, tuple(place), getitem(input, tuple(crop)))
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(||input||_p, eps) along ``dim``: unit p-norm slices.
+
+    Raises:
+        NotImplementedError: for ``out=`` (Ember has no out arguments).
+    """
+    check_tensor(input, "normalize")
+    if out is not None:
+        raise NotImplementedError("normalize: out= is not supported; use the returned tensor")
+    dim = wrap_dim(dim, input.ndim, "normalize")
+    denom = _ew.clamp(input.norm(p, dim, keepdim=True), min=eps)
+    return input / denom
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along ``dim`` (broadcast).
+
+    As in PyTorch, each input is divided by its own clamped norm before the
+    product (the result stays in [-1, 1]), and the clamp changes the value
+    only: the gradient flows as if the norm were unclamped.
+    """
+    x1 = float_operand(check_tensor(x1, "cosine_similarity", "x1"))
+    x2 = float_operand(check_tensor(x2, "cosine_similarity", "x2"))
+    shape = broadcast_shapes(x1.shape, x2.shape, op="cosine_similarity")
+    x1, x2 = x1.expand(shape), x2.expand(shape)
+    dim = wrap_dim(dim, len(shape), "cosine_similarity")
+
+    def unit(x):
+        n = x.norm(2, dim, keepdim=True)
+        floor = Tensor._wrap(xp_of(n.data).maximum(n.data, eps) - n.data, False, None, 0)
+        return x / (n + floor)
+
+    return (unit(x1) * unit(x2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p over the last dimension (broadcast)."""
+    check_tensor(x1, "pairwise_distance", "x1")
+    check_tensor(x2, "pairwise_distance", "x2")
+    shape = broadcast_shapes(x1.shape, x2.shape, op="pairwise_distance")
+    if not shape:
+        raise ValueError("pairwise_distance: expected inputs with at least one dimension, got "
+                         "0-d tensors")
+    return (x1 - x2 + eps).norm(p, len(shape) - 1, keepdim=keepdim)

@@ -1,17 +1,20 @@
 """Every differentiable op, defined once (forward and backward together).
 
 Families live in their own modules; this package re-exports their public
-functions (``ember.ops.add``...), which ``ember`` exports in turn.
+functions (``ember.ops.add``...), which ``ember`` exports in turn. Losses
+(``ember.ops.loss``) are reached through ``ember.nn.functional`` only, as in
+PyTorch.
 """
 
-from ember.ops import (arithmetic, convert, creation, elementwise, fill, indexing, linalg,
-                       reduce, scatter, shape, sorting, views)
+from ember.ops import (activation, arithmetic, convert, creation, elementwise, fill, indexing,
+                       linalg, loss, reduce, scatter, shape, sorting, views)
 from ember.ops._util import as_operand, wrap_dim
 
 # The modules whose functions become Tensor methods. Bound before the star
 # imports below, which replace some module names by functions (ops.scatter).
-FAMILIES = (arithmetic, convert, elementwise, fill, indexing, linalg, reduce, scatter, shape, sorting,
-            views)
+FAMILIES = (activation, arithmetic, convert, elementwise, fill, indexing, linalg, reduce, scatter, shape,
+            sorting, views)
+from ember.ops.activation import *  # noqa: F401,F403
 from ember.ops.arithmetic import *  # noqa: F401,F403
 from ember.ops.convert import *  # noqa: F401,F403
 from ember.ops.creation import *  # noqa: F401,F403

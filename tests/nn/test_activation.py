@@ -1,0 +1,217 @@
+"""ember.nn.functional activations and softmax against torch.nn.functional (float64)."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ember
+import ember.nn.functional as F
+from reference import check, close, rand
+
+
+def fn(name, *args, **kwargs):
+    """``F.name`` on Ember tensors, ``torch.nn.functional.name`` on torch ones."""
+    def call(x, *rest):
+        mod = F if isinstance(x, ember.Tensor) else TF
+        return getattr(mod, name)(x, *rest, *args, **kwargs)
+    return call
+
+
+ACTIVATIONS = [
+    ("relu", {}), ("relu6", {}), ("leaky_relu", {}), ("leaky_relu", {"negative_slope": 0.2}),
+    ("elu", {}), ("elu", {"alpha": 0.7}), ("selu", {}), ("celu", {"alpha": 1.3}),
+    ("gelu", {}), ("gelu", {"approximate": "tanh"}), ("silu", {}), ("mish", {}),
+    ("softplus", {}), ("softplus", {"beta": 2.0, "threshold": 3.0}), ("softsign", {}),
+    ("hardtanh", {}), ("hardtanh", {"min_val": -0.5, "max_val": 2.0}), ("hardsigmoid", {}),
+    ("hardswish", {}), ("sigmoid", {}), ("tanh", {}), ("logsigmoid", {}), ("tanhshrink", {}),
+    ("softshrink", {}), ("softshrink", {"lambd": 1.2}), ("hardshrink", {"lambd": 0.3}),
+    ("threshold", {"threshold": 0.4, "value": -2.0}), ("rrelu", {}),
+    ("rrelu", {"lower": 0.1, "upper": 0.6}),
+]
+
+
+@pytest.mark.parametrize("shape", [(), (7,), (3, 5), (2, 3, 4), (0, 3)])
+@pytest.mark.parametrize("name,kwargs", ACTIVATIONS)
+def test_activation_matches_torch(name, kwargs, shape):
+    # torch cannot differentiate hardsigmoid's backward (ours: 0, the true value).
+    check(fn(name, **kwargs), rand(shape, 0, -5, 5), second=name != "hardsigmoid")
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "logsigmoid", "softplus", "silu", "mish", "elu",
+                                  "selu", "celu", "gelu", "tanh", "softsign"])
+def test_smooth_activations_stay_finite_at_extremes(name):
+    # First derivatives only: torch's own second derivative of mish is nan at 800.
+    out = check(fn(name), np.array([-800.0, -50.0, -20.5, 0.0, 20.5, 50.0, 800.0]), second=False)
+    assert np.isfinite(out.detach().numpy()).all()
+
+
+@pytest.mark.parametrize("name,kwargs", ACTIVATIONS)
+def test_nan_and_inf_pass_through_like_torch(name, kwargs):
+    a = np.array([np.nan, np.inf, -np.inf, 1.0])
+    with np.errstate(invalid="ignore"):
+        ours = getattr(F, name)(ember.tensor(a), **kwargs).numpy()
+    np.testing.assert_array_equal(ours, getattr(TF, name)(torch.tensor(a), **kwargs).numpy())
+
+
+@pytest.mark.parametrize("name,args", [
+    ("relu", ()), ("elu", (0.5,)), ("leaky_relu", (0.1,)), ("hardtanh", (-0.5, 0.5)),
+    ("threshold", (0.2, 1.5)), ("celu", (0.8,)), ("selu", ()), ("rrelu", (0.2, 0.4)),
+])
+def test_inplace_variants_match_torch(name, args):
+    def run(x):
+        y = x * 1.0  # a non-leaf, which may be modified in place
+        mod = F if isinstance(x, ember.Tensor) else TF
+        out = getattr(mod, name + "_")(y, *args)
+        assert out is y
+        return y * 2.0
+    check(run, rand((3, 4), 1, -3, 3))
+
+
+@pytest.mark.parametrize("name", ["relu", "relu6", "elu", "selu", "celu", "leaky_relu", "silu",
+                                  "mish", "hardtanh", "hardsigmoid", "hardswish", "rrelu"])
+def test_inplace_flag_matches_torch(name):
+    def run(x):
+        y = x * 1.0
+        mod = F if isinstance(x, ember.Tensor) else TF
+        out = getattr(mod, name)(y, inplace=True)
+        assert out is y
+        return y
+    check(run, rand((2, 5), 2, -4, 4), second=name != "hardsigmoid")
+
+
+def test_inplace_on_a_leaf_that_requires_grad_is_refused():
+    x = ember.tensor([1.0, -1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="relu_: a leaf tensor that requires grad"):
+        F.relu_(x)
+
+
+def test_integer_inputs():
+    x = ember.tensor([-2, 0, 3])
+    assert F.relu(x).dtype == ember.int64 and F.relu(x).tolist() == [0, 0, 3]
+    assert F.elu(x).dtype == ember.float32
+    close(F.silu(x), TF.silu(torch.tensor([-2.0, 0.0, 3.0])), rtol=1e-6)
+
+
+# --- softmax ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("shape,dim", [((), 0), ((5,), 0), ((3, 5), 1), ((3, 5), 0),
+                                       ((2, 3, 4), -1), ((2, 3, 4), 1), ((0, 4), 1), ((3, 0), 1)])
+def test_softmax_family_matches_torch(name, shape, dim):
+    check(fn(name, dim), rand(shape, 3, -3, 3))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_is_stable_for_huge_logits(name):
+    a = rand((4, 6), 4, -1, 1) * 1e4
+    out = check(fn(name, 1), a)
+    assert np.isfinite(out.detach().numpy()).all()
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_dtype_argument(name):
+    x = ember.tensor(rand((2, 3), 5)).to(ember.float32)
+    out = getattr(F, name)(x, 1, dtype=ember.float64)
+    assert out.dtype == ember.float64
+    ref = getattr(TF, name)(torch.tensor(x.numpy()), 1, dtype=torch.float64)
+    close(out, ref)
+
+
+def test_softmax_without_dim_uses_torchs_implicit_choice():
+    a = rand((2, 3), 6)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+        out = F.softmax(ember.tensor(a))
+    with pytest.warns(UserWarning):
+        close(out, TF.softmax(torch.tensor(a)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=4), data=st.data())
+def test_softmax_rows_sum_to_one_and_match_torch(shape, data):
+    dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+    a = rand(tuple(shape), len(shape), -10, 10)
+    out = check(fn("log_softmax", dim), a, second=False)
+    np.testing.assert_allclose(np.exp(out.detach().numpy()).sum(axis=dim), 1.0, rtol=1e-12)
+
+
+# --- glu, prelu, rrelu --------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape,dim", [((4,), 0), ((3, 6), -1), ((4, 3), 0), ((2, 4, 3), 1)])
+def test_glu_matches_torch(shape, dim):
+    check(fn("glu", dim), rand(shape, 7))
+
+
+@pytest.mark.parametrize("shape,wshape", [((2, 3, 4), (3,)), ((2, 3, 4), (1,)), ((5, 3), (3,)),
+                                          ((4,), (1,)), ((), (1,)), ((2, 3), ())])
+def test_prelu_matches_torch_including_weight_grads(shape, wshape):
+    check(lambda x, w: (F if isinstance(x, ember.Tensor) else TF).prelu(x, w),
+          rand(shape, 8, -3, 3), rand(wshape, 9, 0.1, 0.5))
+
+
+def test_rrelu_training_draws_slopes_from_the_default_generator():
+    a = rand((200,), 10, -3, -0.1)
+    x = ember.tensor(a, requires_grad=True)
+    ember.manual_seed(3)
+    y1 = F.rrelu(x, 0.1, 0.3, training=True)
+    ember.manual_seed(3)
+    y2 = F.rrelu(x, 0.1, 0.3, training=True)
+    np.testing.assert_array_equal(y1.detach().numpy(), y2.detach().numpy())
+    slopes = y1.detach().numpy() / a
+    assert 0.1 <= slopes.min() and slopes.max() <= 0.3 and slopes.std() > 0.02
+    (g,) = ember.autograd.grad(y1.sum(), x)
+    np.testing.assert_allclose(g.numpy(), slopes)
+    close(F.rrelu(ember.tensor([2.0]), training=True), torch.tensor([2.0]))
+
+
+# --- errors -------------------------------------------------------------------
+
+
+def test_bad_arguments_raise_naming_the_op():
+    x = ember.tensor(rand((2, 3), 11))
+    with pytest.raises(ValueError, match="gelu: approximate must be 'none' or 'tanh', got 'foo'"):
+        F.gelu(x, approximate="foo")
+    with pytest.raises(ValueError, match="hardtanh: min_val cannot be greater than max_val"):
+        F.hardtanh(x, 2.0, 1.0)
+    with pytest.raises(ValueError, match="softshrink: lambd must be >= 0, got -1"):
+        F.softshrink(x, -1.0)
+    with pytest.raises(ValueError, match="rrelu: lower bound"):
+        F.rrelu(x, 0.5, 0.1)
+    with pytest.raises(RuntimeError, match="glu: halving dimension must be even, but dimension 1 "
+                                           "is size 3"):
+        F.glu(x, 1)
+    with pytest.raises(RuntimeError, match="glu: does not support 0-d"):
+        F.glu(ember.tensor(1.0))
+    with pytest.raises(RuntimeError, match=r"prelu: expected weight with 1 element or one per "
+                                           r"input channel \(3\), got shape \[2\]"):
+        F.prelu(x, ember.tensor([0.1, 0.2]))
+    with pytest.raises(IndexError, match="softmax: dimension out of range"):
+        F.softmax(x, 2)
+    with pytest.raises(TypeError, match="relu: expected input to be a Tensor, got list"):
+        F.relu([1.0])
+
+
+# --- a core bug found while writing these ops ----------------------------------
+
+
+class _SquareSavingItsOutput(ember.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x * x  # NumPy returns a scalar, not a 0-d array, for a 0-d x
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * 2 * y ** 0.5
+
+
+def test_core_saving_a_0d_output_that_numpy_returned_as_a_scalar():
+    x = ember.tensor(3.0, dtype=ember.float64, requires_grad=True)
+    (g,) = ember.autograd.grad(_SquareSavingItsOutput.apply(x), x, create_graph=True)
+    assert g.item() == 6.0 and g.requires_grad  # differentiable through the saved output
