@@ -62,7 +62,7 @@ def main():
     # Same start, same data: the losses must agree before timing means anything.
     le, lt = e_step().item(), t_step().item()
     assert abs(le - lt) < 1e-4 * max(1.0, abs(lt)), f"losses differ: ember {le}, torch {lt}"
-    compare("C1", e_step, t_step, warmup=5, rounds=31)
+    compare("C1", e_step, t_step, warmup=5, rounds=12, inner=10)
 
 
 if __name__ == "__main__":
