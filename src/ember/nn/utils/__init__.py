@@ -1,0 +1,3 @@
+"""Helpers around modules and parameters (``ember.nn.utils.clip_grad_norm_``...)."""
+
+from ember.nn.utils.clip_grad import *  # noqa: F401,F403
