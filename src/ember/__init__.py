@@ -22,6 +22,7 @@ from ember.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabl
 _tensor_methods.bind()
 
 from ember import nn  # noqa: E402 - nn builds on the bound Tensor
+from ember.io import load, save  # noqa: E402 - saves and loads Tensors, so after Tensor is bound
 
 __version__ = "0.1.0"
 
