@@ -1,1 +1,20 @@
-"""(being written)"""
+"""Optimizers (``ember.optim.SGD``, ``Adam``, ``AdamW``...) and learning-rate schedulers.
+
+Same names, arguments, defaults and ``state_dict`` layout as ``torch.optim``;
+``Lion`` is extra. Each step runs on raw NumPy/CuPy arrays, outside autograd.
+Writing your own optimizer: see ``ember.optim.optimizer`` and docs/optim.md.
+"""
+
+from ember.optim.optimizer import Optimizer, required
+from ember.optim.sgd import SGD
+from ember.optim.adam import Adam, AdamW
+from ember.optim.adagrad import Adagrad
+from ember.optim.rmsprop import RMSprop
+from ember.optim.adamax import Adamax
+from ember.optim.nadam import NAdam
+from ember.optim.radam import RAdam
+from ember.optim.lion import Lion
+from ember.optim import lr_scheduler
+
+__all__ = ["Optimizer", "required", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adamax",
+           "NAdam", "RAdam", "Lion", "lr_scheduler"]
