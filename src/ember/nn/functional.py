@@ -18,11 +18,24 @@ from ember.ops.activation import (celu, celu_, elu, elu_, gelu, glu, hardshrink,
                                   softshrink, softsign, tanhshrink, threshold, threshold_)
 from ember.ops.creation import full
 from ember.ops.indexing import getitem, getitem_raw, index_put
+from ember.ops.interpolate import interpolate
 from ember.ops.inplace import inplace as _inplace
+from ember.ops.attention import multi_head_attention_forward, scaled_dot_product_attention
+from ember.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ember.ops.embedding import embedding, one_hot
 from ember.ops.linalg import linear
+from ember.ops.norm import batch_norm, group_norm, layer_norm, rms_norm
+from ember.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
+                            adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
 from ember.ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                             huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from ember.tensor import Tensor
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y = x1^T A x2 + b over the last dimension (see ``ember.nn.Bilinear``)."""
+    from ember.nn.modules.linear import bilinear as _bilinear  # nn.modules sits above F
+    return _bilinear(input1, input2, weight, bias)
 
 __all__ = [
     # activations
@@ -35,7 +48,12 @@ __all__ = [
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
     # layers as functions
-    "linear", "dropout", "pad", "normalize", "cosine_similarity", "pairwise_distance",
+    "linear", "bilinear", "dropout", "pad", "normalize", "cosine_similarity", "pairwise_distance",
+    "batch_norm", "layer_norm", "rms_norm", "group_norm", "embedding", "one_hot",
+    "scaled_dot_product_attention", "multi_head_attention_forward",
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
+    "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate",
 ]
 
 

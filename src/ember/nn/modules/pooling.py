@@ -1,3 +1,203 @@
-"""(being written)"""
+"""Pooling and resampling layers, as ``torch.nn``'s: MaxPool1d/2d, AvgPool1d/2d,
+AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, Upsample."""
 
-__all__ = []
+from ember.nn.module import Module
+from ember.ops.interpolate import interpolate
+from ember.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
+                            adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
+
+__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
+           "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Upsample"]
+
+
+class _MaxPoolNd(Module):
+    _pool = None
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, input):
+        return type(self)._pool(input, self.kernel_size, self.stride, self.padding,
+                                self.dilation, self.ceil_mode, self.return_indices)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Maximum over sliding windows of (N, C, L) or (C, L): ``F.max_pool1d``.
+
+    Args:
+        kernel_size: window size. stride: step (default kernel_size).
+        padding: -inf border, at most half the window. dilation: window spacing.
+        return_indices: also return the argmax positions. ceil_mode: round the
+            output length up.
+    """
+
+    _pool = staticmethod(max_pool1d)
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Maximum over sliding windows of (N, C, H, W) or (C, H, W): ``F.max_pool2d``.
+
+    Args:
+        kernel_size: window size (int or pair). stride: step (default kernel_size).
+        padding: -inf border, at most half the window. dilation: window spacing.
+        return_indices: also return the flat argmax positions in each H * W plane.
+        ceil_mode: round the output size up.
+
+    Shape:
+        output H_out = (H + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1,
+        rounded down (up with ceil_mode).
+    """
+
+    _pool = staticmethod(max_pool2d)
+
+
+class AvgPool1d(Module):
+    """Mean over sliding windows of (N, C, L) or (C, L): ``F.avg_pool1d``.
+
+    Args:
+        kernel_size, stride (default kernel_size), padding, ceil_mode: as MaxPool1d.
+        count_include_pad: count the padding zeros in each divisor. Default: True.
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True):
+        super().__init__()
+        # PyTorch keeps these as 1-tuples here (and prints them so).
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+
+    def forward(self, input):
+        return avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+def _single(v):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,)
+
+
+class AvgPool2d(Module):
+    """Mean over sliding windows of (N, C, H, W) or (C, H, W): ``F.avg_pool2d``.
+
+    Args:
+        kernel_size, stride (default kernel_size), padding, ceil_mode: as MaxPool2d.
+        count_include_pad: count the padding zeros in each divisor. Default: True.
+        divisor_override: divide every window sum by this instead.
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, input):
+        return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _AdaptivePool(Module):
+    _pool = None
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size = output_size
+        if type(self)._max:
+            self.return_indices = return_indices
+
+    def forward(self, input):
+        if type(self)._max:
+            return type(self)._pool(input, self.output_size, self.return_indices)
+        return type(self)._pool(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptivePool):
+    """Mean over ``output_size`` near-equal windows of (N, C, L): ``F.adaptive_avg_pool1d``."""
+
+    _max = False
+    _pool = staticmethod(adaptive_avg_pool1d)
+
+    def __init__(self, output_size):
+        super().__init__(output_size)
+
+
+class AdaptiveAvgPool2d(_AdaptivePool):
+    """Mean over ``output_size`` (H_out, W_out) near-equal windows: ``F.adaptive_avg_pool2d``.
+
+    ``output_size`` is an int, a pair, or a pair with None (keep that input size).
+    """
+
+    _max = False
+    _pool = staticmethod(adaptive_avg_pool2d)
+
+    def __init__(self, output_size):
+        super().__init__(output_size)
+
+
+class AdaptiveMaxPool1d(_AdaptivePool):
+    """Maximum over ``output_size`` near-equal windows of (N, C, L): ``F.adaptive_max_pool1d``."""
+
+    _max = True
+    _pool = staticmethod(adaptive_max_pool1d)
+
+
+class AdaptiveMaxPool2d(_AdaptivePool):
+    """Maximum over ``output_size`` near-equal windows of (N, C, H, W), as F.adaptive_max_pool2d."""
+
+    _max = True
+    _pool = staticmethod(adaptive_max_pool2d)
+
+
+class Upsample(Module):
+    """Resize the spatial dimensions: ``F.interpolate(input, size, scale_factor, mode, ...)``.
+
+    Args:
+        size: output spatial size, or scale_factor: multiplier (one of the two).
+        mode: 'nearest' (default), 'nearest-exact', 'linear', 'bilinear' or 'area'.
+        align_corners: for the linear modes.
+        recompute_scale_factor: see ``interpolate``.
+    """
+
+    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                 recompute_scale_factor=None):
+        super().__init__()
+        self.name = type(self).__name__
+        self.size = size
+        if isinstance(scale_factor, tuple):
+            self.scale_factor = tuple(float(f) for f in scale_factor)
+        else:
+            self.scale_factor = float(scale_factor) if scale_factor else None
+        self.mode, self.align_corners = mode, align_corners
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, input):
+        return interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
+                           recompute_scale_factor=self.recompute_scale_factor)
+
+    def extra_repr(self):
+        if self.scale_factor is not None:
+            info = "scale_factor=" + repr(self.scale_factor)
+        else:
+            info = "size=" + repr(self.size)
+        return info + ", mode=" + repr(self.mode)

@@ -1,0 +1,165 @@
+"""Embedding lookup (rows of a table by index) and one_hot.
+
+The lookup gathers rows; its weight gradient scatter-adds the output
+gradient back into a table of zeros (repeated indices add up), skipping
+``padding_idx`` and optionally dividing by each index's frequency. That
+scatter is linear in the gradient, so its own backward is a gather with the
+same per-position factors: ``RowScatter`` and ``RowGather`` are each other's
+backward, which makes every derivative order exact.
+"""
+
+import numpy as np
+
+from ember.autograd.function import Function
+from ember.autograd.grad_mode import no_grad
+from ember.backend.device import xp_of
+from ember.ops._util import check_tensor, fmt_shape
+from ember.ops.indexing import ufunc_at
+from ember.tensor import Tensor
+
+__all__ = ["embedding", "one_hot"]
+
+
+def _scaled(xp, rows, factor):
+    return rows if factor is None else rows * xp.asarray(factor, rows.dtype)[..., None]
+
+
+class Embedding(Function):
+    """``weight[indices]``; the weight's gradient skips padding and may be scaled."""
+
+    @staticmethod
+    def forward(ctx, weight, indices, grad_factor):
+        ctx.indices, ctx.grad_factor, ctx.rows = indices, grad_factor, weight.shape[0]
+        return ctx.xp.take(weight, indices, axis=0)
+
+    @staticmethod
+    def backward(ctx, g):
+        return RowScatter.apply(g, ctx.indices, ctx.grad_factor, ctx.rows), None, None
+
+
+class RowScatter(Function):
+    """A (rows, D) table of zeros with ``factor * g`` added at row ``indices`` (repeats add)."""
+
+    @staticmethod
+    def forward(ctx, g, indices, factor, rows):
+        ctx.indices, ctx.factor = indices, factor
+        out = ctx.xp.zeros((rows, g.shape[-1]), g.dtype)
+        ufunc_at(ctx.xp, "add", out, (indices,), _scaled(ctx.xp, g, factor))
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return RowGather.apply(gg, ctx.indices, ctx.factor), None, None, None
+
+
+class RowGather(Function):
+    """``factor * table[indices]``: the adjoint of RowScatter."""
+
+    @staticmethod
+    def forward(ctx, table, indices, factor):
+        ctx.indices, ctx.factor, ctx.rows = indices, factor, table.shape[0]
+        return _scaled(ctx.xp, ctx.xp.take(table, indices, axis=0), factor)
+
+    @staticmethod
+    def backward(ctx, g):
+        return RowScatter.apply(g, ctx.indices, ctx.factor, ctx.rows), None, None
+
+
+def _check_indices(input, rows, op):
+    check_tensor(input, op)
+    if input.data.dtype.kind not in "iu":
+        raise TypeError(f"{op}: expected input of an integer dtype (int64 or int32), got "
+                        f"{input.dtype}")
+    if input.numel():
+        lo, hi = int(input.data.min()), int(input.data.max())
+        bad = lo if lo < 0 else hi if hi >= rows else None
+        if bad is not None:
+            raise IndexError(f"{op}: index {bad} is out of range for a table of {rows} rows "
+                             f"(valid indices: 0 to {rows - 1})")
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Look up rows of ``weight`` (num_embeddings, embedding_dim) by the indices in ``input``.
+
+    Args:
+        input: an integer tensor of any shape; the output has shape
+            ``input.shape + (embedding_dim,)``.
+        padding_idx: this row receives no gradient (negative counts from the end).
+        max_norm: rows looked up whose ``norm_type``-norm exceeds it are
+            rescaled in place to norm ``max_norm`` first (as PyTorch, this
+            modifies ``weight``).
+        scale_grad_by_freq: divide each row's gradient by how often its index
+            occurs in ``input``.
+        sparse: must be False: Ember has no sparse gradients.
+
+    Raises:
+        IndexError: for an index outside ``[0, num_embeddings)``, naming it and the table size.
+    """
+    check_tensor(weight, "embedding", "weight")
+    if weight.ndim != 2:
+        raise RuntimeError(f"embedding: expected a 2-D weight (num_embeddings, embedding_dim), "
+                           f"got shape {fmt_shape(weight.shape)}")
+    if sparse:
+        raise NotImplementedError("embedding: sparse=True is not supported (Ember has no sparse "
+                                  "gradients); use sparse=False")
+    rows = weight.shape[0]
+    _check_indices(input, rows, "embedding")
+    if padding_idx is not None:
+        if not -rows <= padding_idx < rows:
+            raise ValueError(f"embedding: padding_idx must be within the {rows} rows of weight, "
+                             f"got {padding_idx}")
+        padding_idx = padding_idx % rows
+    xp = xp_of(weight.data)
+    indices = xp.asarray(input.data).astype(np.int64, copy=False)
+    if max_norm is not None:
+        _renorm_rows(weight, indices, max_norm, norm_type)
+    factor = None
+    if scale_grad_by_freq or padding_idx is not None:
+        factor = xp.ones(indices.shape, weight.data.dtype)
+        if scale_grad_by_freq:
+            counts = xp.bincount(indices.ravel(), minlength=rows)
+            factor = factor / counts[indices]
+        if padding_idx is not None:
+            factor = factor * (indices != padding_idx)
+    return Embedding.apply(weight, indices, factor)
+
+
+def _renorm_rows(weight, indices, max_norm, norm_type):
+    """PyTorch's embedding_renorm_: scale rows over ``max_norm`` down to it, in place."""
+    xp, data = xp_of(weight.data), weight.data
+    used = xp.unique(indices.ravel())
+    norms = (xp.abs(data[used]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(data.dtype)
+    new = data.copy()
+    new[used] = data[used] * scale[:, None]
+    with no_grad():
+        weight.copy_(Tensor._wrap(new, False, None, 0))
+
+
+def one_hot(tensor, num_classes=-1):
+    """An int64 tensor of shape ``tensor.shape + (num_classes,)`` with a 1 at each class.
+
+    Args:
+        num_classes: -1 infers ``tensor.max() + 1``.
+    """
+    check_tensor(tensor, "one_hot", "tensor")
+    if tensor.data.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected an integer tensor of class indices, got "
+                        f"{tensor.dtype}")
+    data = tensor.data
+    if num_classes == -1:
+        if data.size == 0:
+            raise RuntimeError("one_hot: can not infer total number of classes from empty "
+                               "tensor; pass num_classes")
+        num_classes = int(data.max()) + 1
+    if data.size:
+        lo, hi = int(data.min()), int(data.max())
+        if lo < 0:
+            raise RuntimeError(f"one_hot: class values must be non-negative, got {lo}")
+        if hi >= num_classes:
+            raise RuntimeError(f"one_hot: class values must be smaller than num_classes="
+                               f"{num_classes}, got {hi}")
+    xp = xp_of(data)
+    out = (data[..., None] == xp.arange(num_classes)).astype(np.int64)
+    return Tensor._wrap(out, False, None, 0)

@@ -1,0 +1,352 @@
+"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d, adaptive_max_pool1d/2d.
+
+Windows come from the strided view of ``ember.ops.conv``. Max pooling picks
+each window's first maximum (PyTorch's tie rule; a NaN wins) and routes the
+gradient there with ``PoolScatter``, whose backward is ``PoolGather`` and
+vice versa, so second derivatives work. Average pooling is a depthwise
+convolution with a ones kernel divided by the window count, and adaptive
+average pooling two products with averaging matrices: both reuse
+differentiable ops.
+"""
+
+import math
+
+import numpy as np
+
+from ember.autograd.function import Function
+from ember.ops.conv import Conv2d, Geometry, ntuple, pad_input
+from ember.ops._util import check_tensor, fmt_shape
+from ember.ops.linalg import matmul
+from ember.ops.views import squeeze, unsqueeze
+from ember.tensor import Tensor
+
+__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
+
+
+class PoolScatter(Function):
+    """Sum ``g`` (N, C, *out) into zeros of ``in_shape`` at flat per-channel ``index``."""
+
+    @staticmethod
+    def forward(ctx, g, index, in_shape, unique):
+        xp = ctx.xp
+        n, c = in_shape[:2]
+        plane = math.prod(in_shape[2:])
+        rows = g.reshape(n * c, -1)
+        idx = index.reshape(n * c, -1)
+        if unique:  # non-overlapping windows: a plain assignment is enough
+            out = xp.zeros((n * c, plane), g.dtype)
+            xp.put_along_axis(out, idx, rows, axis=1)
+        elif xp is np:
+            flat = (idx + np.arange(n * c)[:, None] * plane).ravel()
+            out = np.bincount(flat, rows.ravel(), n * c * plane).astype(g.dtype)
+        else:
+            out = xp.zeros((n * c, plane), g.dtype)
+            xp.add.at(out, (xp.arange(n * c)[:, None], idx), rows)
+        ctx.index, ctx.unique = index, unique
+        return out.reshape(in_shape)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return PoolGather.apply(gg, ctx.index, ctx.unique), None, None, None
+
+
+class PoolGather(Function):
+    """out[n, c, *pos] = x[n, c].flat[index[n, c, *pos]] (the adjoint of PoolScatter)."""
+
+    @staticmethod
+    def forward(ctx, x, index, unique):
+        n, c = x.shape[:2]
+        out = ctx.xp.take_along_axis(x.reshape(n * c, -1), index.reshape(n * c, -1), axis=1)
+        ctx.index, ctx.unique, ctx.in_shape = index, unique, x.shape
+        return out.reshape(index.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return PoolScatter.apply(g, ctx.index, ctx.in_shape, ctx.unique), None, None
+
+
+class MaxPool2d(Function):
+    """Window maxima of (N, C, H, W) and their flat indices into each H * W plane."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, geom, out_hw):
+        xp = ctx.xp
+        n, c, h, w = x.shape
+        (kh, kw), (ho, wo) = kernel, out_hw
+        (sh, sw), (dh, dw) = geom.stride, geom.dilation
+        (pt, _), (pl, _) = geom.padding
+        fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        padded = pad_input(x, geom.padding, fill)
+        # One pass per kernel position over output-sized strided views: much faster
+        # than argmax over a short last axis. ``offset`` is each maximum's flat
+        # position relative to its window's corner.
+        y = offset = None
+        for i in range(kh):
+            for j in range(kw):
+                s = padded[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
+                           j * dw:j * dw + sw * (wo - 1) + 1:sw]
+                off = (i * dh - pt) * w + (j * dw - pl)
+                if y is None:
+                    y, offset = s.copy(), xp.full(s.shape, off, np.int64)
+                    continue
+                # PyTorch's rule: a later element wins only if larger, or if NaN.
+                update = (s > y) | (s != s) if x.dtype.kind == "f" else s > y
+                xp.copyto(y, s, where=update)
+                xp.copyto(offset, off, where=update)
+        corner = (xp.arange(ho)[:, None] * sh * w + xp.arange(wo) * sw).astype(np.int64)
+        index = offset + corner
+        ctx.index, ctx.in_shape = index, x.shape
+        reach = [d * (k - 1) + 1 for d, k in zip(geom.dilation, kernel)]
+        ctx.unique = all(s >= r for s, r in zip(geom.stride, reach))  # windows don't overlap
+        ctx.mark_non_differentiable(index)
+        return y, index
+
+    @staticmethod
+    def backward(ctx, g, _):
+        return PoolScatter.apply(g, ctx.index, ctx.in_shape, ctx.unique), None, None, None
+
+
+# ---- argument handling ---------------------------------------------------------
+
+
+def pool_out_size(size, kernel, stride, pad, dilation, ceil_mode):
+    """PyTorch's pooling output size; in ceil mode the last window must start inside."""
+    span = size + 2 * pad - dilation * (kernel - 1) - 1 + (stride - 1 if ceil_mode else 0)
+    out = span // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op):
+    """Kernel, Geometry (ceil mode's extra bottom/right padding included) and output size."""
+    kernel = ntuple(kernel_size, 2, "kernel_size", op)
+    stride = kernel if stride is None or stride == [] or stride == () else \
+        ntuple(stride, 2, "stride", op)
+    pads = ntuple(padding, 2, "padding", op)
+    dilation = ntuple(dilation, 2, "dilation", op)
+    for name, vals in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
+        if any(v <= 0 for v in vals):
+            raise RuntimeError(f"{op}: expected {name} to be positive, got {name}={vals}")
+    for p, k, d in zip(pads, kernel, dilation):
+        if p < 0 or p > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, "
+                               f"but got pad={p}, kernel_size={k} and dilation={d}")
+    size = x.shape[2:]
+    out = tuple(pool_out_size(s, k, st, p, d, ceil_mode)
+                for s, k, st, p, d in zip(size, kernel, stride, pads, dilation))
+    if any(o <= 0 for o in out):
+        raise RuntimeError(f"{op}: given input size {fmt_shape(x.shape[1:])}, calculated "
+                           f"output size {fmt_shape(x.shape[1:2] + out)}; output size is too small")
+    # The windows of ceil mode may run past the padded input: pad the far side further.
+    far = tuple(max(p, (o - 1) * st + d * (k - 1) + 1 - s - p)
+                for s, k, st, p, d, o in zip(size, kernel, stride, pads, dilation, out))
+    geom = Geometry(stride, ((pads[0], far[0]), (pads[1], far[1])), dilation)
+    return kernel, geom, out, pads
+
+
+def _batched(input, dims, op):
+    check_tensor(input, op)
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{op}: expected a {dims + 1}-D (unbatched) or {dims + 2}-D "
+                           f"(batched) input, got input of size {fmt_shape(input.shape)}")
+    if any(s == 0 for s in input.shape[-dims:]):
+        raise RuntimeError(f"{op}: expected non-empty spatial dimensions, got input of size "
+                           f"{fmt_shape(input.shape)}")
+    unbatched = input.ndim == dims + 1
+    return (unsqueeze(input, 0) if unbatched else input), unbatched
+
+
+def _restore(t, unbatched):
+    return squeeze(t, 0) if unbatched else t
+
+
+# ---- max pooling ------------------------------------------------------------------
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Maximum over each (dilated) window of an (N, C, H, W) or (C, H, W) input.
+
+    Args:
+        kernel_size: window size, an int or a pair.
+        stride: window step; default ``kernel_size``.
+        padding: implicit -inf border on both sides, at most half the window.
+        dilation: spacing between window elements.
+        ceil_mode: round the output size up (a last, partial window) instead of down.
+        return_indices: also return the flat index (into each H * W plane) of
+            every maximum, as ``max_unpool2d`` takes it.
+
+    Returns:
+        The pooled (N, C, H_out, W_out) tensor, and the int64 indices with
+        ``return_indices``. Ties go to the first maximum in the window.
+    """
+    x, unbatched = _batched(input, 2, "max_pool2d")
+    kernel, geom, out, _ = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
+                                          "max_pool2d")
+    y, index = MaxPool2d.apply(x, kernel, geom, out)
+    y, index = _restore(y, unbatched), _restore(index, unbatched)
+    return (y, index) if return_indices else y
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Maximum over each window of an (N, C, L) or (C, L) input (see ``max_pool2d``)."""
+    op = "max_pool1d"
+    x, unbatched = _batched(input, 1, op)
+    args = [ntuple(a, 1, name, op) for a, name in ((kernel_size, "kernel_size"),
+                                                   (padding, "padding"), (dilation, "dilation"))]
+    stride = args[0] if stride is None or stride == [] or stride == () else \
+        ntuple(stride, 1, "stride", op)
+    try:
+        y, index = max_pool2d(unsqueeze(x, 2), (1,) + args[0], (1,) + stride, (0,) + args[1],
+                              (1,) + args[2], ceil_mode, True)
+    except RuntimeError as e:
+        raise RuntimeError(str(e).replace("max_pool2d", op)) from None
+    y, index = _restore(squeeze(y, 2), unbatched), _restore(squeeze(index, 2), unbatched)
+    return (y, index) if return_indices else y
+
+
+# ---- average pooling --------------------------------------------------------------
+
+
+def _avg_divisor(size, kernel, stride, pad, out, count_include_pad):
+    """Per-output-position window count along one axis, as PyTorch counts it."""
+    start = np.arange(out) * stride - pad
+    end = np.minimum(start + kernel, size + pad)
+    with_pad = end - start  # windows are clipped to the padded input, never beyond
+    inside = np.minimum(end, size) - np.maximum(start, 0)
+    return with_pad if count_include_pad else inside
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Mean over each window of an (N, C, H, W) or (C, H, W) input.
+
+    Args:
+        kernel_size, stride, padding, ceil_mode: as in ``max_pool2d`` (zero padding).
+        count_include_pad: count the padding zeros in each window's divisor.
+        divisor_override: divide every window sum by this instead.
+    """
+    op = "avg_pool2d"
+    x, unbatched = _batched(input, 2, op)
+    if not x.dtype.is_floating_point:
+        raise RuntimeError(f"{op}: expected a floating point input, got {x.dtype}")
+    kernel, geom, out, pads = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, op)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError(f"{op}: divisor must be not zero")
+    n, c, h, w = x.shape
+    ones = Tensor._wrap(np.ones((1, 1) + kernel, x.data.dtype), False, None, 0)
+    if type(x.data) is not np.ndarray:
+        ones = ones.to(x.device)
+    sums = Conv2d.apply(x.reshape(n * c, 1, h, w), ones, None, geom).reshape(n, c, *out)
+    if divisor_override is not None:
+        y = sums / divisor_override
+    else:
+        div = np.multiply.outer(*(_avg_divisor(s, k, st, p, o, count_include_pad) for s, k, st, p, o
+                                  in zip((h, w), kernel, geom.stride, pads, out)))
+        y = sums * Tensor._wrap((1.0 / div).astype(x.data.dtype), False, None, 0).to(x.device)
+    return _restore(y, unbatched)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """Mean over each window of an (N, C, L) or (C, L) input (see ``avg_pool2d``)."""
+    op = "avg_pool1d"
+    x, unbatched = _batched(input, 1, op)
+    kernel, pads = ntuple(kernel_size, 1, "kernel_size", op), ntuple(padding, 1, "padding", op)
+    stride = kernel if stride is None or stride == [] or stride == () else \
+        ntuple(stride, 1, "stride", op)
+    try:
+        y = avg_pool2d(unsqueeze(x, 2), (1,) + kernel, (1,) + stride, (0,) + pads, ceil_mode,
+                       count_include_pad)
+    except RuntimeError as e:
+        raise RuntimeError(str(e).replace("avg_pool2d", op)) from None
+    return _restore(squeeze(y, 2), unbatched)
+
+
+# ---- adaptive pooling -------------------------------------------------------------
+
+
+def _adaptive_bounds(size, out):
+    """PyTorch's adaptive windows: [floor(i * size / out), ceil((i + 1) * size / out))."""
+    i = np.arange(out)
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
+def _averaging_matrix(size, out, dtype, device):
+    """(out, size) matrix whose row i averages input window i."""
+    start, end = _adaptive_bounds(size, out)
+    pos = np.arange(size)
+    inside = (pos >= start[:, None]) & (pos < end[:, None])
+    m = inside / (end - start)[:, None]
+    return Tensor._wrap(m.astype(dtype), False, None, 0).to(device)
+
+
+def _output_size(output_size, x, dims, op):
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * dims
+    if len(sizes) != dims:
+        raise ValueError(f"{op}: expected output_size to be an int or a sequence of {dims}, "
+                         f"got {output_size!r}")
+    # None keeps the input's size, as in PyTorch.
+    sizes = tuple(x.shape[-dims + i] if s is None else int(s) for i, s in enumerate(sizes))
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"{op}: expected a non-negative output_size, got {output_size!r}")
+    return sizes
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Mean over ``output_size`` (H_out, W_out) near-equal windows covering the input.
+
+    Windows are [floor(i * H / H_out), ceil((i + 1) * H / H_out)): they may
+    overlap when H_out does not divide H. Computed as A_h @ x @ A_w.T with
+    averaging matrices, so every derivative is a matrix product.
+    """
+    x, unbatched = _batched(input, 2, "adaptive_avg_pool2d")
+    ho, wo = _output_size(output_size, x, 2, "adaptive_avg_pool2d")
+    dtype, dev = x.data.dtype, x.device
+    rows = _averaging_matrix(x.shape[2], ho, dtype, dev)
+    cols = _averaging_matrix(x.shape[3], wo, dtype, dev)
+    return _restore(matmul(matmul(rows, x), cols.mT), unbatched)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Mean over ``output_size`` near-equal windows of an (N, C, L) or (C, L) input."""
+    x, unbatched = _batched(input, 1, "adaptive_avg_pool1d")
+    (lo,) = _output_size(output_size, x, 1, "adaptive_avg_pool1d")
+    m = _averaging_matrix(x.shape[2], lo, x.data.dtype, x.device)
+    return _restore(matmul(x, m.mT), unbatched)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Maximum over ``output_size`` near-equal windows (see ``adaptive_avg_pool2d``).
+
+    The indices are found window by window (H_out * W_out NumPy reductions),
+    the values then gathered differentiably.
+    """
+    x, unbatched = _batched(input, 2, "adaptive_max_pool2d")
+    ho, wo = _output_size(output_size, x, 2, "adaptive_max_pool2d")
+    a = x.data
+    xp = np if type(a) is np.ndarray else __import__("cupy")
+    index = xp.empty(a.shape[:2] + (ho, wo), np.int64)
+    (h0, h1), (w0, w1) = _adaptive_bounds(a.shape[2], ho), _adaptive_bounds(a.shape[3], wo)
+    for i in range(ho):
+        for j in range(wo):
+            win = a[:, :, h0[i]:h1[i], w0[j]:w1[j]]
+            arg = win.reshape(a.shape[:2] + (-1,)).argmax(-1)
+            width = w1[j] - w0[j]
+            index[:, :, i, j] = (h0[i] + arg // width) * a.shape[3] + w0[j] + arg % width
+    y = PoolGather.apply(x, index, False)
+    index_t = Tensor._wrap(index, False, None, 0)
+    y, index_t = _restore(y, unbatched), _restore(index_t, unbatched)
+    return (y, index_t) if return_indices else y
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Maximum over ``output_size`` near-equal windows of an (N, C, L) or (C, L) input."""
+    x, unbatched = _batched(input, 1, "adaptive_max_pool1d")
+    (lo,) = _output_size(output_size, x, 1, "adaptive_max_pool1d")
+    y, index = adaptive_max_pool2d(unsqueeze(x, 2), (1, lo), True)
+    y, index = _restore(squeeze(y, 2), unbatched), _restore(squeeze(index, 2), unbatched)
+    return (y, index) if return_indices else y

@@ -1,0 +1,121 @@
+"""embedding, one_hot, nn.Embedding and the Dropout layers."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import ember
+from ember.ops.embedding import embedding, one_hot
+from reference import check, close, rand
+
+IDX = np.array([[0, 2, 4, 2], [1, 1, 3, 0]])
+
+
+def lookup(**kwargs):
+    def run(w):
+        if isinstance(w, ember.Tensor):
+            return embedding(ember.tensor(IDX), w, **kwargs)
+        return TF.embedding(torch.tensor(IDX), w, **kwargs)
+    return run
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"padding_idx": 2}, {"padding_idx": -1},
+                                    {"scale_grad_by_freq": True},
+                                    {"padding_idx": 0, "scale_grad_by_freq": True}])
+def test_embedding_matches_torch(kwargs):
+    check(lookup(**kwargs), rand((5, 3)))
+
+
+def test_embedding_gradient_is_a_scatter_add_without_padding_row():
+    w = ember.tensor(rand((5, 3)), requires_grad=True)
+    embedding(ember.tensor(IDX), w, padding_idx=2).sum().backward()
+    counts = np.bincount(IDX.ravel(), minlength=5).astype(float)
+    counts[2] = 0
+    np.testing.assert_array_equal(w.grad.numpy(), np.repeat(counts[:, None], 3, 1))
+
+
+def test_embedding_max_norm_renormalises_rows_in_place():
+    a = rand((5, 3), high=3)
+    ours, ref = ember.tensor(a), torch.tensor(a)
+    close(embedding(ember.tensor(IDX), ours, max_norm=1.5, norm_type=1.0),
+          TF.embedding(torch.tensor(IDX), ref, max_norm=1.5, norm_type=1.0))
+    close(ours, ref)
+
+
+def test_one_hot_matches_torch():
+    t = np.array([[0, 3], [2, 1]])
+    close(one_hot(ember.tensor(t)), TF.one_hot(torch.tensor(t)))
+    close(one_hot(ember.tensor(t), 6), TF.one_hot(torch.tensor(t), 6))
+    assert one_hot(ember.tensor(t)).dtype == ember.int64
+
+
+def test_errors_name_the_value_and_the_table_size():
+    w = ember.zeros(5, 3)
+    with pytest.raises(IndexError, match="index 7 is out of range for a table of 5 rows"):
+        embedding(ember.tensor([1, 7]), w)
+    with pytest.raises(IndexError, match="index -1 is out of range for a table of 5 rows"):
+        embedding(ember.tensor([-1]), w)
+    with pytest.raises(TypeError, match="integer dtype.*float32"):
+        embedding(ember.tensor([1.0]), w)
+    with pytest.raises(ValueError, match="padding_idx must be within the 5 rows.*got 5"):
+        embedding(ember.tensor([1]), w, padding_idx=5)
+    with pytest.raises(RuntimeError, match="smaller than num_classes=3, got 3"):
+        one_hot(ember.tensor([0, 3]), 3)
+    with pytest.raises(RuntimeError, match="non-negative, got -1"):
+        one_hot(ember.tensor([-1, 1]))
+
+
+# --- layers ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"padding_idx": 1}, {"scale_grad_by_freq": True}])
+def test_embedding_layer_matches_torch(kwargs):
+    ref = torch.nn.Embedding(5, 3, dtype=torch.float64, **kwargs)
+    ours = ember.nn.Embedding(5, 3, dtype=ember.float64, **kwargs)
+    assert list(ours.state_dict()) == list(ref.state_dict()) == ["weight"]
+    assert repr(ours) == repr(ref)
+    ours.load_state_dict({"weight": ember.tensor(ref.weight.detach().numpy())})
+    ye, yt = ours(ember.tensor(IDX)), ref(torch.tensor(IDX))
+    close(ye, yt)
+    up = rand(tuple(yt.shape), 3)
+    (ye * ember.tensor(up)).sum().backward()
+    (yt * torch.tensor(up)).sum().backward()
+    close(ours.weight.grad, ref.weight.grad)
+
+
+def test_embedding_init_zeroes_padding_row_and_is_standard_normal():
+    ember.manual_seed(0)
+    w = ember.nn.Embedding(2000, 8, padding_idx=3).weight.detach().numpy()
+    assert not np.any(w[3])
+    assert abs(w.mean()) < 0.02 and abs(w.std() - 1) < 0.02
+
+
+def test_from_pretrained_freezes_unless_asked():
+    table = ember.tensor(rand((4, 2)))
+    frozen = ember.nn.Embedding.from_pretrained(table)
+    assert not frozen.weight.requires_grad
+    close(frozen(ember.tensor([3, 0])), table.numpy()[[3, 0]])
+    trainable = ember.nn.Embedding.from_pretrained(table, freeze=False, padding_idx=0)
+    assert trainable.weight.requires_grad and trainable.padding_idx == 0
+    assert np.any(trainable.weight.detach().numpy()[0])  # as torch: the given row is kept
+    with pytest.raises(ValueError, match="2-dimensional, got shape \\[4\\]"):
+        ember.nn.Embedding.from_pretrained(ember.zeros(4))
+
+
+def test_dropout_layers_train_and_eval():
+    ember.manual_seed(0)
+    x = ember.ones(200, 8, 10, dtype=ember.float64)
+    for layer in (ember.nn.Dropout(0.25), ember.nn.Dropout1d(0.25), ember.nn.Dropout2d(0.25)):
+        y = layer(x).numpy()
+        assert set(np.unique(y)) == {0.0, 1 / 0.75}
+        assert abs((y == 0).mean() - 0.25) < 0.05
+        layer.eval()
+        assert layer(x) is x
+    y = ember.nn.Dropout1d(0.5)(x).numpy()
+    assert np.all(y == y[:, :, :1])  # whole channels
+    assert repr(ember.nn.Dropout(0.2)) == repr(torch.nn.Dropout(0.2))
+    with pytest.raises(ValueError, match="between 0 and 1, but got 1.5"):
+        ember.nn.Dropout(1.5)
+    with pytest.raises(RuntimeError, match="Dropout2d: expected 3D or 4D input.*2D"):
+        ember.nn.Dropout2d()(ember.ones(3, 4))
