@@ -23,6 +23,7 @@ from ember.ops.fill import *  # noqa: F401,F403
 from ember.ops.indexing import *  # noqa: F401,F403
 from ember.ops.linalg import *  # noqa: F401,F403
 from ember.ops.reduce import *  # noqa: F401,F403
+from ember.ops.rnn import *  # noqa: F401,F403
 from ember.ops.scatter import *  # noqa: F401,F403
 from ember.ops.shape import *  # noqa: F401,F403
 from ember.ops.sorting import *  # noqa: F401,F403
