@@ -20,15 +20,33 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a @ b
+        return _gemm(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need = ctx.needs_input_grad
         ga = MatMul.apply(g, b.mT) if need[0] else None
-        gb = MatMul.apply(a.mT, g) if need[1] else None
+        gb = None
+        if need[1]:
+            if b.data.ndim == 2 and a.data.ndim > 2:
+                # Shared matrix: one GEMM over the folded batch, not a batched
+                # product summed afterwards.
+                gb = MatMul.apply(a.reshape(-1, a.shape[-1]).mT, g.reshape(-1, g.shape[-1]))
+            else:
+                gb = MatMul.apply(a.mT, g)
         return ga, gb
+
+
+def _gemm(a, b):
+    """``a @ b``; a stack of matrices times one matrix becomes a single GEMM.
+
+    NumPy's matmul loops over the batch for (B, n, k) @ (k, m), which is
+    2-3x slower than one (B*n, k) @ (k, m) call.
+    """
+    if b.ndim == 2 and a.ndim > 2:
+        return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[1],))
+    return a @ b
 
 
 class Linear(Function):
@@ -37,7 +55,7 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        y = x @ w.T
+        y = _gemm(x, w.T)
         if b is not None:
             y += b
         return y
