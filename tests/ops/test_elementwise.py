@@ -295,3 +295,14 @@ def test_addc_value_must_be_a_number():
     x = ember.ones(2)
     with pytest.raises(TypeError, match="addcmul: expected value to be a number, got a Tensor"):
         x.addcmul(x, x, value=ember.tensor(2.0))
+
+
+def test_float32_erf_fast_path_is_within_an_ulp_of_torch():
+    # Large float32 arrays take the fitted-polynomial path (GELU's case).
+    x = np.random.default_rng(0).standard_normal(50_000).astype(np.float32) * 2.5
+    x[:6] = [0.0, -0.0, 4.5, -7.0, 1e-30, 2.0]
+    ours = ember.erf(ember.tensor(x)).numpy().astype(np.float64)
+    ref = torch.erf(torch.tensor(x)).numpy()
+    ulp = np.spacing(np.abs(ref)).astype(np.float64)
+    assert np.all(np.abs(ours - ref) <= ulp)
+    assert np.array_equal(np.signbit(ours[:2]), [False, True])
