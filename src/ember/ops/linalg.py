@@ -46,6 +46,14 @@ def _gemm(a, b):
     """
     if b.ndim == 2 and a.ndim > 2:
         return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[1],))
+    if a.ndim > 2 or b.ndim > 2:
+        # NumPy's batched matmul calls BLAS only for simply laid-out stacks; a
+        # strided view (attention heads split out of a wider tensor) falls to
+        # a naive loop ~50x slower. A copy costs far less.
+        if not a.flags.c_contiguous:
+            a = a.copy()
+        if not b.flags.c_contiguous:
+            b = b.copy()
     return a @ b
 
 
