@@ -81,19 +81,20 @@ class MaxPool2d(Function):
         # One pass per kernel position over output-sized strided views: much faster
         # than argmax over a short last axis. ``offset`` is each maximum's flat
         # position relative to its window's corner.
-        y = offset = None
-        for i in range(kh):
-            for j in range(kw):
-                s = padded[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
-                           j * dw:j * dw + sw * (wo - 1) + 1:sw]
-                off = (i * dh - pt) * w + (j * dw - pl)
-                if y is None:
-                    y, offset = s.copy(), xp.full(s.shape, off, np.int64)
-                    continue
-                # PyTorch's rule: a later element wins only if larger, or if NaN.
-                update = (s > y) | (s != s) if x.dtype.kind == "f" else s > y
-                xp.copyto(y, s, where=update)
-                xp.copyto(offset, off, where=update)
+        views = [((i * dh - pt) * w + (j * dw - pl),
+                  padded[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
+                         j * dw:j * dw + sw * (wo - 1) + 1:sw])
+                 for i in range(kh) for j in range(kw)]
+        y = views[0][1].copy()
+        for _, s in views[1:]:
+            xp.maximum(y, s, out=y)
+        if x.dtype.kind == "f" and xp.isnan(y).any():
+            offset = _nan_aware_offsets(xp, views, y)
+        else:
+            # The first maximum wins (PyTorch's rule): walk the positions backwards.
+            offset = xp.full(y.shape, views[-1][0], np.int64)
+            for off, s in reversed(views[:-1]):
+                xp.copyto(offset, off, where=s == y)
         corner = (xp.arange(ho)[:, None] * sh * w + xp.arange(wo) * sw).astype(np.int64)
         index = offset + corner
         ctx.index, ctx.in_shape = index, x.shape
@@ -105,6 +106,18 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, g, _):
         return PoolScatter.apply(g, ctx.index, ctx.in_shape, ctx.unique), None, None, None
+
+
+def _nan_aware_offsets(xp, views, y):
+    """Window offsets of the maxima when NaNs are present: NaN wins, the last NaN."""
+    first = views[0][1]
+    best = first.copy()
+    offset = xp.full(first.shape, views[0][0], np.int64)
+    for off, s in views[1:]:
+        update = (s > best) | (s != s)  # a later element wins only if larger, or NaN
+        xp.copyto(best, s, where=update)
+        xp.copyto(offset, off, where=update)
+    return offset
 
 
 # ---- argument handling ---------------------------------------------------------
