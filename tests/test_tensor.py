@@ -136,9 +136,9 @@ def test_item_needs_one_element():
 def test_array_protocol():
     x = ember.tensor([1.0, 2.0])
     a = np.asarray(x)
-    assert a.dtype == np.float32 and np.shares_memory(a, x.data)
+    assert a.dtype == np.float32 and np.shares_memory(a, x._array)
     assert np.asarray(x, dtype=np.float64).dtype == np.float64
-    assert not np.shares_memory(np.array(x, copy=True), x.data)
+    assert not np.shares_memory(np.array(x, copy=True), x._array)
     assert np.asarray(ember.ones(2, requires_grad=True)).shape == (2,)
 
 
@@ -151,7 +151,7 @@ def test_to_forms_match_torch():
     assert x.to(ember.ones(1, dtype=ember.int8)).dtype is ember.int8
     assert x.to(float).dtype is ember.float64 and xt.to(float).dtype is torch.float64
     c = x.to(ember.float64, copy=True)
-    assert c is not x and not np.shares_memory(c.data, x.data)
+    assert c is not x and not np.shares_memory(c._array, x._array)
     c2 = x.to(ember.float64, False, True)  # positional non_blocking, copy
     assert c2 is not x
     assert x.to(ember.float64, non_blocking=True) is x
@@ -244,7 +244,7 @@ def test_deepcopy_copies_data_grad_and_flags():
     y = copy.deepcopy(x)
     assert y is not x and y.requires_grad and y.is_leaf
     assert y.tolist() == [1.0, 2.0] and y.grad.tolist() == [2.0, 4.0]
-    y.data[0] = 9
+    y._array[0] = 9
     assert x.tolist() == [1.0, 2.0]
     both = copy.deepcopy([x, x])
     assert both[0] is both[1]  # the memo keeps shared references shared

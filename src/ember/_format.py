@@ -191,7 +191,7 @@ def format_tensor(t):
     plain = cls is Tensor or cls.__name__ == "Parameter"  # Parameter adds its own header
     prefix = "tensor(" if plain else f"{cls.__name__}("
     indent = len(prefix)
-    data = t.data if type(t.data) is np.ndarray else t.data.get()
+    data = t._array if type(t._array) is np.ndarray else t._array.get()
     dtype = _dt.from_numpy_dtype(data.dtype)
     suffixes = []
     if t.device.type != "cpu":

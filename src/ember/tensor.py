@@ -1,9 +1,10 @@
 """``Tensor``: an ndarray plus what autograd needs to know about it.
 
-A Tensor holds ``data`` (a NumPy or CuPy array), ``requires_grad``, ``grad``,
+A Tensor holds ``_array`` (a NumPy or CuPy array), ``requires_grad``, ``grad``,
 ``grad_fn`` (the graph node that made it, None for leaves) and a version
 counter that in-place ops bump. Views share storage and the version
-counter of their ``_base``.
+counter of their ``_base``. Ember's own code reads ``t._array`` for the raw
+array; ``t.data`` is PyTorch's: a detached Tensor sharing that array.
 
 Every computing method is sugar over an op in ``ember.ops``; plain ones are
 bound onto the class in ``ember/_tensor_methods.py``. This file holds what is
@@ -30,13 +31,13 @@ class Tensor:
     ``Tensor(data)`` also works, like ``torch.Tensor``, and gives float32.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_output_nr", "_version",
+    __slots__ = ("_array", "requires_grad", "grad", "grad_fn", "_output_nr", "_version",
                  "_base", "_view_fn", "_hooks", "_retains_grad", "__weakref__")
     __array_priority__ = 1000  # ndarray op Tensor -> Tensor's reflected operator
 
     def __init__(self, *args, requires_grad=False, device=None, dtype=None):
         if len(args) == 1 and not isinstance(args[0], int):
-            arr = np.asarray(args[0].data if isinstance(args[0], Tensor) else args[0])
+            arr = np.asarray(args[0]._array if isinstance(args[0], Tensor) else args[0])
             if dtype is None:
                 dtype = _dt.get_default_dtype()
         else:  # Tensor(2, 3) is uninitialised; Tensor() is empty, of shape (0,)
@@ -53,7 +54,7 @@ class Tensor:
     def _wrap(data, requires_grad, grad_fn, output_nr):
         """Fast internal constructor from an ndarray (no checks, no copy)."""
         t = _new(Tensor)
-        t.data = data
+        t._array = data
         t.requires_grad = requires_grad
         t.grad_fn = grad_fn
         t._output_nr = output_nr
@@ -69,45 +70,45 @@ class Tensor:
     @property
     def shape(self):
         """The size of each dimension, a tuple (``ember.Size`` in PyTorch)."""
-        return self.data.shape
+        return self._array.shape
 
     def size(self, dim=None):
         """The shape, or the size of dimension ``dim``."""
         if dim is None:
-            return self.data.shape
-        return self.data.shape[_ops.wrap_dim(dim, self.data.ndim, "size")]
+            return self._array.shape
+        return self._array.shape[_ops.wrap_dim(dim, self._array.ndim, "size")]
 
     @property
     def ndim(self):
         """Number of dimensions."""
-        return self.data.ndim
+        return self._array.ndim
 
     def dim(self):
         """Number of dimensions."""
-        return self.data.ndim
+        return self._array.ndim
 
     ndimension = dim
 
     def numel(self):
         """Number of elements."""
-        return self.data.size
+        return self._array.size
 
     nelement = numel
 
     @property
     def dtype(self):
         """The element type (``ember.float32``...)."""
-        return _dt.from_numpy_dtype(self.data.dtype)
+        return _dt.from_numpy_dtype(self._array.dtype)
 
     @property
     def device(self):
         """The device holding the data."""
-        return device_of(self.data)
+        return device_of(self._array)
 
     @property
     def is_cuda(self):
         """True for tensors on a CUDA device."""
-        return type(self.data) is not np.ndarray
+        return type(self._array) is not np.ndarray
 
     @property
     def is_leaf(self):
@@ -120,17 +121,17 @@ class Tensor:
 
     def element_size(self):
         """Bytes per element."""
-        return self.data.itemsize
+        return self._array.itemsize
 
     @property
     def itemsize(self):
         """Bytes per element."""
-        return self.data.itemsize
+        return self._array.itemsize
 
     @property
     def nbytes(self):
         """Bytes taken by the elements (``numel() * itemsize``)."""
-        return self.data.nbytes
+        return self._array.nbytes
 
     def is_signed(self):
         """True for dtypes that hold negative numbers (floats and signed integers)."""
@@ -142,16 +143,18 @@ class Tensor:
 
     def is_contiguous(self):
         """True if the data is laid out row-major without gaps."""
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._array.flags.c_contiguous)
 
     def stride(self, dim=None):
         """Strides in elements, as PyTorch counts them."""
-        s = tuple(x // self.data.itemsize for x in self.data.strides)
-        return s if dim is None else s[_ops.wrap_dim(dim, self.data.ndim, "stride")]
+        s = tuple(x // self._array.itemsize for x in self._array.strides)
+        return s if dim is None else s[_ops.wrap_dim(dim, self._array.ndim, "stride")]
 
     def data_ptr(self):
         """Address of the first element."""
-        return self.data.__array_interface__["data"][0] if self.is_cuda is False else self.data.data.ptr
+        if self.is_cuda is False:
+            return self._array.__array_interface__["data"][0]
+        return self._array.data.ptr  # a CuPy array's .data is its memory pointer
 
     def get_device(self):
         """The CUDA index, or -1 on the CPU."""
@@ -159,8 +162,23 @@ class Tensor:
         return -1 if d.type == "cpu" else d.index
 
     @property
-    def _data(self):
-        return self.data
+    def data(self):
+        """This tensor's data as a new Tensor, detached from the graph (``torch.Tensor.data``).
+
+        It shares memory with ``self`` and does not require grad. Unlike
+        ``detach()`` it has its own version counter, so in-place changes
+        through it (``p.data.normal_()``, ``p.data.add_(g, alpha=-lr)``) are
+        invisible to autograd's checks on saved tensors, as in PyTorch. The raw
+        NumPy/CuPy array is the internal ``_array`` slot.
+        """
+        return Tensor._wrap(self._array, False, None, 0)
+
+    @data.setter
+    def data(self, value):
+        # As torch's set_data: swap the storage; shape and dtype may change.
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data: expected a Tensor to assign, got {type(value).__name__}")
+        self._array = value._array
 
     # ---- conversion -----------------------------------------------------
     def numpy(self, *, force=False):
@@ -172,23 +190,23 @@ class Tensor:
         if self.requires_grad and not force:
             raise RuntimeError("numpy(): can't call numpy() on a tensor that requires grad; "
                                "use tensor.detach().numpy()")
-        if type(self.data) is np.ndarray:
-            return self.data
-        return self.data.get()
+        if type(self._array) is np.ndarray:
+            return self._array
+        return self._array.get()
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
-            raise RuntimeError(f"item(): a Tensor with {self.data.size} elements cannot be "
+        if self._array.size != 1:
+            raise RuntimeError(f"item(): a Tensor with {self._array.size} elements cannot be "
                                "converted to a Python scalar")
-        return _python_values(_host(self.data).reshape(()))
+        return _python_values(_host(self._array).reshape(()))
 
     def tolist(self):
         """The data as (nested) Python lists of numbers (a number for 0-d tensors)."""
-        return _python_values(_host(self.data))
+        return _python_values(_host(self._array))
 
     def __array__(self, dtype=None, copy=None):
-        a = _host(self.data)
+        a = _host(self._array)
         if dtype is not None and np.dtype(dtype) != a.dtype:
             return a.astype(dtype)
         return a.copy() if copy else a
@@ -204,7 +222,7 @@ class Tensor:
         dev, dtype, copy = _parse_to(args, kwargs)
         if dtype is not None:
             dtype = _dt.as_dtype(dtype)
-            if dtype.np == self.data.dtype:
+            if dtype.np == self._array.dtype:
                 dtype = None
         if dev is not None:
             dev = resolve(as_device(dev))
@@ -332,7 +350,7 @@ class Tensor:
 
     def detach(self):
         """A new tensor sharing data and version counter, cut from the graph."""
-        t = Tensor._wrap(self.data, False, None, 0)
+        t = Tensor._wrap(self._array, False, None, 0)
         t._base = self._base if self._base is not None else self
         return t
 
@@ -397,14 +415,14 @@ class Tensor:
     @property
     def T(self):
         """All dimensions reversed (PyTorch deprecates it beyond 2-D; allowed here)."""
-        return _ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
+        return _ops.permute(self, tuple(range(self._array.ndim - 1, -1, -1)))
 
     @property
     def mT(self):
         """The last two dimensions swapped (batched matrix transpose)."""
-        if self.data.ndim < 2:
+        if self._array.ndim < 2:
             raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices, "
-                               f"got a {self.data.ndim}-D tensor")
+                               f"got a {self._array.ndim}-D tensor")
         return _ops.transpose(self, -2, -1)
 
     @property
@@ -423,20 +441,20 @@ class Tensor:
         return format_tensor(self)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return iter(_ops.unbind(self, 0))
 
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"Boolean value of a tensor with {self.data.size} elements is "
+        if self._array.size != 1:
+            raise RuntimeError(f"Boolean value of a tensor with {self._array.size} elements is "
                                "ambiguous; use .any() or .all()")
-        return bool(self.data.reshape(()))
+        return bool(self._array.reshape(()))
 
     def __float__(self):
         return float(self.item())
@@ -445,7 +463,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._array.dtype.kind not in "iub" or self._array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
@@ -462,7 +480,7 @@ class Tensor:
         return bool((self == item).any())
 
     def __format__(self, spec):
-        if self.data.ndim == 0 and type(self) is Tensor:
+        if self._array.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
         return object.__format__(self, spec)
 
@@ -473,7 +491,7 @@ class Tensor:
         if id(self) in memo:
             return memo[id(self)]
         t = _new(type(self))
-        _init(t, self.data.copy(), self.requires_grad, None, 0)
+        _init(t, self._array.copy(), self.requires_grad, None, 0)
         memo[id(self)] = t
         if self.grad is not None:
             t.grad = self.grad.__deepcopy__(memo)
@@ -485,7 +503,7 @@ class Tensor:
     def __reduce__(self):
         # Data travel on the host; the tensor comes back on its device, a leaf.
         state = self.__dict__ if hasattr(self, "__dict__") else None
-        return (_rebuild, (type(self), _host(self.data), str(self.device), self.requires_grad,
+        return (_rebuild, (type(self), _host(self._array), str(self.device), self.requires_grad,
                            state))
 
     # Operators: reflected ones swap arguments; in-place ones commit the
@@ -632,7 +650,7 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
 
 
 def _init(t, data, requires_grad, grad_fn, nr):
-    t.data, t.requires_grad, t.grad_fn, t._output_nr = data, requires_grad, grad_fn, nr
+    t._array, t.requires_grad, t.grad_fn, t._output_nr = data, requires_grad, grad_fn, nr
     t.grad, t._version, t._base, t._view_fn, t._hooks, t._retains_grad = None, 0, None, None, None, False
 
 

@@ -159,7 +159,7 @@ def test_mark_non_differentiable_output():
     (values * ember.tensor([1.0, 10.0, 100.0], dtype=ember.float64)).sum().backward()
     assert x.grad.tolist() == [100.0, 1.0, 10.0]
     # like PyTorch, backward gets a zero gradient for the non-differentiable output
-    assert SortWithIndices.g_idx.shape == (3,) and not SortWithIndices.g_idx.data.any()
+    assert SortWithIndices.g_idx.shape == (3,) and not SortWithIndices.g_idx._array.any()
 
 
 def test_float_output_marked_non_differentiable():

@@ -54,7 +54,7 @@ def test_parameter_basics():
     t = ember.randn(2, 3)
     p = Parameter(t)
     assert isinstance(p, ember.Tensor) and p.requires_grad and p.is_leaf
-    assert p.data is t.data  # shares storage
+    assert p._array is t._array  # shares storage
     assert not Parameter(t, requires_grad=False).requires_grad
     assert repr(p).startswith("Parameter containing:\ntensor(") and "requires_grad=True" in repr(p)
     assert Parameter().shape == (0,)
@@ -75,7 +75,7 @@ def test_parameter_deepcopy_and_pickle():
     for q in (copy.deepcopy(p), pickle.loads(pickle.dumps(p))):
         assert type(q) is Parameter and q.requires_grad
         np.testing.assert_array_equal(q.detach().numpy(), p.detach().numpy())
-        assert q.data is not p.data
+        assert q._array is not p._array
 
 
 def test_parameter_rejects_bad_data():
@@ -172,7 +172,7 @@ def _nonleaf_parameter():
     from ember.tensor import _init
     out = Parameter(ember.ones(1)) * 2
     q = Parameter.__new__(Parameter)
-    _init(q, out.data, True, out.grad_fn, 0)
+    _init(q, out._array, True, out.grad_fn, 0)
     return q
 
 
@@ -269,7 +269,7 @@ def test_state_dict_shares_storage_and_keep_vars():
     m = nn.Linear(2, 3)
     sd = m.state_dict()
     assert not sd["weight"].requires_grad and type(sd["weight"]) is ember.Tensor
-    sd["weight"].data[0, 0] = 42.0  # detached but shares storage, as PyTorch
+    sd["weight"]._array[0, 0] = 42.0  # detached but shares storage, as PyTorch
     assert float(m.weight[0, 0]) == 42.0
     assert m.state_dict(keep_vars=True)["weight"] is m.weight
     assert list(m.state_dict(prefix="enc.")) == ["enc.weight", "enc.bias"]
@@ -308,7 +308,7 @@ def test_load_state_dict_non_strict_and_assign():
     new = ember.ones(2, 2)
     m.load_state_dict({"weight": new, "bias": ember.zeros(2)}, assign=True)
     assert m.weight is not w and type(m.weight) is Parameter and m.weight.requires_grad
-    assert m.weight.data is new.data
+    assert m.weight._array is new._array
     with pytest.raises(TypeError, match="dict-like"):
         m.load_state_dict([1, 2])
 
@@ -449,7 +449,7 @@ def test_deepcopy_and_pickle_module():
     assert m2.block.fc.weight is not m.block.fc.weight
     np.testing.assert_array_equal(m2.block.fc.weight.detach().numpy(),
                                   m.block.fc.weight.detach().numpy())
-    m2.block.fc.weight.data[...] = 0
+    m2.block.fc.weight._array[...] = 0
     assert float(m.block.fc.weight.abs().sum()) > 0
 
 

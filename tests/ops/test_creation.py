@@ -83,7 +83,7 @@ def test_tensor_copies_its_input():
     src = ember.tensor([1.0, 2.0], requires_grad=True)
     y = ember.tensor(src)
     assert not y.requires_grad and y.grad_fn is None
-    src.data[0] = 5
+    src._array[0] = 5
     assert y.tolist() == [1.0, 2.0]
     assert ember.tensor(src * 2).grad_fn is None  # no graph: a copy of the values
 
@@ -123,7 +123,7 @@ def test_as_tensor_and_from_numpy_share_memory():
     for t in (ember.as_tensor(a), ember.from_numpy(a), ember.asarray(a)):
         a[0] += 1
         assert t[0].item() == a[0]
-        t.data[1] = 7
+        t._array[1] = 7
         assert a[1] == 7
     assert ember.as_tensor(a, dtype=ember.float32).dtype is ember.float32  # converts: a copy
     x = ember.ones(2)
@@ -150,7 +150,7 @@ def test_from_numpy_errors():
 
 def test_asarray_copy_and_requires_grad_like_torch():
     a = np.zeros(2)
-    assert not np.shares_memory(ember.asarray(a, copy=True).data, a)
+    assert not np.shares_memory(ember.asarray(a, copy=True)._array, a)
     x = ember.ones(2, requires_grad=True)
     c = ember.asarray(x, copy=True)
     assert c is not x and c.grad_fn is not None  # a clone: same history
@@ -168,7 +168,7 @@ def test_asarray_copy_false_refuses_to_copy():
     with pytest.raises(ValueError, match="asarray: can't alias ember.float32 data"):
         ember.asarray(ember.ones(2), dtype=ember.float64, copy=False)
     a = np.ones(2)
-    assert np.shares_memory(ember.asarray(a, copy=False).data, a)
+    assert np.shares_memory(ember.asarray(a, copy=False)._array, a)
 
 
 # ---- filled -------------------------------------------------------------------------

@@ -145,8 +145,8 @@ def test_custom_optimizer_from_the_guide():
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    xp = xp_of(p.data)
-                    p.data -= group["lr"] * xp.sign(p.grad.data)
+                    xp = xp_of(p._array)
+                    p._array -= group["lr"] * xp.sign(p.grad._array)
                     p._bump_version()
             return loss
 

@@ -181,7 +181,7 @@ def test_float32_params_stay_float32():
         opt = getattr(optim, name)([p], lr=0.1)
         p.grad = ember.full((4,), 0.5)
         opt.step()
-        assert p.dtype == ember.float32 and p.data.dtype == np.float32, name
+        assert p.dtype == ember.float32 and p._array.dtype == np.float32, name
 
 
 @pytest.mark.cuda

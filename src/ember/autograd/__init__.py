@@ -33,21 +33,21 @@ def _root_grads(outputs, grad_outputs, op):
             raise RuntimeError(f"{op}: element {i} of tensors does not require grad and does not "
                                "have a grad_fn")
         if g is None:
-            if out.data.size != 1:
+            if out._array.size != 1:
                 raise RuntimeError(f"{op}: grad can be implicitly created only for scalar "
                                    f"outputs; got an output of shape {list(out.shape)}; pass "
                                    "gradient= (for backward) or grad_outputs= (for grad)")
-            xp = __import__("ember").backend.device.xp_of(out.data)
-            g = Tensor._wrap(xp.ones(out.data.shape, out.data.dtype), False, None, 0)
+            xp = __import__("ember").backend.device.xp_of(out._array)
+            g = Tensor._wrap(xp.ones(out._array.shape, out._array.dtype), False, None, 0)
         else:
             if not isinstance(g, Tensor):
                 from ember.ops._util import as_operand
                 g = as_operand(g, out)
-            if g.data.shape != out.data.shape:
+            if g._array.shape != out._array.shape:
                 raise RuntimeError(f"{op}: mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{list(g.shape)} and output[{i}] has a shape of "
                                    f"{list(out.shape)}")
-            if g.data.dtype != out.data.dtype:
+            if g._array.dtype != out._array.dtype:
                 g = g.to(out.dtype)
         grads.append(g)
     return grads

@@ -105,7 +105,7 @@ def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_grap
                 if edge is None:
                     continue
                 target, nr = edge
-                if g is not None and g.data.shape != shape:
+                if g is not None and g._array.shape != shape:
                     g = _reduce_checked(node, g, shape, edge)
                 if type(target) is Node:
                     if g is not None:
@@ -138,7 +138,8 @@ def _reduce_checked(node, g, shape, edge):
     except RuntimeError:
         i = next(k for k, e in enumerate(node.edges) if e is edge)
         raise RuntimeError(f"{node.name()}: backward returned a gradient of shape "
-                           f"{list(g.data.shape)} for input {i}, which has shape {list(shape)}") from None
+                           f"{list(g._array.shape)} for input {i}, which has shape "
+                           f"{list(shape)}") from None
 
 
 def _count_dependencies(roots):
@@ -191,9 +192,9 @@ def _run_hook(hook, g):
     r = hook(g)
     if r is None:
         return g
-    if r.data.shape != g.data.shape:
+    if r._array.shape != g._array.shape:
         raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
-                           f"{list(r.data.shape)}, expected {list(g.data.shape)}")
+                           f"{list(r._array.shape)}, expected {list(g._array.shape)}")
     return r
 
 
@@ -211,7 +212,7 @@ class _Leaves:
     def __init__(self, accumulate, targets, captured, create_graph, root_grads):
         self.accumulate, self.targets, self.captured = accumulate, targets, captured
         self.create_graph = create_graph
-        self.owners = {id(_owner(g.data)) for g in root_grads}  # the caller holds these
+        self.owners = {id(_owner(g._array)) for g in root_grads}  # the caller holds these
         self.pending = {}  # id(leaf) -> [leaf, summed gradient, whether we own its array]
 
     def deliver(self, t, g):
@@ -223,10 +224,10 @@ class _Leaves:
         elif self.create_graph:
             entry[1] = entry[1] + g
         elif entry[2]:
-            entry[1].data += g.data
+            entry[1]._array += g._array
         else:
-            total = g.data.copy()  # a fresh array (in place on a copy: 0-d stays an array)
-            total += entry[1].data
+            total = g._array.copy()  # a fresh array (in place on a copy: 0-d stays an array)
+            total += entry[1]._array
             entry[1], entry[2] = Tensor._wrap(total, False, None, 0), True
 
     def flush(self):
@@ -239,8 +240,8 @@ class _Leaves:
                         r = _run_hook(h, g)
                         if r is not g:
                             g, owned = r, False
-                            self.owners.add(id(_owner(r.data)))  # the hook may keep it
-                if g.data.dtype != t.data.dtype:
+                            self.owners.add(id(_owner(r._array)))  # the hook may keep it
+                if g._array.dtype != t._array.dtype:
                     g, owned = g.to(t.dtype), True
                 self._store(t, g, owned)
         finally:
@@ -255,14 +256,14 @@ class _Leaves:
             # A differentiable copy: .grad must not alias another leaf's.
             t.grad = g.clone() if t.grad is None else t.grad + g
         elif t.grad is None:
-            owner = id(_owner(g.data))
-            if not owned and (owner in self.owners or not g.data.flags.writeable):
-                g = Tensor._wrap(g.data.copy(), False, None, 0)
+            owner = id(_owner(g._array))
+            if not owned and (owner in self.owners or not g._array.flags.writeable):
+                g = Tensor._wrap(g._array.copy(), False, None, 0)
             else:
                 self.owners.add(owner)
             t.grad = g
         else:
-            t.grad.data += g.data
+            t.grad._array += g._array
 
 
 def _owner(a):

@@ -28,10 +28,10 @@ def _differentiable_dtype(a):
 class _SavedOutput:
     """An output saved by its own node; rebuilt on unpack to avoid a cycle."""
 
-    __slots__ = ("data", "nr", "version", "base")
+    __slots__ = ("_array", "nr", "version", "base")
 
     def __init__(self, t):
-        self.data, self.nr = t.data, t._output_nr
+        self._array, self.nr = t._array, t._output_nr
         self.base = t._base if t._base is not None else t
         self.version = self.base._version
 
@@ -76,7 +76,7 @@ class Node:
             elif type(s) is _SavedOutput:
                 if s.base._version != s.version:
                     self._modified(s, s.version, s.base._version)
-                t = Tensor._wrap(s.data, True, self, s.nr)
+                t = Tensor._wrap(s._array, True, self, s.nr)
                 out.append(t)
             else:
                 out.append(s)
@@ -85,7 +85,7 @@ class Node:
     def _modified(self, t, expected, got):
         raise RuntimeError(
             f"one of the tensors needed for gradient computation has been modified by an "
-            f"in-place operation: the tensor of shape {tuple(t.data.shape)} saved by "
+            f"in-place operation: the tensor of shape {tuple(t._array.shape)} saved by "
             f"{self.name()} is at version {got}; expected version {expected} instead")
 
     def name(self):
@@ -126,7 +126,7 @@ class Function:
         xp = np
         for a in args:
             if isinstance(a, Tensor):
-                d = a.data
+                d = a._array
                 if type(d) is not np.ndarray:
                     xp = _check_same_device(cls, args)
                 if a.requires_grad:
@@ -157,7 +157,7 @@ def _record(ctx, cls, args, out, xp):
         if isinstance(a, Tensor) and a.requires_grad:
             fn = a.grad_fn
             edges.append((fn, a._output_nr) if fn is not None else (a, 0))
-            shapes.append(a.data.shape)
+            shapes.append(a._array.shape)
         else:
             edges.append(None)
             shapes.append(None)
@@ -207,7 +207,7 @@ def _wrap_outputs(ctx, out, xp):
         diff = _differentiable_dtype(o) and not any(o is nd for nd in non_diff)
         outs.append(Tensor._wrap(o, diff, ctx if diff else None, i))
     ctx._n_out = len(outs)
-    ctx._out_meta = tuple((o.data.shape, o.data.dtype) for o in outs)
+    ctx._out_meta = tuple((o._array.shape, o._array.dtype) for o in outs)
     return tuple(outs)
 
 
@@ -215,10 +215,10 @@ def _pack(s, args, outs, raw, xp):
     if s is None or not hasattr(s, "shape"):
         return s  # None or a Python scalar: kept as is
     for a in args:
-        if isinstance(a, Tensor) and a.data is s:
+        if isinstance(a, Tensor) and a._array is s:
             return (a, (a._base if a._base is not None else a)._version)
     for o, r in zip(outs, raw):
-        if o.data is s or r is s:  # r: a NumPy scalar that the output wraps as a 0-d array
+        if o._array is s or r is s:  # r: a NumPy scalar that the output wraps as a 0-d array
             return _SavedOutput(o)
     return Tensor._wrap(_as_array(s, xp), False, None, 0)  # an intermediate: a constant
 
@@ -232,11 +232,11 @@ def _as_array(o, xp):
 
 
 def _check_same_device(cls, args):
-    devs = {device_of(a.data) for a in args if isinstance(a, Tensor)}
+    devs = {device_of(a._array) for a in args if isinstance(a, Tensor)}
     if len(devs) > 1:
         raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors on the same device, "
                            f"got {', '.join(sorted(str(d) for d in devs))}")
-    return xp_of(next(a.data for a in args if isinstance(a, Tensor)))
+    return xp_of(next(a._array for a in args if isinstance(a, Tensor)))
 
 
 def once_differentiable(backward):

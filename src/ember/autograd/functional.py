@@ -299,7 +299,7 @@ def _jacobian_forward(func, inputs):
     for j, x in enumerate(inputs):
         for k in range(x.numel()):
             basis = tuple(zeros_like(y) for y in inputs)
-            basis[j].data.reshape(-1)[k] = 1  # zeros_like is contiguous: reshape is a view
+            basis[j]._array.reshape(-1)[k] = 1  # zeros_like is contiguous: reshape is a view
             _, jv = jvp(func, inputs, basis)
             for i, col in enumerate(jv if outputs_is_tuple else (jv,)):
                 columns[i][j].append(col)

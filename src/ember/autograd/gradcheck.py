@@ -229,12 +229,12 @@ def _check_inputs(inputs):
     for idx, x in enumerate(inputs):
         if not (isinstance(x, Tensor) and x.requires_grad):
             continue
-        if x.data.dtype != np.float64:
+        if x._array.dtype != np.float64:
             warnings.warn(f"Input #{idx} requires gradient and is not a double precision "
                           "floating point. This check will likely fail if all the inputs are "
                           "not of double precision floating point.", stacklevel=4)
         if x.numel() > 1 and any(st == 0 and sz > 1
-                                 for st, sz in zip(x.data.strides, x.data.shape)):
+                                 for st, sz in zip(x._array.strides, x._array.shape)):
             raise RuntimeError(f"gradcheck: input {idx} has a dimension with stride 0 (shape "
                                f"{list(x.shape)}, strides {list(x.stride())}); perturbing one "
                                "element would change others; call .contiguous() on it first")
@@ -260,7 +260,7 @@ def _check_reentrant(first, second, nondet_tol):
 def _numerical_jacobian(func, inputs, x, eps):
     """d outputs / d x by central differences: one (x.numel(), out.numel()) array per
     output (all outputs, differentiable or not)."""
-    data = x.data
+    data = x._array
     jacobians = [np.zeros((data.size, o.size)) for o in _evaluate(func, inputs)]
     for row, idx in enumerate(np.ndindex(*data.shape)):
         orig = data[idx].item()
@@ -276,7 +276,7 @@ def _numerical_jacobian(func, inputs, x, eps):
 
 def _numerical_directional(func, inputs, x, u, eps):
     """J u for each output by central differences along the unit vector ``u``."""
-    data = x.data
+    data = x._array
     orig = data.copy()
     step = xp_of(data).asarray(u.reshape(data.shape) * eps, dtype=data.dtype)
     data[...] = orig - step

@@ -80,8 +80,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return input
     keep = rng().random(input.shape) >= p
     scale = 1.0 / (1.0 - p) if p < 1 else 0.0
-    dtype = float_operand(input).data.dtype
-    mask = xp_of(input.data).asarray((keep * scale).astype(dtype))
+    dtype = float_operand(input)._array.dtype
+    mask = xp_of(input._array).asarray((keep * scale).astype(dtype))
     mask = Tensor._wrap(mask, False, None, 0)
     if inplace:
         return _inplace(input, lambda t: t * mask, "dropout_")
@@ -119,7 +119,7 @@ def pad(input, pad, mode="constant", value=None):
                          f"got {mode!r}")
     if value is not None:
         raise ValueError(f"pad: mode {mode!r} takes no value argument, got value={value}")
-    xp = xp_of(input.data)
+    xp = xp_of(input._array)
     out = input
     for dim, (left, right) in pairs.items():
         size = input.shape[dim]
@@ -191,7 +191,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
     def unit(x):
         n = x.norm(2, dim, keepdim=True)
-        floor = Tensor._wrap(xp_of(n.data).maximum(n.data, eps) - n.data, False, None, 0)
+        floor = Tensor._wrap(xp_of(n._array).maximum(n._array, eps) - n._array, False, None, 0)
         return x / (n + floor)
 
     return (unit(x1) * unit(x2)).sum(dim)

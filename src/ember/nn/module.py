@@ -157,7 +157,7 @@ class Module:
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
                             f"'{name}' (ember Tensor or None required)")
         if isinstance(tensor, (Buffer, Parameter)):  # stored as a plain tensor, as PyTorch
-            tensor = Tensor._wrap(tensor.data, tensor.requires_grad, None, 0)
+            tensor = Tensor._wrap(tensor._array, tensor.requires_grad, None, 0)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -404,9 +404,9 @@ class Module:
             for p in self._parameters.values():
                 if p is None:
                     continue
-                p.data = fn(p).data
+                p._array = fn(p)._array
                 if p.grad is not None:
-                    p.grad.data = fn(p.grad).data
+                    p.grad._array = fn(p.grad)._array
             for k, b in self._buffers.items():
                 if b is not None:
                     self._buffers[k] = fn(b)

@@ -31,7 +31,7 @@ class Parameter(Tensor):
         if requires_grad and not data.dtype.is_floating_point:
             raise RuntimeError(f"Parameter: only floating point tensors can require gradients, "
                                f"got dtype {data.dtype}; pass requires_grad=False")
-        _init(self, data.data, bool(requires_grad), None, 0)
+        _init(self, data._array, bool(requires_grad), None, 0)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
@@ -53,5 +53,5 @@ class Buffer(Tensor):
             data = ember.empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"Buffer: expected data to be a Tensor, got {type(data).__name__}")
-        _init(self, data.data, data.requires_grad, None, 0)
+        _init(self, data._array, data.requires_grad, None, 0)
         self.persistent = persistent

@@ -61,24 +61,24 @@ def as_operand(value, like):
         arr = np.asarray(value)
         if arr.dtype == np.float64 and not isinstance(value, np.ndarray):
             arr = arr.astype(_dt.get_default_dtype().np)  # lists of floats: default dtype
-    if type(like.data) is not np.ndarray:
+    if type(like._array) is not np.ndarray:
         arr = _xp(like).asarray(arr)
     return Tensor._wrap(arr, False, None, 0)
 
 
 def _xp(t):
     from ember.backend.device import xp_of
-    return xp_of(t.data)
+    return xp_of(t._array)
 
 
 def result_dtype(a, b):
     """PyTorch's result dtype for a binary op on Tensors/Python scalars ``a`` and ``b``."""
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
-        da, db = _dt.from_numpy_dtype(a.data.dtype), _dt.from_numpy_dtype(b.data.dtype)
+        da, db = _dt.from_numpy_dtype(a._array.dtype), _dt.from_numpy_dtype(b._array.dtype)
         if da is db:
             return da
-        za, zb = a.data.ndim == 0, b.data.ndim == 0
+        za, zb = a._array.ndim == 0, b._array.ndim == 0
         if za == zb:
             return _dt.promote_types(da, db)
         dim_t, zero_t = (db, da) if za else (da, db)
@@ -86,7 +86,7 @@ def result_dtype(a, b):
     if not (ta or tb):
         return _dt.scalar_dtype(a if _dt.scalar_category(a) >= _dt.scalar_category(b) else b)
     t, s = (a, b) if ta else (b, a)
-    dt = _dt.from_numpy_dtype(t.data.dtype)
+    dt = _dt.from_numpy_dtype(t._array.dtype)
     if _dt.scalar_category(s) > dt.category:
         return _dt.scalar_dtype(s)
     return dt
@@ -100,13 +100,13 @@ def binary_operands(input, other, op):
     """
     if type(input) is Tensor:
         if type(other) is Tensor:
-            if input.data.dtype == other.data.dtype:
+            if input._array.dtype == other._array.dtype:
                 return input, other
         elif type(other) is float:
-            if input.data.dtype.kind == "f" or input.data.dtype == _BF16:
+            if input._array.dtype.kind == "f" or input._array.dtype == _BF16:
                 return input, other
         elif type(other) is int:
-            if input.data.dtype.kind in "iuf" or input.data.dtype == _BF16:
+            if input._array.dtype.kind in "iuf" or input._array.dtype == _BF16:
                 return input, _checked_int(other, input, op)
     return _slow_operands(input, other, op)
 
@@ -115,11 +115,11 @@ _BF16 = _dt.bfloat16.np
 
 
 def _checked_int(value, t, op):
-    if t.data.dtype.kind in "iu":
-        info = np.iinfo(t.data.dtype)
+    if t._array.dtype.kind in "iu":
+        info = np.iinfo(t._array.dtype)
         if not info.min <= value <= info.max:
             raise RuntimeError(f"{op}: value {value} cannot be converted to type "
-                               f"{t.data.dtype} without overflow")
+                               f"{t._array.dtype} without overflow")
     return value
 
 
@@ -138,10 +138,10 @@ def _slow_operands(input, other, op):
             raise TypeError(f"{op}: expected a Tensor or a number as the second operand, "
                             f"got {type(other).__name__}")
     dt = result_dtype(input, other)
-    if input.data.dtype != dt.np:
+    if input._array.dtype != dt.np:
         input = input.to(dt)
     if isinstance(other, Tensor):
-        if other.data.dtype != dt.np:
+        if other._array.dtype != dt.np:
             other = other.to(dt)
     elif dt.category > _dt.scalar_category(other):
         other = dt.np.type(other).item() if dt is not _dt.bfloat16 else float(other)
@@ -150,8 +150,8 @@ def _slow_operands(input, other, op):
 
 def float_operand(t):
     """``t`` itself if floating, else cast to the default float (as PyTorch's exp(int))."""
-    k = t.data.dtype.kind
-    if k == "f" or t.data.dtype == _BF16:
+    k = t._array.dtype.kind
+    if k == "f" or t._array.dtype == _BF16:
         return t
     return t.to(_dt.get_default_dtype())
 

@@ -36,7 +36,7 @@ def _const(array, like):
 
     (NumPy gives scalars, not arrays, for 0-d results: asarray makes them arrays.)
     """
-    return Tensor._wrap(xp_of(like.data).asarray(array, dtype=like.data.dtype), False, None, 0)
+    return Tensor._wrap(xp_of(like._array).asarray(array, dtype=like._array.dtype), False, None, 0)
 
 
 # --- softmax ---------------------------------------------------------------
@@ -317,8 +317,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     check_tensor(input, "rrelu")
     slope = (lower + upper) / 2
     if training:
-        dtype = float_operand(input).data.dtype
-        slope = xp_of(input.data).asarray(rng().uniform(lower, upper, input.shape).astype(dtype))
+        dtype = float_operand(input)._array.dtype
+        slope = xp_of(input._array).asarray(rng().uniform(lower, upper, input.shape).astype(dtype))
     return _maybe_inplace(LeakyReLU.apply, input, inplace, "rrelu", slope)
 
 
@@ -410,7 +410,7 @@ class Softplus(Function):
     def backward(ctx, g):
         x, linear = ctx.saved_tensors
         slope = _ew.sigmoid(x * ctx.beta)
-        if linear.data.any():
+        if linear._array.any():
             slope = linear + (1 - linear) * slope
         return g * slope, None, None
 
@@ -498,7 +498,7 @@ def prelu(input, weight):
         weight = weight.reshape((channels,) + (1,) * (input.ndim - 2))
     elif weight.ndim == 1 and input.ndim == 0:
         weight = weight.reshape(())
-    pos = _const(input.data > 0, input)
+    pos = _const(input._array > 0, input)
     return input * (pos + (1 - pos) * weight)
 
 

@@ -117,14 +117,14 @@ class Pow(Function):
 
 
 def _where_zero(b, ga):
-    if not (b.data == 0).any():
+    if not (b._array == 0).any():
         return ga
     from ember.ops.elementwise import where
     return where(b == 0, 0.0, ga)
 
 
 def _mask_zero_base(a):
-    if not (a.data == 0).any():
+    if not (a._array == 0).any():
         return a
     from ember.ops.elementwise import where
     return where(a == 0, 1.0, a)
@@ -191,7 +191,7 @@ def sub(input, other, *, alpha=1):
     if alpha != 1:
         other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
     a, b = binary_operands(input, other, "sub")
-    if a.data.dtype == np.bool_:
+    if a._array.dtype == np.bool_:
         raise RuntimeError("sub: subtraction of bool tensors is not supported; use logical_xor")
     return apply_binary(Sub, a, b, "sub")
 
@@ -216,9 +216,9 @@ def div(input, other, *, rounding_mode=None):
     """input / other; ``rounding_mode`` None (true), 'trunc' or 'floor'."""
     a, b = binary_operands(input, other, "div")
     if rounding_mode is None:
-        if not isinstance(b, Tensor) and a.data.dtype.kind in "iub":
+        if not isinstance(b, Tensor) and a._array.dtype.kind in "iub":
             a = a.to(_dt.get_default_dtype())
-        elif isinstance(b, Tensor) and a.data.dtype.kind in "iub":
+        elif isinstance(b, Tensor) and a._array.dtype.kind in "iub":
             a, b = a.to(_dt.get_default_dtype()), b.to(_dt.get_default_dtype())
         return apply_binary(Div, a, b, "div")
     if rounding_mode == "floor":
@@ -227,7 +227,8 @@ def div(input, other, *, rounding_mode=None):
         from ember.ops.elementwise import trunc
         q = Div.apply(float_operand(a), b if not isinstance(b, Tensor) else float_operand(b))
         q = trunc(q)
-        return q if a.data.dtype.kind == "f" or a.data.dtype == _dt.bfloat16.np else q.to(a.dtype)
+        a_dtype = a._array.dtype
+        return q if a_dtype.kind == "f" or a_dtype == _dt.bfloat16.np else q.to(a.dtype)
     raise ValueError(f"div: expected rounding_mode None, 'trunc' or 'floor', got {rounding_mode!r}")
 
 
@@ -255,14 +256,14 @@ def pow(input, exponent):
         from ember.ops._util import as_operand
         input = as_operand(input, exponent)
     a, b = binary_operands(input, exponent, "pow")
-    if isinstance(b, int) and b < 0 and a.data.dtype.kind in "iu":
+    if isinstance(b, int) and b < 0 and a._array.dtype.kind in "iu":
         raise RuntimeError("pow: integers to negative integer powers are not allowed")
     return apply_binary(Pow, a, b, "pow")
 
 
 def neg(input):
     """-input."""
-    if input.data.dtype == np.bool_:
+    if input._array.dtype == np.bool_:
         raise RuntimeError("neg: negation of a bool tensor is not supported; use logical_not")
     return Neg.apply(input)
 

@@ -53,7 +53,7 @@ def _dropout(x, p):
         return x
     keep = rng().random(x.shape) >= p
     scale = 1.0 / (1.0 - p) if p < 1 else 0.0
-    return x * _const(xp_of(x.data).asarray((keep * scale).astype(x.data.dtype)))
+    return x * _const(xp_of(x._array).asarray((keep * scale).astype(x._array.dtype)))
 
 
 def _float_mask(mask, dtype, op, true_means_masked):
@@ -61,10 +61,10 @@ def _float_mask(mask, dtype, op, true_means_masked):
     if mask is None:
         return None
     check_tensor(mask, op, "attn_mask")
-    kind = mask.data.dtype
+    kind = mask._array.dtype
     if kind == np.bool_:
-        masked = mask.data if true_means_masked else ~mask.data
-        return _const(xp_of(mask.data).where(masked, -np.inf, 0.0).astype(dtype))
+        masked = mask._array if true_means_masked else ~mask._array
+        return _const(xp_of(mask._array).where(masked, -np.inf, 0.0).astype(dtype))
     if kind.kind != "f" and kind.name != "bfloat16":
         raise TypeError(f"{op}: expected a bool or floating mask, got {mask.dtype}")
     return mask if kind == dtype else mask.to(_dt.from_numpy_dtype(dtype))
@@ -106,7 +106,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         if attn_mask is not None:
             raise RuntimeError(f"{op}: explicit attn_mask should not be set when is_causal=True")
         attn_mask = _const(np.tril(np.ones((L, S), dtype=np.bool_)))
-        if type(query.data) is not np.ndarray:
+        if type(query._array) is not np.ndarray:
             attn_mask = attn_mask.to(query.device)
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
         hq, hk = query.shape[-3], key.shape[-3]
@@ -117,7 +117,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         value = value.repeat_interleave(hq // hk, dim=-3)
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = query.matmul(key.transpose(-2, -1)) * scale  # (..., L, S)
-    mask = _float_mask(attn_mask, scores.data.dtype, op, true_means_masked=False)
+    mask = _float_mask(attn_mask, scores._array.dtype, op, true_means_masked=False)
     if mask is not None:
         try:
             target = tuple(scores.shape)
@@ -180,7 +180,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if is_causal and attn_mask is None:
         raise RuntimeError(f"{op}: need attn_mask if specifying the is_causal hint (pass the "
                            "causal mask, e.g. Transformer.generate_square_subsequent_mask)")
-    dtype = query.data.dtype
+    dtype = query._array.dtype
     attn_mask = _float_mask(attn_mask, dtype, op, true_means_masked=True)
     key_padding_mask = _float_mask(key_padding_mask, dtype, op, true_means_masked=True)
 
@@ -218,8 +218,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     v = static_v if static_v is not None else \
         v.reshape(v.shape[0], bsz * num_heads, -1).transpose(0, 1)
     if add_zero_attn:
-        k = cat([k, _const(xp_of(k.data).zeros((k.shape[0], 1) + tuple(k.shape[2:]), dtype))], 1)
-        v = cat([v, _const(xp_of(v.data).zeros((v.shape[0], 1) + tuple(v.shape[2:]), dtype))], 1)
+        k = cat([k, _const(xp_of(k._array).zeros((k.shape[0], 1) + tuple(k.shape[2:]), dtype))], 1)
+        v = cat([v, _const(xp_of(v._array).zeros((v.shape[0], 1) + tuple(v.shape[2:]), dtype))], 1)
         attn_mask, key_padding_mask = _pad_key(attn_mask), _pad_key(key_padding_mask)
     src_len = k.shape[1]
     if key_padding_mask is not None:
@@ -253,5 +253,5 @@ def _pad_key(mask):
     """A float mask with one more key column (0: the appended key takes part)."""
     if mask is None:
         return None
-    column = xp_of(mask.data).zeros(tuple(mask.shape[:-1]) + (1,), mask.data.dtype)
+    column = xp_of(mask._array).zeros(tuple(mask.shape[:-1]) + (1,), mask._array.dtype)
     return cat([mask, _const(column)], -1)

@@ -55,7 +55,7 @@ def _result_dtype(*operands):
         if v is None:
             continue
         if isinstance(v, Tensor):
-            tier, d = (0 if v.data.ndim else 1), v.dtype
+            tier, d = (0 if v._array.ndim else 1), v.dtype
         else:
             tier, d = 2, _dt.scalar_dtype(v)
         tiers[tier] = d if tiers[tier] is None else _dt.promote_types(tiers[tier], d)
@@ -75,7 +75,7 @@ def _apply(fn, op, *args):
     try:
         return fn.apply(*args)
     except ValueError:
-        broadcast_shapes(*(a.data.shape for a in args if isinstance(a, Tensor)), op=op)
+        broadcast_shapes(*(a._array.shape for a in args if isinstance(a, Tensor)), op=op)
         raise
 
 
@@ -157,9 +157,9 @@ def equal(input, other):
     """True if both tensors have one shape and equal elements (a Python bool)."""
     check_tensor(input, "equal")
     check_tensor(other, "equal", "other")
-    if input.data.shape != other.data.shape:
+    if input._array.shape != other._array.shape:
         return False
-    return bool(eq(input, other).data.all())
+    return bool(eq(input, other)._array.all())
 
 
 class IsClose(Function):
@@ -196,7 +196,7 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True if every element of input is close to other's (see ``isclose``)."""
-    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan)._array.all())
 
 
 def isnan(input):
@@ -366,7 +366,7 @@ def where(condition, input=None, other=None):
                         "as_tuple=True); call that instead")
     if input is None or other is None:
         raise TypeError("where: expected both input and other, got only one of them")
-    if condition.data.dtype != np.bool_:
+    if condition._array.dtype != np.bool_:
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {condition.dtype}")
     input, other = _number(input, "where", "input"), _number(other, "where", "other")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):

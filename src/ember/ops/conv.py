@@ -132,8 +132,8 @@ class Conv2d(Function):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        gx = ConvInputGrad.apply(g, w, ctx.geom, x.data.shape) if need[0] else None
-        gw = ConvWeightGrad.apply(x, g, ctx.geom, w.data.shape, ctx.cols) if need[1] else None
+        gx = ConvInputGrad.apply(g, w, ctx.geom, x._array.shape) if need[0] else None
+        gw = ConvWeightGrad.apply(x, g, ctx.geom, w._array.shape, ctx.cols) if need[1] else None
         gb = g.sum((0, 2, 3)) if need[2] else None
         return gx, gw, gb, None
 
@@ -166,7 +166,7 @@ class ConvInputGrad(Function):
         need = ctx.needs_input_grad
         # <ConvInputGrad(g, w), v> = <g, conv(v, w)>: differentiate the right side.
         dg = Conv2d.apply(gg, w, None, ctx.geom) if need[0] else None
-        dw = ConvWeightGrad.apply(gg, g, ctx.geom, w.data.shape, None) if need[1] else None
+        dw = ConvWeightGrad.apply(gg, g, ctx.geom, w._array.shape, None) if need[1] else None
         return dg, dw, None, None
 
 
@@ -188,7 +188,7 @@ class ConvWeightGrad(Function):
         x, g = ctx.saved_tensors
         need = ctx.needs_input_grad
         # <ConvWeightGrad(x, g), u> = <g, conv(x, u)> = <ConvInputGrad(g, u), x>.
-        dx = ConvInputGrad.apply(g, gw_grad, ctx.geom, x.data.shape) if need[0] else None
+        dx = ConvInputGrad.apply(g, gw_grad, ctx.geom, x._array.shape) if need[0] else None
         dg = Conv2d.apply(x, gw_grad, None, ctx.geom) if need[1] else None
         return dx, dg, None, None, None
 

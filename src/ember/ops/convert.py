@@ -79,7 +79,7 @@ def clone(input, *, memory_format=None):
 
 def contiguous(input, memory_format=None):
     """``input`` itself if row-major contiguous, else a contiguous copy."""
-    if input.data.flags.c_contiguous:
+    if input._array.flags.c_contiguous:
         return input
     return Clone.apply(input)
 

@@ -49,7 +49,7 @@ def _finish(arr, dtype, device, requires_grad, op):
 
 def _host(x):
     """The host (NumPy) array of a Tensor or a NumPy/CuPy array."""
-    a = x.data if isinstance(x, Tensor) else x
+    a = x._array if isinstance(x, Tensor) else x
     return a if type(a) is np.ndarray else a.get()
 
 
@@ -97,7 +97,7 @@ def _plain(data, op, top=True):
     if isinstance(data, Tensor):
         if top:
             return _host(data)
-        if data.data.size != 1:
+        if data._array.size != 1:
             raise ValueError(f"{op}: only one-element tensors can be elements of a sequence, "
                              f"got one of shape {list(data.shape)}")
         return data.item()
@@ -556,7 +556,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     if size is not None or dtype is not None or device is not None or requires_grad:
         raise TypeError("normal: size, dtype, device and requires_grad are only accepted when "
                         "mean and std are both numbers")
-    if isinstance(std, Tensor) and bool((std.data < 0).any()):
+    if isinstance(std, Tensor) and bool((std._array < 0).any()):
         raise RuntimeError("normal: expected all elements of std >= 0.0")
     like = tensors[0]
     out_dtype = like.dtype if len(tensors) == 1 else _dt.promote_types(mean.dtype, std.dtype)
@@ -581,7 +581,7 @@ def bernoulli(input, p=None, *, generator=None):
 
     def draw(_):
         hits = gen.random(input.shape) < probs
-        return _on_device_of(hits.astype(input.data.dtype), input)
+        return _on_device_of(hits.astype(input._array.dtype), input)
     return Sample.apply(draw, input)
 
 
@@ -634,7 +634,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
 
 def _on_device_of(arr, like):
     """A host array moved to the device of tensor ``like``."""
-    if type(like.data) is np.ndarray:
+    if type(like._array) is np.ndarray:
         return arr
     xp = array_module(like.device)
     with xp.cuda.Device(like.device.index):

@@ -49,15 +49,15 @@ class Cumprod(Function):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         a = ctx.axis
-        if not (x.data == 0).any():
+        if not (x._array == 0).any():
             return Cumsum.apply(g * y, a, True) / x, None
         if not is_grad_enabled():
-            return constant(_grad_with_zeros(x.data, y.data, g.data, a, ctx.xp)), None
-        n = x.data.shape[a]
+            return constant(_grad_with_zeros(x._array, y._array, g._array, a, ctx.xp)), None
+        n = x._array.shape[a]
         # partial[.., k, j, ..] = prod of x[i] for i <= j, i != k; only j >= k count
         partial = Cumprod.apply(omit_each(x, a), a + 1)
-        upper = constant(ctx.xp.triu(ctx.xp.ones((n, n), x.data.dtype)).reshape(
-            (n, n) + (1,) * (x.data.ndim - a - 1)))
+        upper = constant(ctx.xp.triu(ctx.xp.ones((n, n), x._array.dtype)).reshape(
+            (n, n) + (1,) * (x._array.ndim - a - 1)))
         return (unsqueeze(g, a) * upper * partial).sum(a + 1), None
 
 
@@ -83,10 +83,10 @@ def _accumulate(op, function, input, dim, dtype, *args):
     check_tensor(input, op)
     if dtype is not None:
         input = input.to(dtype)
-    elif input.data.dtype.kind in "biu":  # PyTorch accumulates integers and bools in int64
+    elif input._array.dtype.kind in "biu":  # PyTorch accumulates integers and bools in int64
         input = input.to(_dt.int64)
-    axis = wrap_dim(dim, input.data.ndim, op)
-    if input.data.ndim == 0:
+    axis = wrap_dim(dim, input._array.ndim, op)
+    if input._array.ndim == 0:
         return reshape(function.apply(reshape(input, 1), 0, *args), ())
     return function.apply(input, axis, *args)
 

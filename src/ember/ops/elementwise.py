@@ -392,7 +392,7 @@ def erfinv(input):
 def abs(input):  # noqa: A001 - PyTorch's name
     """|input|; integers keep their dtype; the gradient at 0 is 0."""
     check_tensor(input, "abs")
-    if input.data.dtype == np.bool_:
+    if input._array.dtype == np.bool_:
         raise RuntimeError("abs: not supported for bool tensors")
     return Abs.apply(input)
 
@@ -400,7 +400,7 @@ def abs(input):  # noqa: A001 - PyTorch's name
 def sign(input):
     """-1, 0 or 1 by the sign of input (0 for nan); keeps the dtype."""
     check_tensor(input, "sign")
-    if input.data.dtype == np.bool_:
+    if input._array.dtype == np.bool_:
         return clone(input)
     return Sign.apply(input)
 
@@ -408,7 +408,7 @@ def sign(input):
 def _rounding(fn, input, op):
     """Floor, ceil, round and trunc: identity on integers, refused on bools."""
     check_tensor(input, op)
-    if input.data.dtype == np.bool_:
+    if input._array.dtype == np.bool_:
         raise RuntimeError(f"{op}: not supported for bool tensors")
     return fn.apply(input) if _is_float(input) else clone(input)
 
@@ -448,7 +448,7 @@ def round(input, *, decimals=0):  # noqa: A001 - PyTorch's name
     Integers pass through when ``decimals`` is 0 and are refused otherwise, as in PyTorch.
     """
     check_tensor(input, "round")
-    if input.data.dtype == np.bool_:
+    if input._array.dtype == np.bool_:
         raise RuntimeError("round: not supported for bool tensors")
     if not _is_float(input):
         if decimals != 0:
@@ -468,7 +468,7 @@ def frac(input):
 def square(input):
     """input * input; integers stay integers (bool becomes int64)."""
     check_tensor(input, "square")
-    if input.data.dtype == np.bool_:
+    if input._array.dtype == np.bool_:
         input = input.to(_dt.int64)
     return Square.apply(input)
 
@@ -666,7 +666,7 @@ def lerp(input, end, weight):
         raise RuntimeError(f"lerp: expected input and end of one floating dtype, got "
                            f"{input.dtype} and {end.dtype}")
     if isinstance(weight, Tensor) and weight.dtype != input.dtype:
-        if weight.data.ndim:
+        if weight._array.ndim:
             raise RuntimeError(f"lerp: expected weight of dtype {input.dtype}, got {weight.dtype}")
         weight = weight.to(input.dtype)  # a 0-d weight adapts, as in PyTorch
     return _apply(Lerp, "lerp", input, end, weight)

@@ -67,11 +67,11 @@ class RowGather(Function):
 
 def _check_indices(input, rows, op):
     check_tensor(input, op)
-    if input.data.dtype.kind not in "iu":
+    if input._array.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected input of an integer dtype (int64 or int32), got "
                         f"{input.dtype}")
     if input.numel():
-        lo, hi = int(input.data.min()), int(input.data.max())
+        lo, hi = int(input._array.min()), int(input._array.max())
         bad = lo if lo < 0 else hi if hi >= rows else None
         if bad is not None:
             raise IndexError(f"{op}: index {bad} is out of range for a table of {rows} rows "
@@ -110,13 +110,13 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
             raise ValueError(f"embedding: padding_idx must be within the {rows} rows of weight, "
                              f"got {padding_idx}")
         padding_idx = padding_idx % rows
-    xp = xp_of(weight.data)
-    indices = xp.asarray(input.data).astype(np.int64, copy=False)
+    xp = xp_of(weight._array)
+    indices = xp.asarray(input._array).astype(np.int64, copy=False)
     if max_norm is not None:
         _renorm_rows(weight, indices, max_norm, norm_type)
     factor = None
     if scale_grad_by_freq or padding_idx is not None:
-        factor = xp.ones(indices.shape, weight.data.dtype)
+        factor = xp.ones(indices.shape, weight._array.dtype)
         if scale_grad_by_freq:
             counts = xp.bincount(indices.ravel(), minlength=rows)
             factor = factor / counts[indices]
@@ -127,7 +127,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 def _renorm_rows(weight, indices, max_norm, norm_type):
     """PyTorch's embedding_renorm_: scale rows over ``max_norm`` down to it, in place."""
-    xp, data = xp_of(weight.data), weight.data
+    xp, data = xp_of(weight._array), weight._array
     used = xp.unique(indices.ravel())
     norms = (xp.abs(data[used]) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(data.dtype)
@@ -144,10 +144,10 @@ def one_hot(tensor, num_classes=-1):
         num_classes: -1 infers ``tensor.max() + 1``.
     """
     check_tensor(tensor, "one_hot", "tensor")
-    if tensor.data.dtype.kind not in "iu":
+    if tensor._array.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected an integer tensor of class indices, got "
                         f"{tensor.dtype}")
-    data = tensor.data
+    data = tensor._array
     if num_classes == -1:
         if data.size == 0:
             raise RuntimeError("one_hot: can not infer total number of classes from empty "

@@ -37,7 +37,7 @@ def copy_(input, src, non_blocking=False):
     if not isinstance(src, Tensor):
         src = as_operand(src, input)
     try:
-        fits = np.broadcast_shapes(src.data.shape, input.data.shape) == input.data.shape
+        fits = np.broadcast_shapes(src._array.shape, input._array.shape) == input._array.shape
     except ValueError:
         fits = False
     if not fits:
@@ -48,10 +48,10 @@ def copy_(input, src, non_blocking=False):
     recording = _State.enabled and (input.requires_grad or src.requires_grad)
     check_inplace(input, "copy_", src.requires_grad)
     if not recording:
-        input.data[...] = src.data
+        input._array[...] = src._array
         input._bump_version()
         return input
-    if src.data.dtype != input.data.dtype:
+    if src._array.dtype != input._array.dtype:
         src = src.to(input.dtype)
     return commit_inplace(input, CopyFrom.apply(input, src), "copy_")
 
@@ -59,14 +59,14 @@ def copy_(input, src, non_blocking=False):
 def fill_(input, value):
     """Set every element to ``value`` (a number or a one-element tensor); returns input."""
     if isinstance(value, Tensor):
-        if value.data.ndim != 0:
+        if value._array.ndim != 0:
             raise RuntimeError(f"fill_: only supports 0-dimension value tensor but got tensor "
-                               f"with {value.data.ndim} dimensions")
+                               f"with {value._array.ndim} dimensions")
         return copy_(input, value)
     check_inplace(input, "fill_")
     if _State.enabled and input.requires_grad:
         return copy_(input, as_operand(value, input))
-    input.data.fill(value)
+    input._array.fill(value)
     input._bump_version()
     return input
 
@@ -78,11 +78,11 @@ def zero_(input):
 
 def _random_fill(input, op, sample):
     check_inplace(input, op)
-    arr = np.asarray(sample(input.data.shape))
-    if type(input.data) is not np.ndarray:
+    arr = np.asarray(sample(input._array.shape))
+    if type(input._array) is not np.ndarray:
         from ember.backend.device import xp_of
-        arr = xp_of(input.data).asarray(arr)
-    input.data[...] = arr
+        arr = xp_of(input._array).asarray(arr)
+    input._array[...] = arr
     input._bump_version()
     return input
 
@@ -108,7 +108,7 @@ def log_normal_(input, mean=1.0, std=2.0, *, generator=None):
 
 def bernoulli_(input, p=0.5, *, generator=None):
     """Fill with 1 with probability ``p`` (a number or tensor), else 0; returns input."""
-    probs = p.data if isinstance(p, Tensor) else p
+    probs = p._array if isinstance(p, Tensor) else p
     if np.any((np.asarray(probs) < 0) | (np.asarray(probs) > 1)):
         raise RuntimeError(f"bernoulli_: expects 0 <= p <= 1, got {p}")
     return _random_fill(input, "bernoulli_", lambda s: rng(generator).random(s) < probs)
@@ -118,7 +118,7 @@ def random_(input, from_=0, to=None, *, generator=None):
     """Fill with integers uniform on [from_, to) (``random_(to)`` starts at 0)."""
     if to is None:
         from_, to = 0, from_ if from_ else 2 ** min(24 if input.dtype.is_floating_point else 63,
-                                                     8 * input.data.itemsize - 1)
+                                                     8 * input._array.itemsize - 1)
     return _random_fill(input, "random_", lambda s: rng(generator).integers(from_, to, s))
 
 

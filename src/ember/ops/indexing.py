@@ -52,7 +52,7 @@ def convert_index(index, xp=np, op="getitem"):
     basic = True
     for i in index:
         if isinstance(i, Tensor):
-            d = i.data
+            d = i._array
             if d.dtype.kind == "b" or d.dtype == np.uint8:  # uint8 masks: PyTorch's legacy
                 basic = False
                 out.append(d.astype(bool, copy=False))
@@ -283,14 +283,14 @@ def getitem(input, index):
     integer index array (NumPy's rule, and PyTorch's announced one), not the
     tuple ``x[[0, 1], [1, 1]]`` that PyTorch still reads with a warning.
     """
-    if type(index) is int and input.data.ndim:  # fast path for x[i]
-        n = input.data.shape[0]
+    if type(index) is int and input._array.ndim:  # fast path for x[i]
+        n = input._array.shape[0]
         if not -n <= index < n:
             raise IndexError(f"getitem: index {index} is out of bounds for dimension 0 with "
                              f"size {n}")
         return _slice_view(input, (index,))
-    idx, basic = convert_index(index, xp_of(input.data))
-    _check_bounds(input.data.shape, idx, "getitem")
+    idx, basic = convert_index(index, xp_of(input._array))
+    _check_bounds(input._array.shape, idx, "getitem")
     if basic:
         return _slice_view(input, idx)
     return Index.apply(input, torch_order(idx))
@@ -298,8 +298,8 @@ def getitem(input, index):
 
 def index_put(input, indices, values, accumulate=False):
     """A copy of ``input`` with ``values`` written (or added) at ``indices``, a tuple of indices."""
-    idx, _ = convert_index(tuple(indices), xp_of(input.data), "index_put")
-    _check_bounds(input.data.shape, idx, "index_put")
+    idx, _ = convert_index(tuple(indices), xp_of(input._array), "index_put")
+    _check_bounds(input._array.shape, idx, "index_put")
     idx = torch_order(idx)
     values = _value_operand(input, values)
     _check_value_shape(input, idx, values, "index_put")
@@ -314,33 +314,33 @@ def index_put_(input, indices, values, accumulate=False):
 
 def _value_operand(target, value):
     if isinstance(value, Tensor):
-        if value.data.dtype != target.data.dtype:
+        if value._array.dtype != target._array.dtype:
             value = value.to(target.dtype)
         return value
     return as_operand(value, target).to(target.dtype)
 
 
 def _check_value_shape(target, idx, value, op):
-    base, idx = region(target.data, idx)
+    base, idx = region(target._array, idx)
     want = base[idx].shape
     try:
-        np.broadcast_shapes(value.data.shape, want)
+        np.broadcast_shapes(value._array.shape, want)
     except ValueError:
         raise RuntimeError(f"{op}: shape mismatch: value tensor of shape "
-                           f"{fmt_shape(value.data.shape)} cannot be broadcast to indexing "
+                           f"{fmt_shape(value._array.shape)} cannot be broadcast to indexing "
                            f"result of shape {fmt_shape(want)}") from None
 
 
 def setitem_(input, index, value):
     """``input[index] = value`` (value broadcast to the indexed region)."""
-    idx, _ = convert_index(index, xp_of(input.data), "setitem")
-    _check_bounds(input.data.shape, idx, "setitem")
+    idx, _ = convert_index(index, xp_of(input._array), "setitem")
+    _check_bounds(input._array.shape, idx, "setitem")
     idx = torch_order(idx)
     value_rg = isinstance(value, Tensor) and value.requires_grad
     check_inplace(input, "setitem", value_rg)
     if not (_State.enabled and (input.requires_grad or value_rg)):
-        base, where = region(input.data, idx)
-        v = value.data if isinstance(value, Tensor) else value
+        base, where = region(input._array, idx)
+        v = value._array if isinstance(value, Tensor) else value
         try:
             base[where] = v
         except ValueError as e:
@@ -362,15 +362,15 @@ def _dim_index(input, dim, index, op, allow_negative=False):
     """``(axis, index array)`` for the index_* ops: a 1-D int32/int64 index, in range."""
     check_tensor(input, op)
     check_tensor(index, op, "index")
-    if index.data.dtype not in (np.int32, np.int64):
+    if index._array.dtype not in (np.int32, np.int64):
         raise RuntimeError(f"{op}: expected dtype int32 or int64 for index, got "
-                           f"{index.data.dtype}")
-    if index.data.ndim > 1:
+                           f"{index._array.dtype}")
+    if index._array.ndim > 1:
         raise IndexError(f"{op}: index is supposed to be a vector (0-d or 1-d), got shape "
-                         f"{fmt_shape(index.data.shape)}")
-    axis = wrap_dim(dim, input.data.ndim, op)
-    size = input.data.shape[axis] if input.data.ndim else 1
-    arr = index.data.reshape(-1)
+                         f"{fmt_shape(index._array.shape)}")
+    axis = wrap_dim(dim, input._array.ndim, op)
+    size = input._array.shape[axis] if input._array.ndim else 1
+    arr = index._array.reshape(-1)
     _check_range(arr, size, axis, op, allow_negative)
     return axis, arr
 
@@ -383,27 +383,27 @@ def _along(axis, index):
 def _check_source(input, axis, n_index, source, op):
     """``source`` must be shaped like ``input`` with ``n_index`` entries along ``axis``."""
     check_tensor(source, op, "source")
-    if source.data.dtype != input.data.dtype:
-        raise RuntimeError(f"{op}: self ({input.data.dtype}) and source ({source.data.dtype}) "
+    if source._array.dtype != input._array.dtype:
+        raise RuntimeError(f"{op}: self ({input._array.dtype}) and source ({source._array.dtype}) "
                            "must have the same dtype")
-    want = list(input.data.shape) or [1]
+    want = list(input._array.shape) or [1]
     want[axis] = n_index
-    have = source.data.shape if input.data.ndim else source.data.shape or (1,)
+    have = source._array.shape if input._array.ndim else source._array.shape or (1,)
     if tuple(have) != tuple(want):
         raise RuntimeError(f"{op}: expected source of shape {fmt_shape(want)} (the input's, "
                            f"with {n_index} = len(index) at dim {axis}), got "
-                           f"{fmt_shape(source.data.shape)}")
+                           f"{fmt_shape(source._array.shape)}")
 
 
 def _as_1d(t):
     """0-d tensors are handled as one-element vectors, as PyTorch does."""
-    return reshape(t, (1,)) if t.data.ndim == 0 else t
+    return reshape(t, (1,)) if t._array.ndim == 0 else t
 
 
 def index_select(input, dim, index):
     """The entries of ``input`` at positions ``index`` (1-D) along ``dim``, a copy."""
     axis, idx = _dim_index(input, dim, index, "index_select")
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         if idx.size != 1:
             raise IndexError(f"index_select: index to a 0-dim tensor can have only 1 value, got "
                              f"{idx.size}")
@@ -421,7 +421,7 @@ def index_add(input, dim, index, source, *, alpha=1):
     if alpha != 1:
         source = source * alpha
     out = IndexPut.apply(_as_1d(input), _along(axis, idx), _as_1d(source), True)
-    return reshape(out, input.data.shape)
+    return reshape(out, input._array.shape)
 
 
 def index_copy(input, dim, index, source):
@@ -432,7 +432,7 @@ def index_copy(input, dim, index, source):
     axis, idx = _dim_index(input, dim, index, "index_copy")
     _check_source(input, axis, idx.size, source, "index_copy")
     out = IndexPut.apply(_as_1d(input), _along(axis, idx), _as_1d(source), False)
-    return reshape(out, input.data.shape)
+    return reshape(out, input._array.shape)
 
 
 def index_fill(input, dim, index, value):
@@ -441,13 +441,13 @@ def index_fill(input, dim, index, value):
     Negative indices count from the end (PyTorch allows them here only).
     """
     axis, idx = _dim_index(input, dim, index, "index_fill", allow_negative=True)
-    if isinstance(value, Tensor) and value.data.ndim != 0:
+    if isinstance(value, Tensor) and value._array.ndim != 0:
         raise RuntimeError(f"index_fill: only supports a 0-dim value tensor, got a tensor of "
-                           f"shape {fmt_shape(value.data.shape)}")
+                           f"shape {fmt_shape(value._array.shape)}")
     # A mask rather than index_put: value's gradient counts a repeated index once.
-    shape = [1] * input.data.ndim
-    xp = xp_of(input.data)
-    mask = xp.zeros(input.data.shape[axis] if shape else 1, bool)
+    shape = [1] * input._array.ndim
+    xp = xp_of(input._array)
+    mask = xp.zeros(input._array.shape[axis] if shape else 1, bool)
     mask[idx] = True
     if shape:
         shape[axis] = mask.size

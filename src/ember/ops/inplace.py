@@ -1,7 +1,7 @@
 """In-place ops: compute out of place, then write into the tensor's storage.
 
 ``x.add_(y)`` runs ``add`` on a snapshot of ``x`` (so what that op saves for
-backward is not overwritten), writes the result into ``x.data`` and moves
+backward is not overwritten), writes the result into ``x._array`` and moves
 ``x`` to the new graph position. Views see the write (they share storage);
 when ``x`` is a view, its base is rebased onto a ``CopySlices`` node so the
 base's gradient sees the change too. The shared version counter is bumped,
@@ -53,11 +53,11 @@ def inplace(target, fn, op, *args, **kwargs):
 
 
 def _fast_inplace(target, ufunc, other, kwargs):
-    td = target.data
+    td = target._array
     if td.dtype.kind != "f":
         return False
     if isinstance(other, Tensor):
-        od = other.data
+        od = other._array
         if od.dtype != td.dtype or type(od) is not type(td) or od.ndim > td.ndim:
             return False
     elif type(other) in (float, int):
@@ -79,13 +79,13 @@ def _fast_inplace(target, ufunc, other, kwargs):
 
 def snapshot(t):
     """A copy of ``t``'s current value at ``t``'s current graph position."""
-    s = Tensor._wrap(t.data.copy(), t.requires_grad, t.grad_fn, t._output_nr)
+    s = Tensor._wrap(t._array.copy(), t.requires_grad, t.grad_fn, t._output_nr)
     return s
 
 
 def commit_inplace(target, result, op):
     """Write ``result`` into ``target``'s storage and take over its graph position."""
-    td, rd = target.data, result.data
+    td, rd = target._array, result._array
     if not td.flags.writeable:
         raise RuntimeError(f"{op}: unsupported in-place operation on an expanded or otherwise "
                            "read-only view (several elements share one memory location); "
@@ -106,7 +106,7 @@ def commit_inplace(target, result, op):
                                f"output type {tdt.name}")
         if result.requires_grad:
             result = result.to(tdt)
-            rd = result.data
+            rd = result._array
     td[...] = rd
     target._bump_version()
     if result.requires_grad and _State.enabled:
@@ -121,7 +121,7 @@ def commit_inplace(target, result, op):
 
 def _rebase_view(view, base, value):
     view_fn = view._view_fn
-    old = Tensor._wrap(base.data, base.requires_grad, base.grad_fn, base._output_nr)
+    old = Tensor._wrap(base._array, base.requires_grad, base.grad_fn, base._output_nr)
     new_base = CopySlices.apply(old, value, view_fn)
     base.grad_fn, base._output_nr, base.requires_grad = new_base.grad_fn, 0, True
     fresh = view_fn(base)
@@ -135,7 +135,7 @@ class CopySlices(Function):
     @staticmethod
     def forward(ctx, base, value, view_fn):
         out = base.copy()
-        view_fn(Tensor._wrap(out, False, None, 0)).data[...] = value
+        view_fn(Tensor._wrap(out, False, None, 0))._array[...] = value
         ctx.view_fn = view_fn
         return out
 

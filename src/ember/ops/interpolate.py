@@ -60,7 +60,7 @@ def _linear_matrix(in_size, out_size, scale, align_corners, dtype):
 
 
 def _const(a, like):
-    return Tensor._wrap(a.astype(like.data.dtype), False, None, 0).to(like.device)
+    return Tensor._wrap(a.astype(like._array.dtype), False, None, 0).to(like.device)
 
 
 def _sizes(input, size, scale_factor, dims, recompute_scale_factor):
@@ -138,7 +138,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"interpolate: mode {mode!r} expects a floating point input, got "
                            f"{input.dtype}")
-    mats = [_const(_linear_matrix(n_in, n_out, sc, bool(align_corners), input.data.dtype), input)
+    mats = [_const(_linear_matrix(n_in, n_out, sc, bool(align_corners), input._array.dtype), input)
             for n_in, n_out, sc in zip(input.shape[2:], sizes, scales)]
     if dims == 2:
         out = matmul(mats[0], out)  # rows: (H_out, H) @ (N, C, H, W)

@@ -29,7 +29,7 @@ class MatMul(Function):
         ga = MatMul.apply(g, b.mT) if need[0] else None
         gb = None
         if need[1]:
-            if b.data.ndim == 2 and a.data.ndim > 2:
+            if b._array.ndim == 2 and a._array.ndim > 2:
                 # Shared matrix: one GEMM over the folded batch, not a batched
                 # product summed afterwards.
                 gb = MatMul.apply(a.reshape(-1, a.shape[-1]).mT, g.reshape(-1, g.shape[-1]))
@@ -74,13 +74,13 @@ class Linear(Function):
         need = ctx.needs_input_grad
         gx = None
         if need[0]:  # a 1-D x: MatMul (>= 2-D only) would fail in double backward
-            gx = MatMul.apply(g, w) if g.data.ndim > 1 else matmul(g, w)
+            gx = MatMul.apply(g, w) if g._array.ndim > 1 else matmul(g, w)
         gw = gb = None
         if need[1]:
             # Fold batch dimensions into one: a single GEMM for the weight gradient.
             gw = MatMul.apply(g.reshape(-1, g.shape[-1]).mT, x.reshape(-1, x.shape[-1]))
         if need[2]:
-            gb = g.sum(tuple(range(g.data.ndim - 1))) if g.data.ndim > 1 else g
+            gb = g.sum(tuple(range(g._array.ndim - 1))) if g._array.ndim > 1 else g
         return gx, gw, gb
 
 
@@ -89,7 +89,7 @@ def matmul(input, other):
     check_tensor(input, "matmul")
     check_tensor(other, "matmul", "other")
     a, b = binary_operands(input, other, "matmul")
-    sa, sb = a.data.shape, b.data.shape
+    sa, sb = a._array.shape, b._array.shape
     if not sa or not sb:
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                            f"{list(sa)} and {list(sb)}")
@@ -105,7 +105,7 @@ def matmul(input, other):
     if len(sa) > 2 or len(sb) > 2:
         try:
             import numpy as np
-            np.broadcast_shapes(a.data.shape[:-2], b.data.shape[:-2])
+            np.broadcast_shapes(a._array.shape[:-2], b._array.shape[:-2])
         except ValueError:
             raise RuntimeError(f"matmul: batch dimensions of {list(sa)} and {list(sb)} cannot "
                                "be broadcast together") from None
@@ -113,13 +113,13 @@ def matmul(input, other):
     if len(sb) == 1:
         y = y.squeeze(-1)
     if len(sa) == 1:
-        y = y.squeeze(-2 if len(sb) > 1 else -1) if y.data.ndim else y
+        y = y.squeeze(-2 if len(sb) > 1 else -1) if y._array.ndim else y
     return y
 
 
 def mm(input, mat2):
     """Product of two 2-D matrices."""
-    if input.data.ndim != 2 or mat2.data.ndim != 2:
+    if input._array.ndim != 2 or mat2._array.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got shapes {list(input.shape)} and "
                            f"{list(mat2.shape)}")
     return matmul(input, mat2)
@@ -127,7 +127,8 @@ def mm(input, mat2):
 
 def bmm(input, mat2):
     """Batched product of two 3-D tensors with equal batch size."""
-    if input.data.ndim != 3 or mat2.data.ndim != 3 or input.data.shape[0] != mat2.data.shape[0]:
+    a, b = input._array, mat2._array
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
         raise RuntimeError(f"bmm: expected 3-D tensors with equal batch size, got shapes "
                            f"{list(input.shape)} and {list(mat2.shape)}")
     return matmul(input, mat2)
@@ -135,7 +136,7 @@ def bmm(input, mat2):
 
 def dot(input, other):
     """Inner product of two 1-D tensors of equal length."""
-    if input.data.ndim != 1 or other.data.ndim != 1 or input.data.shape != other.data.shape:
+    if input._array.ndim != 1 or other._array.ndim != 1 or input._array.shape != other._array.shape:
         raise RuntimeError(f"dot: expected 1-D tensors of equal size, got shapes "
                            f"{list(input.shape)} and {list(other.shape)}")
     return matmul(input, other)
@@ -144,14 +145,16 @@ def dot(input, other):
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias over the last dimension."""
     check_tensor(input, "linear")
-    if weight.data.ndim != 2 or input.data.ndim == 0 or \
-            input.data.shape[-1] != weight.data.shape[1]:
+    if weight._array.ndim != 2 or input._array.ndim == 0 or \
+            input._array.shape[-1] != weight._array.shape[1]:
         raise RuntimeError(f"linear: expected input.shape[-1] == weight.shape[1] with a 2-D "
                            f"weight, got input {list(input.shape)} and weight {list(weight.shape)}")
-    if bias is not None and bias.data.shape not in ((weight.data.shape[0],), ()):
-        raise RuntimeError(f"linear: expected bias of shape [{weight.data.shape[0]}], got "
+    if bias is not None and bias._array.shape not in ((weight._array.shape[0],), ()):
+        raise RuntimeError(f"linear: expected bias of shape [{weight._array.shape[0]}], got "
                            f"{list(bias.shape)}")
-    dts = {input.data.dtype, weight.data.dtype} | ({bias.data.dtype} if bias is not None else set())
+    dts = {input._array.dtype, weight._array.dtype}
+    if bias is not None:
+        dts.add(bias._array.dtype)
     if len(dts) > 1:
         raise RuntimeError(f"linear: expected input, weight and bias of one dtype, got "
                            f"{input.dtype}, {weight.dtype}"
@@ -198,19 +201,19 @@ def _einsum_grad(k, inputs, output, operands, g, xp):
     tensors = [g] + [t for j, t in enumerate(operands) if j != k]
     used = "".join(inputs) + output
     fresh = iter(c for c in _LETTERS if c not in used)
-    sizes = dict(zip(target, operands[k].data.shape))
+    sizes = dict(zip(target, operands[k]._array.shape))
     present = set("".join(subs))
     result = ""
     for i, c in enumerate(target):
         if c in target[:i]:
             tied = next(fresh)
             subs.append(c + tied)
-            tensors.append(_constant(xp.eye(sizes[c], dtype=g.data.dtype)))
+            tensors.append(_constant(xp.eye(sizes[c], dtype=g._array.dtype)))
             result += tied
         else:
             if c not in present and target.count(c) == 1:
                 subs.append(c)
-                tensors.append(_constant(xp.ones(sizes[c], dtype=g.data.dtype)))
+                tensors.append(_constant(xp.ones(sizes[c], dtype=g._array.dtype)))
             result += c
     return Einsum.apply(tuple(subs), result, *tensors)
 
@@ -238,7 +241,7 @@ def _parse_einsum(equation, operands):
                            f"{len(operands)} were given")
     for i, term in enumerate(terms):
         _check_subscripts(term, f"operand {i}'s subscripts")
-    shapes = [t.data.shape for t in operands]
+    shapes = [t._array.shape for t in operands]
     spans = []
     for i, (term, shape) in enumerate(zip(terms, shapes)):
         named = len(term.replace("...", ""))
@@ -268,7 +271,7 @@ def _parse_einsum(equation, operands):
 def _broadcast_letters(subs, operands, ellipsis):
     sizes = {}
     for i, (s, t) in enumerate(zip(subs, operands)):
-        shape = t.data.shape
+        shape = t._array.shape
         for pos, (c, n) in enumerate(zip(s, shape)):
             if c in s[:pos] and n != shape[s.index(c)]:
                 raise RuntimeError(f"einsum(): subscript {c!r} is repeated for operand {i} but "
@@ -284,7 +287,7 @@ def _broadcast_letters(subs, operands, ellipsis):
     out = []
     for s, t in zip(subs, operands):
         target = tuple(sizes[c] for c in s)
-        out.append(expand(t, target) if target != t.data.shape else t)
+        out.append(expand(t, target) if target != t._array.shape else t)
     return out
 
 
@@ -325,7 +328,7 @@ def tensordot(a, b, dims=2):
     check_tensor(a, "tensordot", "a")
     check_tensor(b, "tensordot", "b")
     _same_dtype("tensordot", (a, b))
-    na, nb = a.data.ndim, b.data.ndim
+    na, nb = a._array.ndim, b._array.ndim
     if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
         if not 0 <= dims <= min(na, nb):
             raise RuntimeError(f"tensordot(): expected 0 <= dims <= {min(na, nb)} for shapes "
@@ -341,9 +344,9 @@ def tensordot(a, b, dims=2):
         if len(set(da)) != len(da) or len(set(db)) != len(db):
             raise RuntimeError(f"tensordot(): a dim is repeated in {da} or {db}")
     for x, y in zip(da, db):
-        if a.data.shape[x] != b.data.shape[y]:
+        if a._array.shape[x] != b._array.shape[y]:
             raise RuntimeError(f"tensordot(): contracted dimensions need to match, but a has size "
-                               f"{a.data.shape[x]} in dim {x} and b has size {b.data.shape[y]} "
+                               f"{a._array.shape[x]} in dim {x} and b has size {b._array.shape[y]} "
                                f"in dim {y}")
     sa, sb = list(_LETTERS[:na]), list(_LETTERS[na:na + nb])
     for x, y in zip(da, db):
@@ -360,9 +363,9 @@ def inner(input, other):
     """
     check_tensor(input, "inner")
     check_tensor(other, "inner", "other")
-    if input.data.ndim == 0 or other.data.ndim == 0:
+    if input._array.ndim == 0 or other._array.ndim == 0:
         return mul(input, other)
-    if input.data.shape[-1] != other.data.shape[-1]:
+    if input._array.shape[-1] != other._array.shape[-1]:
         raise RuntimeError(f"inner(): expected the last dims to match, got shapes "
                            f"{fmt_shape(input.shape)} and {fmt_shape(other.shape)}")
     return tensordot(input, other, ([-1], [-1]))
@@ -372,7 +375,7 @@ def outer(input, vec2):
     """Outer product of two 1-D tensors: out[i, j] = input[i] * vec2[j]."""
     check_tensor(input, "outer")
     check_tensor(vec2, "outer", "vec2")
-    if input.data.ndim != 1 or vec2.data.ndim != 1:
+    if input._array.ndim != 1 or vec2._array.ndim != 1:
         raise RuntimeError(f"outer(): expected 1-D tensors, got shapes {fmt_shape(input.shape)} "
                            f"and {fmt_shape(vec2.shape)}")
     return mul(unsqueeze(input, 1), vec2)
@@ -384,8 +387,8 @@ ger = outer
 def _add_scaled(op, input, product, beta, alpha):
     """beta * input + alpha * product, ``input`` broadcast to the product's shape."""
     check_tensor(input, op)
-    shape = product.data.shape
-    if broadcast_shapes(input.data.shape, shape, op=op) != shape:
+    shape = product._array.shape
+    if broadcast_shapes(input._array.shape, shape, op=op) != shape:
         raise RuntimeError(f"{op}(): input of shape {fmt_shape(input.shape)} does not broadcast "
                            f"to the product's shape {fmt_shape(shape)}")
     if alpha != 1:
@@ -402,7 +405,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """
     check_tensor(mat1, "addmm", "mat1")
     check_tensor(mat2, "addmm", "mat2")
-    if mat1.data.ndim != 2 or mat2.data.ndim != 2 or mat1.data.shape[1] != mat2.data.shape[0]:
+    a, b = mat1._array, mat2._array
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
         raise RuntimeError(f"addmm(): expected 2-D mat1 (n, m) and mat2 (m, p), got shapes "
                            f"{fmt_shape(mat1.shape)} and {fmt_shape(mat2.shape)}")
     return _add_scaled("addmm", input, matmul(mat1, mat2), beta, alpha)
@@ -415,7 +419,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
     """
     check_tensor(mat, "addmv", "mat")
     check_tensor(vec, "addmv", "vec")
-    if mat.data.ndim != 2 or vec.data.ndim != 1 or mat.data.shape[1] != vec.data.shape[0]:
+    if mat._array.ndim != 2 or vec._array.ndim != 1 or mat._array.shape[1] != vec._array.shape[0]:
         raise RuntimeError(f"addmv(): expected a 2-D mat (n, m) and a 1-D vec (m,), got shapes "
                            f"{fmt_shape(mat.shape)} and {fmt_shape(vec.shape)}")
     return _add_scaled("addmv", input, matmul(mat, vec), beta, alpha)
@@ -428,7 +432,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """
     check_tensor(batch1, "baddbmm", "batch1")
     check_tensor(batch2, "baddbmm", "batch2")
-    s1, s2 = batch1.data.shape, batch2.data.shape
+    s1, s2 = batch1._array.shape, batch2._array.shape
     if len(s1) != 3 or len(s2) != 3 or s1[0] != s2[0] or s1[2] != s2[1]:
         raise RuntimeError(f"baddbmm(): expected 3-D batch1 (b, n, m) and batch2 (b, m, p), got "
                            f"shapes {fmt_shape(s1)} and {fmt_shape(s2)}")
@@ -438,7 +442,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 def trace(input):
     """Sum of the main diagonal of a 2-D tensor (integers sum to int64)."""
     check_tensor(input, "trace")
-    if input.data.ndim != 2:
+    if input._array.ndim != 2:
         raise RuntimeError(f"trace(): expected a 2-D tensor, got shape {fmt_shape(input.shape)}")
     return diagonal(input).sum()
 

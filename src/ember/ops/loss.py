@@ -49,14 +49,14 @@ def _reduce(loss, reduction, denominator=None):
         return loss.sum()
     if denominator is None:
         return loss.mean()
-    if not bool(denominator.data):
+    if not bool(denominator._array):
         return loss.sum() * 0.0 + float("nan")
     return loss.sum() / denominator
 
 
 def _const(array, like):
     """``array`` (a mask) as a Tensor of ``like``'s dtype, outside the graph."""
-    return Tensor._wrap(xp_of(like.data).asarray(array, dtype=like.data.dtype), False, None, 0)
+    return Tensor._wrap(xp_of(like._array).asarray(array, dtype=like._array.dtype), False, None, 0)
 
 
 def _is_float(t):
@@ -85,7 +85,7 @@ def _class_targets(target, input, class_dim, ignore_index, op):
     """Validate class indices; returns (valid, safe): flat arrays of which targets count
     and the targets with ignored ones replaced by class 0 (safe to gather)."""
     classes = input.shape[class_dim]
-    if target.data.dtype.kind not in "iu":
+    if target._array.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: expected class indices of an integer dtype, got target of "
                            f"dtype {target.dtype} and shape {fmt_shape(target.shape)} (a "
                            f"floating target holds class probabilities and must have the "
@@ -95,8 +95,8 @@ def _class_targets(target, input, class_dim, ignore_index, op):
         raise ValueError(f"{op}: expected target of shape {fmt_shape(expected)} (the input's "
                          f"{fmt_shape(input.shape)} without class dim {class_dim}), got "
                          f"{fmt_shape(target.shape)}")
-    xp = xp_of(target.data)
-    flat = target.data.reshape(-1)
+    xp = xp_of(target._array)
+    flat = target._array.reshape(-1)
     valid = flat != ignore_index
     safe = xp.where(valid, flat, 0)
     bad = (safe < 0) | (safe >= classes)
@@ -113,7 +113,7 @@ def _nll_terms(logp, target, weight, ignore_index, op):
     class_dim, classes = _class_dim(logp, op)
     _check_weight(weight, classes, op)
     valid, safe = _class_targets(target, logp, class_dim, ignore_index, op)
-    xp = xp_of(logp.data)
+    xp = xp_of(logp._array)
     rows = logp.movedim(class_dim, -1).reshape(-1, classes)  # (M, C), one row per target
     picked = getitem_raw(rows, (xp.arange(safe.shape[0]), safe))
     mask = None if bool(valid.all()) else _const(valid, logp)
@@ -347,7 +347,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"{op}: expected target of the input's shape {fmt_shape(input.shape)}, "
                          f"got {fmt_shape(target.shape)}")
     for name, t in (("input", input), ("target", target)):
-        if bool(((t.data < 0) | (t.data > 1)).any()):
+        if bool(((t._array < 0) | (t._array > 1)).any()):
             raise RuntimeError(f"{op}: all elements of {name} should be between 0 and 1")
     if target.dtype != input.dtype:
         target = target.to(input.dtype)
@@ -392,7 +392,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 def _xlogx(t):
     """t * log(t), with 0 where t == 0 (its limit) and a finite gradient there."""
     # log(t + 1) where t == 0: log(1) = 0, and the added constant leaves the gradient alone.
-    zero = _const(t.data == 0, t)
+    zero = _const(t._array == 0, t)
     return t * _ew.log(t + zero)
 
 

@@ -116,7 +116,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     axes = _check_normalized(input, normalized_shape, weight, None, "rms_norm")
     x = float_operand(input)
     if eps is None:
-        eps = float(ml_dtypes.finfo(x.data.dtype).eps)  # ml_dtypes: bfloat16 too
+        eps = float(ml_dtypes.finfo(x._array.dtype).eps)  # ml_dtypes: bfloat16 too
     return _affine(RMSScale.apply(x, axes, float(eps)), weight, None)
 
 
@@ -186,7 +186,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of size {fmt_shape(input.shape)}")
         if running_mean is not None or running_var is not None:
-            _update_running(x.data, axes, count, running_mean, running_var, momentum)
+            _update_running(x._array, axes, count, running_mean, running_var, momentum)
         return _affine(Standardize.apply(x, axes, float(eps)), weight, bias, shape)
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: running_mean and running_var must be given when "
@@ -202,5 +202,5 @@ def _update_running(data, axes, count, running_mean, running_var, momentum):
     with no_grad():
         for stat, batch in ((running_mean, mean), (running_var, var)):
             if stat is not None:
-                new = (1 - momentum) * stat.data + momentum * batch.astype(stat.data.dtype)
-                stat.copy_(Tensor._wrap(new.astype(stat.data.dtype), False, None, 0))
+                new = (1 - momentum) * stat._array + momentum * batch.astype(stat._array.dtype)
+                stat.copy_(Tensor._wrap(new.astype(stat._array.dtype), False, None, 0))

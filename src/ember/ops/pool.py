@@ -250,8 +250,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{op}: divisor must be not zero")
     n, c, h, w = x.shape
-    ones = Tensor._wrap(np.ones((1, 1) + kernel, x.data.dtype), False, None, 0)
-    if type(x.data) is not np.ndarray:
+    ones = Tensor._wrap(np.ones((1, 1) + kernel, x._array.dtype), False, None, 0)
+    if type(x._array) is not np.ndarray:
         ones = ones.to(x.device)
     sums = Conv2d.apply(x.reshape(n * c, 1, h, w), ones, None, geom).reshape(n, c, *out)
     if divisor_override is not None:
@@ -259,7 +259,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     else:
         div = np.multiply.outer(*(_avg_divisor(s, k, st, p, o, count_include_pad) for s, k, st, p, o
                                   in zip((h, w), kernel, geom.stride, pads, out)))
-        y = sums * Tensor._wrap((1.0 / div).astype(x.data.dtype), False, None, 0).to(x.device)
+        y = sums * Tensor._wrap((1.0 / div).astype(x._array.dtype), False, None, 0).to(x.device)
     return _restore(y, unbatched)
 
 
@@ -318,7 +318,7 @@ def adaptive_avg_pool2d(input, output_size):
     """
     x, unbatched = _batched(input, 2, "adaptive_avg_pool2d")
     ho, wo = _output_size(output_size, x, 2, "adaptive_avg_pool2d")
-    dtype, dev = x.data.dtype, x.device
+    dtype, dev = x._array.dtype, x.device
     rows = _averaging_matrix(x.shape[2], ho, dtype, dev)
     cols = _averaging_matrix(x.shape[3], wo, dtype, dev)
     return _restore(matmul(matmul(rows, x), cols.mT), unbatched)
@@ -328,7 +328,7 @@ def adaptive_avg_pool1d(input, output_size):
     """Mean over ``output_size`` near-equal windows of an (N, C, L) or (C, L) input."""
     x, unbatched = _batched(input, 1, "adaptive_avg_pool1d")
     (lo,) = _output_size(output_size, x, 1, "adaptive_avg_pool1d")
-    m = _averaging_matrix(x.shape[2], lo, x.data.dtype, x.device)
+    m = _averaging_matrix(x.shape[2], lo, x._array.dtype, x.device)
     return _restore(matmul(x, m.mT), unbatched)
 
 
@@ -340,7 +340,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     """
     x, unbatched = _batched(input, 2, "adaptive_max_pool2d")
     ho, wo = _output_size(output_size, x, 2, "adaptive_max_pool2d")
-    a = x.data
+    a = x._array
     xp = np if type(a) is np.ndarray else __import__("cupy")
     index = xp.empty(a.shape[:2] + (ho, wo), np.int64)
     (h0, h1), (w0, w1) = _adaptive_bounds(a.shape[2], ho), _adaptive_bounds(a.shape[3], wo)

@@ -86,7 +86,7 @@ def constant(arr):
 
 
 def _check_nonempty_axes(input, axes, op):
-    shape = input.data.shape
+    shape = input._array.shape
     for a in axes:
         if shape[a] == 0:
             raise IndexError(f"{op}(): expected reduction dim {a} to have non-zero size, got "
@@ -94,9 +94,9 @@ def _check_nonempty_axes(input, axes, op):
 
 
 def _check_nonempty(input, op):
-    if input.data.size == 0:
+    if input._array.size == 0:
         raise RuntimeError(f"{op}(): expected a non-empty input when no dim is given (got shape "
-                           f"{list(input.data.shape)}); specify the reduction dim with dim=")
+                           f"{list(input._array.shape)}); specify the reduction dim with dim=")
 
 
 # ---- sum, mean, prod --------------------------------------------------------
@@ -142,9 +142,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     np_dt = None
     if dtype is not None:
         input = input.to(dtype)
-    elif input.data.dtype.kind in "biu":
+    elif input._array.dtype.kind in "biu":
         np_dt = np.int64
-    axes = reduce_axes(dim, input.data.ndim, "sum")
+    axes = reduce_axes(dim, input._array.ndim, "sum")
     return Sum.apply(input, axes, keepdim, np_dt)
 
 
@@ -156,7 +156,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"mean(): could not infer output dtype; input dtype must be floating "
                            f"point, got {input.dtype}; pass dtype=")
-    axes = reduce_axes(dim, input.data.ndim, "mean")
+    axes = reduce_axes(dim, input._array.ndim, "mean")
     return Mean.apply(input, axes, keepdim)
 
 
@@ -177,9 +177,9 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        shape, axes = x.data.shape, (ctx.axis,)
+        shape, axes = x._array.shape, (ctx.axis,)
         g = keep_reduced(g, shape, axes, ctx.keepdim)
-        if not (x.data == 0).any():
+        if not (x._array == 0).any():
             return g * keep_reduced(y, shape, axes, ctx.keepdim) / x, None, None
         return g * ProdOthers.apply(x, ctx.axis), None, None
 
@@ -205,10 +205,10 @@ class ProdOthers(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         a = ctx.axis
-        n = x.data.shape[a]
+        n = x._array.shape[a]
         # others[.., m, k, ..] = prod of x[i] for i not in {k, m} (for k != m)
         others = ProdOthers.apply(omit_each(x, a), a + 1)
-        off_diagonal = constant(1 - _eye(n, x.data, a, ctx.xp))
+        off_diagonal = constant(1 - _eye(n, x._array, a, ctx.xp))
         return (unsqueeze(g, a) * off_diagonal * others).sum(a + 1), None
 
 
@@ -234,7 +234,7 @@ def omit_each(x, axis):
     The result has a new dim of size n (the k) at ``axis``; ``x``'s own axis
     moves to ``axis + 1``. Built from Ember ops, so it is differentiable.
     """
-    eye = _eye(x.data.shape[axis], x.data, axis, xp_of(x.data))
+    eye = _eye(x._array.shape[axis], x._array, axis, xp_of(x._array))
     return unsqueeze(x, axis) * constant(1 - eye) + constant(eye)
 
 
@@ -248,9 +248,9 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     check_tensor(input, "prod")
     if dtype is not None:
         input = input.to(dtype)
-    elif input.data.dtype.kind in "biu":
+    elif input._array.dtype.kind in "biu":
         input = input.to(_dt.int64)
-    ndim = input.data.ndim
+    ndim = input._array.ndim
     if dim is None:
         out = Prod.apply(reshape(input, -1), 0, False)
         return reshape(out, (1,) * ndim) if keepdim else out
@@ -283,7 +283,7 @@ class SelectValue(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        xd, yd = x.data, ctx.selected
+        xd, yd = x._array, ctx.selected
         hit = (xd == yd) | ((xd != xd) & (yd != yd))
         share = hit.astype(xd.dtype)
         share /= share.sum(axis=ctx.axes, keepdims=True)
@@ -314,7 +314,7 @@ class SelectIndex(Function):
         positions = ctx.xp.arange(n).reshape((n,) + (1,) * (len(ctx.shape) - a - 1))
         if not ctx.keepdim:
             g = unsqueeze(g, a)
-        return g * constant((positions == ctx.index).astype(g.data.dtype)), None, None, None
+        return g * constant((positions == ctx.index).astype(g._array.dtype)), None, None, None
 
 
 def _max_all(x, axes):
@@ -354,9 +354,9 @@ def _select(op, input, dim, keepdim, select, arg):
     check_tensor(input, op)
     if dim is None:
         _check_nonempty(input, op)
-        return SelectValue.apply(input, select, tuple(range(input.data.ndim)), False)
-    axis = wrap_dim(dim, input.data.ndim, op)
-    if input.data.ndim == 0:  # PyTorch: the 0-d value and index 0, keepdim or not
+        return SelectValue.apply(input, select, tuple(range(input._array.ndim)), False)
+    axis = wrap_dim(dim, input._array.ndim, op)
+    if input._array.ndim == 0:  # PyTorch: the 0-d value and index 0, keepdim or not
         values, indices = SelectIndex.apply(reshape(input, 1), arg, 0, False)
     else:
         _check_nonempty_axes(input, (axis,), op)
@@ -400,7 +400,7 @@ def _amax(op, input, dim, keepdim, select):
     check_tensor(input, op)
     if _means_all(dim):
         _check_nonempty(input, op)
-    axes = reduce_axes(dim, input.data.ndim, op)
+    axes = reduce_axes(dim, input._array.ndim, op)
     _check_nonempty_axes(input, axes, op)
     return SelectValue.apply(input, select, axes, keepdim)
 
@@ -421,7 +421,7 @@ def amin(input, dim=(), keepdim=False):
 
 def _arg(op, input, dim, keepdim, arg):
     check_tensor(input, op)
-    x = input.data
+    x = input._array
     xp = xp_of(x)
     if dim is None:
         _check_nonempty(input, op)
@@ -470,7 +470,7 @@ class Logsumexp(Function):
     def backward(ctx, g):
         from ember.ops.elementwise import exp
         x, y = ctx.saved_tensors
-        shape = x.data.shape
+        shape = x._array.shape
         softmax = exp(x - keep_reduced(y, shape, ctx.axes, ctx.keepdim))
         return keep_reduced(g, shape, ctx.axes, ctx.keepdim) * softmax, None, None
 
@@ -482,7 +482,7 @@ def logsumexp(input, dim, keepdim=False):
     """
     check_tensor(input, "logsumexp")
     input = float_operand(input)
-    axes = reduce_axes(dim, input.data.ndim, "logsumexp")
+    axes = reduce_axes(dim, input._array.ndim, "logsumexp")
     return Logsumexp.apply(input, axes, keepdim)
 
 
@@ -498,7 +498,7 @@ class NanSum(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        xd = x.data
+        xd = x._array
         not_nan = constant((xd == xd).astype(xd.dtype))
         return keep_reduced(g, xd.shape, ctx.axes, ctx.keepdim) * not_nan, None, None
 
@@ -510,7 +510,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
         input = input.to(dtype)
     if not input.dtype.is_floating_point:
         return sum(input, dim, keepdim)
-    axes = reduce_axes(dim, input.data.ndim, "nansum")
+    axes = reduce_axes(dim, input._array.ndim, "nansum")
     return NanSum.apply(input, axes, keepdim)
 
 
@@ -521,7 +521,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
         input = input.to(dtype)
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"nanmean(): expected a floating point input, got {input.dtype}")
-    x = input.data
+    x = input._array
     axes = reduce_axes(dim, x.ndim, "nanmean")
     count = (x == x).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
     with np.errstate(invalid="ignore"):  # 0 / 0: an all-NaN slice's mean is NaN
@@ -532,7 +532,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
 
 def _truth(op, input, dim, keepdim):
     check_tensor(input, op)
-    x = input.data
+    x = input._array
     axes = reduce_axes(dim, x.ndim, op)
     out = getattr(x, op)(axis=axes, keepdims=keepdim)
     if x.dtype == np.uint8:  # PyTorch keeps uint8 for all/any of uint8
@@ -553,7 +553,7 @@ def any(input, dim=None, keepdim=False):
 def count_nonzero(input, dim=None):
     """Number of nonzero elements over ``dim`` (an int or tuple; all when None); int64."""
     check_tensor(input, "count_nonzero")
-    x = input.data
+    x = input._array
     axes = reduce_axes(dim, x.ndim, "count_nonzero")
     return constant((x != 0).sum(axis=axes, dtype=np.int64))
 

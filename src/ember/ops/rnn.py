@@ -229,9 +229,11 @@ def _grads_from_steps(ops, stack_fn, dxg, dhg, dms, h_prev, m, w_hr, need):
 
 def _backward_numpy(ctx, cell, w_hh, b_hh, w_hr, g_out, g_c, c0):
     wrap = lambda a: None if a is None else Tensor._wrap(np.ascontiguousarray(a), False, None, 0)
-    g_c_arr = g_c.data if g_c is not None else (np.zeros_like(c0.data) if c0 is not None else None)
-    dxg, dhg, dms, dh0, dc0 = _backward_loop(_NumpyOps, cell, ctx.caches, g_out.data, g_c_arr,
-                                              w_hh.data, ctx.reverse)
+    g_c_arr = g_c._array if g_c is not None else None
+    if g_c_arr is None and c0 is not None:
+        g_c_arr = np.zeros_like(c0._array)
+    dxg, dhg, dms, dh0, dc0 = _backward_loop(_NumpyOps, cell, ctx.caches, g_out._array, g_c_arr,
+                                              w_hh._array, ctx.reverse)
     m = [cache[6] for cache in ctx.caches] if w_hr is not None else None
     gxg, gw_hh, gb_hh, gw_hr = _grads_from_steps(_NumpyOps, np.stack, dxg, dhg, dms, ctx.h_prev,
                                                  m, w_hr, ctx.needs_input_grad)

@@ -51,7 +51,7 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, g):
-        zeros = _const(ctx.xp.zeros(ctx.shape, g.data.dtype))
+        zeros = _const(ctx.xp.zeros(ctx.shape, g._array.dtype))
         return ScatterAdd.apply(zeros, ctx.axis, ctx.index, g), None, None
 
 
@@ -144,10 +144,10 @@ class ScatterReduce(Function):
         if ctx.reduce == "prod":
             gx, gsrc = _prod_backward(ctx, g)
         else:
-            gx = g if ctx.self_w is None else g * _const(ctx.self_w.astype(g.data.dtype))
+            gx = g if ctx.self_w is None else g * _const(ctx.self_w.astype(g._array.dtype))
             gsrc = Gather.apply(g, ctx.axis, ctx.index)
             if ctx.src_w is not None:
-                gsrc = gsrc * _const(ctx.src_w.astype(g.data.dtype))
+                gsrc = gsrc * _const(ctx.src_w.astype(g._array.dtype))
         return gx, None, None, gsrc, None, None
 
 
@@ -161,16 +161,16 @@ def _prod_backward(ctx, g):
     x, src, out = ctx.saved_tensors
     axis, index, include_self = ctx.axis, ctx.index, ctx.include_self
     xp = ctx.xp
-    x_zero = x.data == 0
+    x_zero = x._array == 0
     masked_x = MaskedFill.apply(x, x_zero, 1.0)
     others = ScatterReduce.apply(masked_x, axis, index, src, "prod", include_self)
     gx = g * others / masked_x
     if not include_self:
-        keep = xp.ones(x.data.shape, bool)
+        keep = xp.ones(x._array.shape, bool)
         keep[_positions(xp, index, axis)] = False
         gx = MaskedFill.apply(gx, ~keep, 0.0)
-    src_zero = src.data == 0
-    zeros_per_target = xp.zeros(x.data.shape, np.int64)
+    src_zero = src._array == 0
+    zeros_per_target = xp.zeros(x._array.shape, np.int64)
     ufunc_at(xp, "add", zeros_per_target, _positions(xp, index, axis), src_zero.astype(np.int64))
     zeros_per_src = zeros_per_target[_positions(xp, index, axis)]
     lone_zero = src_zero & (zeros_per_src == 1)
@@ -203,32 +203,32 @@ def _scatter_args(input, dim, index, src, op):
     """Check gather/scatter arguments; returns (axis, index array, src cut to index's shape)."""
     check_tensor(input, op)
     check_tensor(index, op, "index")
-    if index.data.dtype not in (np.int32, np.int64):
+    if index._array.dtype not in (np.int32, np.int64):
         raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index, got "
-                           f"{index.data.dtype}")
-    nd = max(input.data.ndim, 1)
-    axis = wrap_dim(dim, input.data.ndim, op)
-    ishape = index.data.shape if index.data.ndim else (1,)
-    xshape = input.data.shape if input.data.ndim else (1,)
+                           f"{index._array.dtype}")
+    nd = max(input._array.ndim, 1)
+    axis = wrap_dim(dim, input._array.ndim, op)
+    ishape = index._array.shape if index._array.ndim else (1,)
+    xshape = input._array.shape if input._array.ndim else (1,)
     if len(ishape) != nd:
         raise RuntimeError(f"{op}(): index tensor must have the same number of dimensions as "
-                           f"input tensor, got index of shape {fmt_shape(index.data.shape)} and "
-                           f"input of shape {fmt_shape(input.data.shape)}")
+                           f"input tensor, got index of shape {fmt_shape(index._array.shape)} and "
+                           f"input of shape {fmt_shape(input._array.shape)}")
     if any(i > s for d, (i, s) in enumerate(zip(ishape, xshape)) if d != axis):
         raise RuntimeError(f"{op}(): expected index {fmt_shape(ishape)} to be no larger than "
                            f"input {fmt_shape(xshape)} apart from dimension {axis}")
     if isinstance(src, Tensor):
-        if src.data.dtype != input.data.dtype:
-            raise RuntimeError(f"{op}(): expected src dtype {src.data.dtype} to equal the "
-                               f"input's, {input.data.dtype}")
-        sshape = src.data.shape if src.data.ndim else (1,)
+        if src._array.dtype != input._array.dtype:
+            raise RuntimeError(f"{op}(): expected src dtype {src._array.dtype} to equal the "
+                               f"input's, {input._array.dtype}")
+        sshape = src._array.shape if src._array.ndim else (1,)
         if len(sshape) != nd or any(i > s for i, s in zip(ishape, sshape)):
             raise RuntimeError(f"{op}(): expected index {fmt_shape(ishape)} to be no larger than "
                                f"src {fmt_shape(sshape)}")
         src = reshape(src, sshape)
         if sshape != ishape:
             src = src[tuple(slice(0, n) for n in ishape)]
-    arr = index.data.reshape(ishape).astype(np.int64, copy=False)
+    arr = index._array.reshape(ishape).astype(np.int64, copy=False)
     if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= xshape[axis]):
         bad = int(arr.min()) if int(arr.min()) < 0 else int(arr.max())
         raise IndexError(f"{op}(): index {bad} is out of bounds for dimension {axis} with size "
@@ -238,7 +238,7 @@ def _scatter_args(input, dim, index, src, op):
 
 def _lifted(input):
     """0-d inputs are handled as one-element vectors, as PyTorch does."""
-    return reshape(input, (1,)) if input.data.ndim == 0 else input
+    return reshape(input, (1,)) if input._array.ndim == 0 else input
 
 
 def gather(input, dim, index, *, sparse_grad=False):
@@ -251,7 +251,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     for compatibility; gradients are always dense.
     """
     axis, idx, _ = _scatter_args(input, dim, index, None, "gather")
-    return reshape(Gather.apply(_lifted(input), axis, idx), index.data.shape)
+    return reshape(Gather.apply(_lifted(input), axis, idx), index._array.shape)
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
@@ -272,18 +272,18 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
             raise RuntimeError(f"scatter: reduce argument must be either 'add' or 'multiply', "
                                f"got {reduce!r}")
         if src is None:
-            src = _const(xp_of(x.data).full(idx.shape, value, x.data.dtype))
+            src = _const(xp_of(x._array).full(idx.shape, value, x._array.dtype))
         out = ScatterReduce.apply(x, axis, idx, src, "sum" if reduce == "add" else "prod", True)
     else:
         out = Scatter.apply(x, axis, idx, src if src is not None else _value_operand(x, value))
-    return reshape(out, input.data.shape)
+    return reshape(out, input._array.shape)
 
 
 def scatter_add(input, dim, index, src):
     """A copy of ``input`` with ``src`` added at ``index`` along ``dim``; repeats add up."""
     axis, idx, src = _scatter_args(input, dim, index, check_tensor(src, "scatter_add", "src"),
                                    "scatter_add")
-    return reshape(ScatterAdd.apply(_lifted(input), axis, idx, src), input.data.shape)
+    return reshape(ScatterAdd.apply(_lifted(input), axis, idx, src), input._array.shape)
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
@@ -303,7 +303,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     axis, idx, src = _scatter_args(input, dim, index, check_tensor(src, "scatter_reduce", "src"),
                                    "scatter_reduce")
     out = ScatterReduce.apply(_lifted(input), axis, idx, src, reduce, bool(include_self))
-    return reshape(out, input.data.shape)
+    return reshape(out, input._array.shape)
 
 
 # ---- masked ops ----------------------------------------------------------
@@ -334,10 +334,10 @@ class MaskedScatter(Function):
 def _mask_arg(input, mask, op):
     check_tensor(input, op)
     check_tensor(mask, op, "mask")
-    if mask.data.dtype != np.bool_:
-        raise RuntimeError(f"{op}: expected a bool mask, got a mask of dtype {mask.data.dtype}")
-    shape = broadcast_shapes(input.data.shape, mask.data.shape, op=op)
-    return shape, mask.data
+    if mask._array.dtype != np.bool_:
+        raise RuntimeError(f"{op}: expected a bool mask, got a mask of dtype {mask._array.dtype}")
+    shape = broadcast_shapes(input._array.shape, mask._array.shape, op=op)
+    return shape, mask._array
 
 
 def masked_fill(input, mask, value):
@@ -348,9 +348,9 @@ def masked_fill(input, mask, value):
     """
     _, m = _mask_arg(input, mask, "masked_fill")
     if isinstance(value, Tensor):
-        if value.data.ndim != 0:
+        if value._array.ndim != 0:
             raise RuntimeError(f"masked_fill: only supports a 0-dim value tensor, got a tensor "
-                               f"of shape {fmt_shape(value.data.shape)}")
+                               f"of shape {fmt_shape(value._array.shape)}")
         value = _value_operand(input, value)
     elif not isinstance(value, (bool, int, float, np.generic)):
         raise TypeError(f"masked_fill: expected value to be a number or a 0-dim tensor, got "
@@ -361,7 +361,7 @@ def masked_fill(input, mask, value):
 def masked_select(input, mask):
     """The entries of ``input`` where ``mask`` is True, as a 1-D tensor (both broadcast)."""
     shape, m = _mask_arg(input, mask, "masked_select")
-    x = expand(input, shape) if input.data.shape != shape else input
+    x = expand(input, shape) if input._array.shape != shape else input
     return Index.apply(x, (_xp_broadcast(m, shape),))
 
 
@@ -376,14 +376,14 @@ def masked_scatter(input, mask, source):
     """
     shape, m = _mask_arg(input, mask, "masked_scatter")
     check_tensor(source, "masked_scatter", "source")
-    if source.data.dtype != input.data.dtype:
+    if source._array.dtype != input._array.dtype:
         raise RuntimeError(f"masked_scatter: expected input and source of the same dtype, got "
-                           f"{input.data.dtype} and {source.data.dtype}")
-    x = expand(input, shape) if input.data.shape != shape else input
+                           f"{input._array.dtype} and {source._array.dtype}")
+    x = expand(input, shape) if input._array.shape != shape else input
     m = _xp_broadcast(m, shape)
     n = int(m.sum())
-    if source.data.size < n:
-        raise RuntimeError(f"masked_scatter: source has {source.data.size} elements, fewer than "
+    if source._array.size < n:
+        raise RuntimeError(f"masked_scatter: source has {source._array.size} elements, fewer than "
                            f"the {n} True entries of the mask")
     return MaskedScatter.apply(x, m, source)
 
@@ -392,9 +392,9 @@ def masked_scatter(input, mask, source):
 
 def _long_index(index, op):
     check_tensor(index, op, "index")
-    if index.data.dtype != np.int64:
-        raise RuntimeError(f"{op}: expected index of dtype int64, got {index.data.dtype}")
-    return index.data
+    if index._array.dtype != np.int64:
+        raise RuntimeError(f"{op}: expected index of dtype int64, got {index._array.dtype}")
+    return index._array
 
 
 def _wrapped(idx, size, op, what):
@@ -408,7 +408,7 @@ def _wrapped(idx, size, op, what):
 def take(input, index):
     """``input`` read as 1-D at ``index``; the result has ``index``'s shape."""
     check_tensor(input, "take")
-    idx = _wrapped(_long_index(index, "take"), input.data.size, "take",
+    idx = _wrapped(_long_index(index, "take"), input._array.size, "take",
                    "the flattened input")
     return Index.apply(reshape(input, (-1,)), (idx,))
 
@@ -422,22 +422,22 @@ def take_along_dim(input, indices, dim=None):
     check_tensor(input, "take_along_dim")
     idx = _long_index(indices, "take_along_dim")
     if dim is None:
-        idx = _wrapped(idx.reshape(-1), input.data.size, "take_along_dim", "the flattened input")
+        idx = _wrapped(idx.reshape(-1), input._array.size, "take_along_dim", "the flattened input")
         return Gather.apply(reshape(input, (-1,)), 0, idx)
-    if input.data.ndim != idx.ndim:
+    if input._array.ndim != idx.ndim:
         raise RuntimeError(f"take_along_dim: input and indices should have the same number of "
-                           f"dimensions, got {input.data.ndim} and {idx.ndim}")
-    axis = wrap_dim(dim, input.data.ndim, "take_along_dim")
-    if input.data.ndim == 0:
+                           f"dimensions, got {input._array.ndim} and {idx.ndim}")
+    axis = wrap_dim(dim, input._array.ndim, "take_along_dim")
+    if input._array.ndim == 0:
         return take(input, indices)
-    xs, ids = list(input.data.shape), list(idx.shape)
+    xs, ids = list(input._array.shape), list(idx.shape)
     xs[axis] = ids[axis] = 1
     common = list(broadcast_shapes(tuple(xs), tuple(ids), op="take_along_dim"))
     x_shape, i_shape = common.copy(), common.copy()
-    x_shape[axis], i_shape[axis] = input.data.shape[axis], idx.shape[axis]
-    x = expand(input, tuple(x_shape)) if tuple(x_shape) != input.data.shape else input
+    x_shape[axis], i_shape[axis] = input._array.shape[axis], idx.shape[axis]
+    x = expand(input, tuple(x_shape)) if tuple(x_shape) != input._array.shape else input
     idx = _xp_broadcast(idx, tuple(i_shape))
-    idx = _wrapped(idx, input.data.shape[axis], "take_along_dim", f"dimension {axis}")
+    idx = _wrapped(idx, input._array.shape[axis], "take_along_dim", f"dimension {axis}")
     return Gather.apply(x, axis, idx)
 
 

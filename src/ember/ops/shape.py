@@ -39,11 +39,11 @@ def _tensor_list(tensors, op):
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}: expected a Tensor at position {i}, got {type(t).__name__}")
-    dtype = _dt.from_numpy_dtype(tensors[0].data.dtype)
+    dtype = _dt.from_numpy_dtype(tensors[0]._array.dtype)
     for t in tensors[1:]:
-        if t.data.dtype != dtype.np:
-            dtype = _dt.promote_types(dtype, _dt.from_numpy_dtype(t.data.dtype))
-    return [t if t.data.dtype == dtype.np else t.to(dtype) for t in tensors]
+        if t._array.dtype != dtype.np:
+            dtype = _dt.promote_types(dtype, _dt.from_numpy_dtype(t._array.dtype))
+    return [t if t._array.dtype == dtype.np else t.to(dtype) for t in tensors]
 
 
 def _is_legacy_empty(a):
@@ -99,18 +99,18 @@ def cat(tensors, dim=0):
             outside ``dim``.
     """
     tensors = _tensor_list(tensors, "cat")
-    kept = [(i, t) for i, t in enumerate(tensors) if not _is_legacy_empty(t.data)]
+    kept = [(i, t) for i, t in enumerate(tensors) if not _is_legacy_empty(t._array)]
     for i, t in kept:
-        if t.data.ndim == 0:
+        if t._array.ndim == 0:
             raise RuntimeError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
                                "concatenated")
     if not kept:
         return Cat.apply(wrap_dim(dim, 1, "cat"), *tensors)
     first_i, first = kept[0]
-    shape = first.data.shape
+    shape = first._array.shape
     axis = wrap_dim(dim, len(shape), "cat")
     for i, t in kept[1:]:
-        other = t.data.shape
+        other = t._array.shape
         if len(other) != len(shape):
             raise RuntimeError(f"cat: tensors must have the same number of dimensions: got "
                                f"{len(shape)} (tensor {first_i}) and {len(other)} (tensor {i})")
@@ -129,11 +129,11 @@ concat = concatenate = cat
 def stack(tensors, dim=0):
     """Join equal-shaped ``tensors`` along a new dimension ``dim``."""
     tensors = _tensor_list(tensors, "stack")
-    shape = tensors[0].data.shape
+    shape = tensors[0]._array.shape
     for i, t in enumerate(tensors[1:], 1):
-        if t.data.shape != shape:
+        if t._array.shape != shape:
             raise RuntimeError(f"stack: expects each tensor to be equal size, but got "
-                               f"{fmt_shape(shape)} at entry 0 and {fmt_shape(t.data.shape)} at "
+                               f"{fmt_shape(shape)} at entry 0 and {fmt_shape(t._array.shape)} at "
                                f"entry {i}")
     return Stack.apply(wrap_dim(dim, len(shape) + 1, "stack"), *tensors)
 
@@ -147,7 +147,7 @@ def _nonempty(tensors, op):
 def hstack(tensors):
     """Concatenate horizontally: along dim 0 for 1-D tensors, else dim 1."""
     tensors = atleast_1d(_nonempty(tensors, "hstack"))
-    return cat(tensors, 0 if tensors[0].data.ndim == 1 else 1)
+    return cat(tensors, 0 if tensors[0]._array.ndim == 1 else 1)
 
 
 def vstack(tensors):
@@ -166,8 +166,8 @@ def dstack(tensors):
 def column_stack(tensors):
     """Concatenate along dim 1; 0-d and 1-D tensors become columns first."""
     tensors = _nonempty(tensors, "column_stack")
-    cols = [reshape(t, (t.data.size, 1)) if check_tensor(t, "column_stack").data.ndim <= 1 else t
-            for t in tensors]
+    cols = [reshape(t, (t._array.size, 1))
+            if check_tensor(t, "column_stack")._array.ndim <= 1 else t for t in tensors]
     return cat(cols, 1)
 
 
@@ -183,13 +183,13 @@ def atleast_1d(*tensors):
 
     Returns a Tensor for one tensor argument, else a tuple.
     """
-    return _atleast(tensors, lambda t: reshape(t, (1,)) if t.data.ndim == 0 else t, "atleast_1d")
+    return _atleast(tensors, lambda t: reshape(t, (1,)) if t._array.ndim == 0 else t, "atleast_1d")
 
 
 def atleast_2d(*tensors):
     """Each tensor viewed with at least two dimensions ((n,) becomes (1, n))."""
     def fix(t):
-        return reshape(t, (1,) * (2 - t.data.ndim) + t.data.shape) if t.data.ndim < 2 else t
+        return reshape(t, (1,) * (2 - t._array.ndim) + t._array.shape) if t._array.ndim < 2 else t
     return _atleast(tensors, fix, "atleast_2d")
 
 
@@ -197,7 +197,7 @@ def atleast_3d(*tensors):
     """Each tensor viewed with at least three dimensions: () -> (1, 1, 1),
     (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
     def fix(t):
-        shape = t.data.shape
+        shape = t._array.shape
         if len(shape) == 0:
             return reshape(t, (1, 1, 1))
         if len(shape) == 1:
@@ -239,9 +239,9 @@ def repeat(input, *sizes):
     Always returns a copy.
     """
     sizes = shape_arg(sizes, "repeat")
-    if len(sizes) < input.data.ndim:
+    if len(sizes) < input._array.ndim:
         raise RuntimeError(f"repeat: number of dimensions of repeat dims ({len(sizes)}) can not "
-                           f"be smaller than number of dimensions of tensor ({input.data.ndim})")
+                           f"be smaller than number of dimensions of tensor ({input._array.ndim})")
     if any(s < 0 for s in sizes):
         raise RuntimeError(f"repeat: repeats must be non-negative, got {list(sizes)}")
     return Repeat.apply(input, sizes)
@@ -254,17 +254,17 @@ def tile(input, dims, *more_dims):
     padded with leading ones.
     """
     dims = _sizes(dims, more_dims, "tile")
-    return repeat(input, (1,) * (input.data.ndim - len(dims)) + dims)
+    return repeat(input, (1,) * (input._array.ndim - len(dims)) + dims)
 
 
 def _repeat_counts(repeats, n, op):
     """Per-element repeat counts as a NumPy int64 array of length ``n``."""
     if isinstance(repeats, Tensor):
-        if repeats.data.dtype.kind not in "iu":
+        if repeats._array.dtype.kind not in "iu":
             raise RuntimeError(f"{op}: repeats must be an integer tensor, got {repeats.dtype}")
-        if repeats.data.ndim > 1:
+        if repeats._array.ndim > 1:
             raise RuntimeError(f"{op}: repeats must be 0-dim or 1-dim tensor, got "
-                               f"{repeats.data.ndim} dims")
+                               f"{repeats._array.ndim} dims")
         counts = np.asarray(repeats.tolist(), np.int64).reshape(-1)
         if counts.size != 1 and counts.size != n:
             raise RuntimeError(f"{op}: repeats must have the same size as input along dim, but "
@@ -293,18 +293,18 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         output_size: the total output length along ``dim``, checked if given.
     """
     if repeats is None:
-        if input.data.ndim != 1:
+        if input._array.ndim != 1:
             raise RuntimeError(f"repeat_interleave: repeats must be a 1-D tensor, got "
-                               f"{input.data.ndim} dims")
-        counts = _repeat_counts(input, input.data.shape[0], "repeat_interleave")
+                               f"{input._array.ndim} dims")
+        counts = _repeat_counts(input, input._array.shape[0], "repeat_interleave")
         return _tensor(np.repeat(np.arange(counts.size), counts), device=input.device)
     if dim is None:
-        input, d = reshape(input, (input.data.size,)), 0
+        input, d = reshape(input, (input._array.size,)), 0
     else:
-        d = wrap_dim(dim, input.data.ndim, "repeat_interleave")
-        if input.data.ndim == 0:
+        d = wrap_dim(dim, input._array.ndim, "repeat_interleave")
+        if input._array.ndim == 0:
             input = reshape(input, (1,))
-    counts = _repeat_counts(repeats, input.data.shape[d], "repeat_interleave")
+    counts = _repeat_counts(repeats, input._array.shape[d], "repeat_interleave")
     index = np.repeat(np.arange(counts.size), counts)
     if output_size is not None and output_size != index.size:
         raise RuntimeError(f"repeat_interleave: output_size {output_size} does not match the "
@@ -343,19 +343,19 @@ class Roll(Function):
 
 def flip(input, dims, *more_dims):
     """Reverse the order of elements along ``dims`` (a copy)."""
-    return Flip.apply(input, wrap_dims(_sizes(dims, more_dims, "flip"), input.data.ndim, "flip"))
+    return Flip.apply(input, wrap_dims(_sizes(dims, more_dims, "flip"), input._array.ndim, "flip"))
 
 
 def fliplr(input):
     """Flip left/right: reverse dimension 1 (input must be at least 2-D)."""
-    if input.data.ndim < 2:
-        raise RuntimeError(f"fliplr: input must be >= 2-d, got {input.data.ndim}-d")
+    if input._array.ndim < 2:
+        raise RuntimeError(f"fliplr: input must be >= 2-d, got {input._array.ndim}-d")
     return flip(input, (1,))
 
 
 def flipud(input):
     """Flip up/down: reverse dimension 0 (input must be at least 1-D)."""
-    if input.data.ndim < 1:
+    if input._array.ndim < 1:
         raise RuntimeError("flipud: input must be >= 1-d, got a 0-d tensor")
     return flip(input, (0,))
 
@@ -376,8 +376,8 @@ def roll(input, shifts, dims=None):
     if len(shifts) != len(dims):
         raise RuntimeError(f"roll: shifts and dimensions must align: got {len(shifts)} shifts "
                            f"and {len(dims)} dims")
-    axes = tuple(wrap_dim(d, input.data.ndim, "roll") for d in dims)
-    if input.data.ndim == 0:
+    axes = tuple(wrap_dim(d, input._array.ndim, "roll") for d in dims)
+    if input._array.ndim == 0:
         raise IndexError("roll: dimension specified as 0 but tensor has no dimensions")
     return Roll.apply(input, shifts, axes)
 
@@ -388,10 +388,10 @@ def rot90(input, k=1, dims=(0, 1)):
     dims = tuple(dims)
     if len(dims) != 2:
         raise RuntimeError(f"rot90: expected total rotation dims == 2, but got dims = {len(dims)}")
-    if input.data.ndim < 2:
+    if input._array.ndim < 2:
         raise RuntimeError(f"rot90: expected total dims >= 2, but got total dims = "
-                           f"{input.data.ndim}")
-    d0, d1 = (wrap_dim(d, input.data.ndim, "rot90") for d in dims)
+                           f"{input._array.ndim}")
+    d0, d1 = (wrap_dim(d, input._array.ndim, "rot90") for d in dims)
     if d0 == d1:
         raise RuntimeError(f"rot90: expected rotation dims to be different, but got dim0 = "
                            f"{dims[0]} and dim1 = {dims[1]}")
@@ -434,9 +434,9 @@ class Triu(Function):
 
 
 def _check_matrix(input, op):
-    if input.data.ndim < 2:
+    if input._array.ndim < 2:
         raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions, got shape "
-                           f"{fmt_shape(input.data.shape)}")
+                           f"{fmt_shape(input._array.shape)}")
 
 
 def tril(input, diagonal=0):
@@ -457,15 +457,15 @@ def triu(input, diagonal=0):
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """Place the last dimension of ``input`` on the ``offset`` diagonal of new
     dims ``dim1``/``dim2`` (of size ``n + |offset|``); zeros elsewhere."""
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         raise RuntimeError("diag_embed: expected a tensor with at least 1 dimension, got 0-d")
-    n_out = input.data.ndim + 1
+    n_out = input._array.ndim + 1
     d1, d2 = wrap_dim(dim1, n_out, "diag_embed"), wrap_dim(dim2, n_out, "diag_embed")
     if d1 == d2:
         raise RuntimeError(f"diag_embed: diagonal dimensions cannot be identical, got {dim1} "
                            f"and {dim2}")
-    n = input.data.shape[-1] + abs(offset)
-    rest = iter(input.data.shape[:-1])
+    n = input._array.shape[-1] + abs(offset)
+    rest = iter(input._array.shape[:-1])
     shape = tuple(n if i in (d1, d2) else next(rest) for i in range(n_out))
     return DiagEmbed.apply(input, shape, offset, d1, d2)
 
@@ -473,16 +473,16 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 def diag(input, diagonal=0):
     """A 1-D input on the ``diagonal`` of a new square matrix, or a copy of the
     ``diagonal`` of a 2-D input."""
-    if input.data.ndim == 1:
+    if input._array.ndim == 1:
         return diag_embed(input, diagonal, 0, 1)
-    if input.data.ndim == 2:
+    if input._array.ndim == 2:
         return clone(_diagonal(input, diagonal))
-    raise RuntimeError(f"diag: supports 1-D or 2-D tensors, got {input.data.ndim}-D")
+    raise RuntimeError(f"diag: supports 1-D or 2-D tensors, got {input._array.ndim}-D")
 
 
 def diagflat(input, offset=0):
     """The flattened ``input`` on the ``offset`` diagonal of a new square matrix."""
-    return diag_embed(reshape(input, (input.data.size,)), offset, 0, 1)
+    return diag_embed(reshape(input, (input._array.size,)), offset, 0, 1)
 
 
 # ---- broadcasting and grids -------------------------------------------------------
@@ -498,7 +498,7 @@ def broadcast_tensors(*tensors):
     """``tensors`` expanded to their common broadcast shape (views), as a tuple."""
     for t in tensors:
         check_tensor(t, "broadcast_tensors")
-    shape = _util.broadcast_shapes(*(t.data.shape for t in tensors), op="broadcast_tensors")
+    shape = _util.broadcast_shapes(*(t._array.shape for t in tensors), op="broadcast_tensors")
     return tuple(expand(t, shape) for t in tensors)
 
 
@@ -520,13 +520,13 @@ def meshgrid(*tensors, indexing=None):
         raise RuntimeError("meshgrid: expects a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         check_tensor(t, "meshgrid")
-        if t.data.ndim > 1:
+        if t._array.ndim > 1:
             raise RuntimeError(f"meshgrid: expected 0D or 1D tensors, got shape "
-                               f"{fmt_shape(t.data.shape)} at position {i}")
-        if t.data.dtype != tensors[0].data.dtype:
+                               f"{fmt_shape(t._array.shape)} at position {i}")
+        if t._array.dtype != tensors[0]._array.dtype:
             raise RuntimeError(f"meshgrid: expects all tensors to have the same dtype, got "
                                f"{tensors[0].dtype} and {t.dtype} (position {i})")
-    sizes = [t.data.size for t in tensors]
+    sizes = [t._array.size for t in tensors]
     positions = list(range(len(tensors)))
     if indexing == "xy" and len(tensors) > 1:
         positions[0], positions[1] = 1, 0
@@ -536,14 +536,14 @@ def meshgrid(*tensors, indexing=None):
     grids = []
     for t, p in zip(tensors, positions):
         along = [1] * len(tensors)
-        along[p] = t.data.size
+        along[p] = t._array.size
         grids.append(expand(reshape(t, tuple(along)), tuple(shape)))
     return tuple(grids)
 
 
 def ravel(input):
     """``input`` flattened to 1-D: a view when contiguous, else a copy."""
-    return reshape(input, (input.data.size,))
+    return reshape(input, (input._array.size,))
 
 
 __methods__ = ("repeat", "tile", "repeat_interleave", "flip", "fliplr", "flipud", "roll", "rot90",

@@ -50,9 +50,9 @@ def _stable_argsort(a, axis, descending):
 def _sorted_along(input, dim, descending, op):
     """``(x, axis, indices)``: ``input`` as at least 1-D and the sorting indices."""
     check_tensor(input, op)
-    axis = wrap_dim(dim, input.data.ndim, op)
-    x = reshape(input, (1,)) if input.data.ndim == 0 else input
-    return x, axis, _stable_argsort(x.data, axis, descending)
+    axis = wrap_dim(dim, input._array.ndim, op)
+    x = reshape(input, (1,)) if input._array.ndim == 0 else input
+    return x, axis, _stable_argsort(x._array, axis, descending)
 
 
 def sort(input, dim=-1, descending=False, *, stable=False):
@@ -62,14 +62,14 @@ def sort(input, dim=-1, descending=False, *, stable=False):
     """
     x, axis, idx = _sorted_along(input, dim, descending, "sort")
     values = Gather.apply(x, axis, idx)
-    shape = input.data.shape
+    shape = input._array.shape
     return SortResult(reshape(values, shape), _const(idx.reshape(shape)))
 
 
 def argsort(input, dim=-1, descending=False, *, stable=False):
     """The indices that sort ``input`` along ``dim`` (``sort(...).indices``)."""
     _, _, idx = _sorted_along(input, dim, descending, "argsort")
-    return _const(idx.reshape(input.data.shape))
+    return _const(idx.reshape(input._array.shape))
 
 
 def msort(input):
@@ -84,12 +84,12 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     implementation in PyTorch); among equal values the lower index comes first.
     """
     x, axis, idx = _sorted_along(input, dim, largest, "topk")
-    n = x.data.shape[axis]
+    n = x._array.shape[axis]
     if not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension {axis} of size {n}")
     idx = idx[(slice(None),) * axis + (slice(0, int(k)),)]
     values = Gather.apply(x, axis, idx)
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         return TopKResult(reshape(values, ()), _const(idx.reshape(())))
     return TopKResult(values, _const(idx))
 
@@ -97,14 +97,14 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The ``k``-th smallest entry (1-based) along ``dim`` and its index."""
     x, axis, idx = _sorted_along(input, dim, False, "kthvalue")
-    n = x.data.shape[axis]
+    n = x._array.shape[axis]
     if not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
         raise RuntimeError(f"kthvalue: k ({k}) is out of range for dimension {axis} of size {n} "
                            "(expected 1 <= k <= size)")
     idx = idx[(slice(None),) * axis + (slice(k - 1, k),)]
     values = Gather.apply(x, axis, idx)
-    if input.data.ndim == 0 or not keepdim:
-        shape = idx.shape[:axis] + idx.shape[axis + 1:] if input.data.ndim else ()
+    if input._array.ndim == 0 or not keepdim:
+        shape = idx.shape[:axis] + idx.shape[axis + 1:] if input._array.ndim else ()
         values, idx = reshape(values, shape), idx.reshape(shape)
     return KthValueResult(values, _const(idx))
 
@@ -117,7 +117,7 @@ def nonzero(input, *, as_tuple=False):
     as 1-D) - what ``where(condition)`` with one argument returns.
     """
     check_tensor(input, "nonzero")
-    a = input.data
+    a = input._array
     xp = xp_of(a)
     if as_tuple:
         return tuple(_const(i.astype(np.int64, copy=False))
@@ -147,7 +147,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         gradient.
     """
     check_tensor(input, "unique")
-    a = input.data
+    a = input._array
     xp = xp_of(a)
     if dim is None:
         values, inverse, counts = xp.unique(a.reshape(-1), return_inverse=True,
@@ -168,7 +168,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     Returns ``values``, then ``inverse`` and ``counts`` when asked for, as ``unique``.
     """
     check_tensor(input, "unique_consecutive")
-    a = input.data
+    a = input._array
     xp = xp_of(a)
     axis = 0 if dim is None else wrap_dim(dim, a.ndim, "unique_consecutive")
     rows = xp.moveaxis(a.reshape(-1) if dim is None else a, axis, 0)
@@ -200,12 +200,12 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         raise RuntimeError("searchsorted: side and right can't be set to opposites, got side "
                            "'left' and right=True")
     where = "right" if right or side == "right" else "left"
-    seq = sorted_sequence.data
+    seq = sorted_sequence._array
     xp = xp_of(seq)
-    values = input.data if isinstance(input, Tensor) else xp.asarray(input)
+    values = input._array if isinstance(input, Tensor) else xp.asarray(input)
     order = None
     if sorter is not None:
-        order = check_tensor(sorter, "searchsorted", "sorter").data
+        order = check_tensor(sorter, "searchsorted", "sorter")._array
         if order.shape != seq.shape:
             raise RuntimeError(f"searchsorted: sorter must have the shape of sorted_sequence, "
                                f"got {fmt_shape(order.shape)} and {fmt_shape(seq.shape)}")
@@ -236,9 +236,9 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     ``boundaries[i-1] <= x < boundaries[i]``.
     """
     check_tensor(boundaries, "bucketize", "boundaries")
-    if boundaries.data.ndim != 1:
+    if boundaries._array.ndim != 1:
         raise RuntimeError(f"bucketize: boundaries must be 1-D, got shape "
-                           f"{fmt_shape(boundaries.data.shape)}")
+                           f"{fmt_shape(boundaries._array.shape)}")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 

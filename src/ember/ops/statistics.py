@@ -26,7 +26,7 @@ def _variance_backward(g, x, axes, keepdim, dof):
     """d var / d x for upstream ``g``: 2 (x - mean) / dof, in Ember ops."""
     centered = x - mean(x, axes, keepdim=True)
     scale = 2.0 / dof if dof else math.inf
-    return keep_reduced(g, x.data.shape, axes, keepdim) * centered * scale
+    return keep_reduced(g, x._array.shape, axes, keepdim) * centered * scale
 
 
 class Var(Function):
@@ -59,7 +59,7 @@ class Std(Function):
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        yd = y.data
+        yd = y._array
         zero = constant((yd == 0).astype(yd.dtype))
         # d sqrt(v) = dv / (2 sqrt(v)), infinite at 0: PyTorch gives 0 there
         g_var = g / ((y + zero) * 2) * constant((yd != 0).astype(yd.dtype))
@@ -74,8 +74,8 @@ def _variance_args(op, input, dim, unbiased, correction):
         raise RuntimeError(f"{op}(): pass either unbiased (legacy) or correction, not both")
     if correction is None:
         correction = 0 if unbiased is False else 1
-    axes = reduce_axes(dim, input.data.ndim, op)
-    n = reduced_numel(input.data.shape, axes)
+    axes = reduce_axes(dim, input._array.ndim, op)
+    n = reduced_numel(input._array.shape, axes)
     if n - correction <= 0:
         warnings.warn(f"{op}(): degrees of freedom is <= 0 ({n} elements per result, correction "
                       f"{correction}); the result is inf or NaN", RuntimeWarning, stacklevel=3)
@@ -157,10 +157,10 @@ class VectorNorm(Function):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         p, axes, xp = ctx.ord, ctx.axes, ctx.xp
-        shape = x.data.shape
+        shape = x._array.shape
         g = keep_reduced(g, shape, axes, ctx.keepdim)
         y = keep_reduced(y, shape, axes, ctx.keepdim)
-        xd, yd = x.data, y.data
+        xd, yd = x._array, y._array
         sign = constant(xp.sign(xd))  # d|x|/dx, 0 at 0 as in PyTorch
         if p == 0:
             return g * sign * 0.0, None, None, None
@@ -204,10 +204,10 @@ def _vector_norm(op, x, ord, dim, keepdim, dtype):
         raise RuntimeError(f"{op}(): expected a floating point input, got {x.dtype}")
     if not isinstance(ord, numbers.Real) or isinstance(ord, bool):
         raise TypeError(f"{op}(): expected ord to be a number, got {ord!r}")
-    axes = reduce_axes(dim, x.data.ndim, op)
-    if math.isinf(ord) and reduced_numel(x.data.shape, axes) == 0:
+    axes = reduce_axes(dim, x._array.ndim, op)
+    if math.isinf(ord) and reduced_numel(x._array.shape, axes) == 0:
         raise RuntimeError(f"{op}(): cannot compute the {ord} norm of an empty reduction (input "
-                           f"shape {list(x.data.shape)}) because the operation has no identity")
+                           f"shape {list(x._array.shape)}) because the operation has no identity")
     return VectorNorm.apply(x, float(ord), axes, keepdim)
 
 

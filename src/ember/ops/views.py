@@ -25,7 +25,7 @@ def mark_view(out, base, view_fn):
 
     Leaves ``out`` alone when the array module had to copy instead.
     """
-    if not _is_view_of(out.data, base.data):
+    if not _is_view_of(out._array, base._array):
         return out
     root = base._base if base._base is not None else base
     parent_fn = base._view_fn
@@ -143,7 +143,7 @@ class SliceBackward(Function):
 def sum_to_size(input, *size):
     """Sum ``input`` down to ``size`` (which must expand to ``input``'s shape)."""
     shape = shape_arg(size, "sum_to_size")
-    have = input.data.shape
+    have = input._array.shape
     if have == shape:
         return input
     if len(shape) > len(have) or any(s != 1 and s != h for s, h in zip(shape[::-1], have[::-1])):
@@ -155,7 +155,7 @@ def sum_to_size(input, *size):
 def expand(input, *sizes):
     """Broadcast to ``sizes`` without copying; -1 keeps a dimension."""
     sizes = shape_arg(sizes, "expand")
-    shape = input.data.shape
+    shape = input._array.shape
     if len(sizes) < len(shape):
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
                            f"or equal to the number of dimensions in the tensor ({len(shape)})")
@@ -182,7 +182,7 @@ def expand(input, *sizes):
 
 def expand_as(input, other):
     """Expand to ``other``'s shape."""
-    return expand(input, other.data.shape)
+    return expand(input, other._array.shape)
 
 
 def broadcast_to(input, size):
@@ -212,9 +212,9 @@ def _infer_shape(shape, numel, op, have):
 def reshape(input, shape, *more_sizes):
     """Same elements in a new shape (one size may be -1); a view when possible,
     else a copy. ``x.reshape(2, 3)`` and ``reshape(x, (2, 3))`` both work."""
-    shape = _infer_shape(shape_arg((shape,) + more_sizes, "reshape"), input.data.size, "reshape",
-                         input.data.shape)
-    if shape == input.data.shape:
+    shape = _infer_shape(shape_arg((shape,) + more_sizes, "reshape"), input._array.size, "reshape",
+                         input._array.shape)
+    if shape == input._array.shape:
         return input
     out = Reshape.apply(input, shape)
     return mark_view(out, input, lambda t: reshape(t, shape))
@@ -222,25 +222,25 @@ def reshape(input, shape, *more_sizes):
 
 def reshape_as(input, other):
     """``input`` reshaped to ``other``'s shape."""
-    return reshape(input, other.data.shape)
+    return reshape(input, other._array.shape)
 
 
 def view(input, *shape):
     """A view with a new shape (or a new dtype, ``view(dtype)``); never copies."""
     from ember.backend.dtype import dtype as _dtype_cls
     if len(shape) == 1 and isinstance(shape[0], _dtype_cls):
-        out = Tensor._wrap(input.data.view(shape[0].np), False, None, 0)
+        out = Tensor._wrap(input._array.view(shape[0].np), False, None, 0)
         return mark_view(out, input, lambda t: view(t, shape[0]))
-    shape = _infer_shape(shape_arg(shape, "view"), input.data.size, "view", input.data.shape)
-    if shape == input.data.shape:
+    shape = _infer_shape(shape_arg(shape, "view"), input._array.size, "view", input._array.shape)
+    if shape == input._array.shape:
         out = Reshape.apply(input, shape)
         return mark_view(out, input, lambda t: view(t, shape))
     try:
-        arr = input.data.view()
+        arr = input._array.view()
         arr.shape = shape  # raises instead of copying when strides don't allow a view
     except AttributeError:
         raise RuntimeError(f"view: size {fmt_shape(shape)} is not compatible with the input's "
-                           f"size and stride {fmt_shape(input.data.shape)}; use .reshape(...) "
+                           f"size and stride {fmt_shape(input._array.shape)}; use .reshape(...) "
                            "instead") from None
     out = Reshape.apply(input, shape)
     return mark_view(out, input, lambda t: view(t, shape))
@@ -248,12 +248,12 @@ def view(input, *shape):
 
 def view_as(input, other):
     """A view with ``other``'s shape."""
-    return view(input, other.data.shape)
+    return view(input, other._array.shape)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
     """Merge dimensions ``start_dim``..``end_dim`` into one."""
-    shape = input.data.shape
+    shape = input._array.shape
     if not shape:
         return reshape(input, (1,))
     s = wrap_dim(start_dim, len(shape), "flatten")
@@ -266,7 +266,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 def unflatten(input, dim, sizes):
     """Split dimension ``dim`` into ``sizes`` (one may be -1)."""
-    shape = input.data.shape
+    shape = input._array.shape
     d = wrap_dim(dim, len(shape), "unflatten")
     sizes = _infer_shape(tuple(sizes), shape[d], "unflatten", shape)
     return reshape(input, shape[:d] + sizes + shape[d + 1:])
@@ -274,7 +274,7 @@ def unflatten(input, dim, sizes):
 
 def squeeze(input, dim=None):
     """Remove dimensions of size 1 (all, or those in ``dim``)."""
-    shape = input.data.shape
+    shape = input._array.shape
     if dim is None:
         axes = [i for i, s in enumerate(shape) if s == 1]
     else:
@@ -288,7 +288,7 @@ def squeeze(input, dim=None):
 
 def unsqueeze(input, dim):
     """Insert a dimension of size 1 at ``dim``."""
-    shape = input.data.shape
+    shape = input._array.shape
     d = wrap_dim(dim, len(shape) + 1, "unsqueeze")
     out = Reshape.apply(input, shape[:d] + (1,) + shape[d:])
     return mark_view(out, input, lambda t: unsqueeze(t, d))
@@ -297,7 +297,7 @@ def unsqueeze(input, dim):
 def permute(input, dims, *more_dims):
     """Reorder the dimensions to ``dims`` (``x.permute(1, 0)`` also works)."""
     dims = shape_arg((dims,) + more_dims, "permute")
-    n = input.data.ndim
+    n = input._array.ndim
     if len(dims) != n:
         raise RuntimeError(f"permute: number of dims don't match: the input has {n} dimensions "
                            f"but {len(dims)} were given ({list(dims)})")
@@ -312,7 +312,7 @@ def permute(input, dims, *more_dims):
 
 def transpose(input, dim0, dim1):
     """Swap dimensions ``dim0`` and ``dim1``."""
-    n = input.data.ndim
+    n = input._array.ndim
     a, b = wrap_dim(dim0, n, "transpose"), wrap_dim(dim1, n, "transpose")
     if n == 0:
         return input
@@ -326,10 +326,10 @@ swapaxes = swapdims = transpose
 
 def t(input):
     """Transpose of a matrix (0-D and 1-D returned as is)."""
-    if input.data.ndim > 2:
-        raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but got {input.data.ndim}; "
-                           "use transpose() or .mT")
-    return transpose(input, 0, 1) if input.data.ndim == 2 else input
+    if input._array.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but got "
+                           f"{input._array.ndim}; use transpose() or .mT")
+    return transpose(input, 0, 1) if input._array.ndim == 2 else input
 
 
 def adjoint(input):
@@ -339,7 +339,7 @@ def adjoint(input):
 
 def movedim(input, source, destination):
     """Move dimensions ``source`` to positions ``destination``."""
-    n = input.data.ndim
+    n = input._array.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
     if len(src) != len(dst):
@@ -363,14 +363,14 @@ def _slice_view(input, index):
 
 def _dim_of(input, dim, op):
     """``dim`` wrapped for ``input``, which must have at least one dimension."""
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         raise RuntimeError(f"{op}: cannot be applied to a 0-dim tensor")
-    return wrap_dim(dim, input.data.ndim, op)
+    return wrap_dim(dim, input._array.ndim, op)
 
 
 def narrow(input, dim, start, length):
     """Elements ``start``..``start+length`` along ``dim`` (a view)."""
-    shape = input.data.shape
+    shape = input._array.shape
     d = _dim_of(input, dim, "narrow")
     start = int(start)
     if start < 0:
@@ -383,7 +383,7 @@ def narrow(input, dim, start, length):
 
 def select(input, dim, index):
     """The slice at ``index`` along ``dim``, with that dimension removed (a view)."""
-    shape = input.data.shape
+    shape = input._array.shape
     d = _dim_of(input, dim, "select")
     if not -shape[d] <= index < shape[d]:
         raise IndexError(f"select: index {index} out of range for dimension {dim} of size "
@@ -394,12 +394,12 @@ def select(input, dim, index):
 def unbind(input, dim=0):
     """A tuple of all slices along ``dim``."""
     d = _dim_of(input, dim, "unbind")
-    return tuple(select(input, d, i) for i in range(input.data.shape[d]))
+    return tuple(select(input, d, i) for i in range(input._array.shape[d]))
 
 
 def split(input, split_size_or_sections, dim=0):
     """Split into chunks of a size (last may be smaller) or of listed sizes."""
-    shape = input.data.shape
+    shape = input._array.shape
     d = _dim_of(input, dim, "split")
     n = shape[d]
     if isinstance(split_size_or_sections, int):
@@ -423,7 +423,7 @@ def chunk(input, chunks, dim=0):
     """Split into ``chunks`` nearly equal pieces (fewer if the size is small)."""
     if chunks <= 0:
         raise RuntimeError(f"chunk: expected chunks > 0, got {chunks}")
-    n = input.data.shape[_dim_of(input, dim, "chunk")]
+    n = input._array.shape[_dim_of(input, dim, "chunk")]
     if n == 0:  # PyTorch: `chunks` empty pieces
         return split(input, [0] * chunks, dim)
     return split(input, -(-n // chunks), dim)
@@ -432,8 +432,8 @@ def chunk(input, chunks, dim=0):
 def tensor_split(input, indices_or_sections, dim=0):
     """Split at indices, or into n pieces whose sizes differ by at most one."""
     d = _dim_of(input, dim, "tensor_split")
-    n = input.data.shape[d]
-    if isinstance(indices_or_sections, Tensor) and indices_or_sections.data.ndim == 0:
+    n = input._array.shape[d]
+    if isinstance(indices_or_sections, Tensor) and indices_or_sections._array.ndim == 0:
         indices_or_sections = int(indices_or_sections)
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
@@ -453,7 +453,7 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 def _split_evenly(input, indices_or_sections, dim, op):
     if isinstance(indices_or_sections, int):
-        n = input.data.shape[dim]
+        n = input._array.shape[dim]
         if indices_or_sections <= 0 or n % indices_or_sections:
             raise RuntimeError(f"{op}: attempted to split along dimension {dim}, but the size of "
                                f"the dimension {n} is not divisible by the split_size "
@@ -463,25 +463,25 @@ def _split_evenly(input, indices_or_sections, dim, op):
 
 def hsplit(input, indices_or_sections):
     """Split horizontally: along dim 1 (dim 0 for 1-D) into equal sections or at indices."""
-    if input.data.ndim < 1:
+    if input._array.ndim < 1:
         raise RuntimeError("hsplit: requires a tensor with at least 1 dimension, but got a "
                            "0-dim tensor")
-    return _split_evenly(input, indices_or_sections, 1 if input.data.ndim > 1 else 0, "hsplit")
+    return _split_evenly(input, indices_or_sections, 1 if input._array.ndim > 1 else 0, "hsplit")
 
 
 def vsplit(input, indices_or_sections):
     """Split vertically: along dim 0 (input at least 2-D)."""
-    if input.data.ndim < 2:
+    if input._array.ndim < 2:
         raise RuntimeError(f"vsplit: requires a tensor with at least 2 dimensions, but got a "
-                           f"tensor with {input.data.ndim}")
+                           f"tensor with {input._array.ndim}")
     return _split_evenly(input, indices_or_sections, 0, "vsplit")
 
 
 def dsplit(input, indices_or_sections):
     """Split depth-wise: along dim 2 (input at least 3-D)."""
-    if input.data.ndim < 3:
+    if input._array.ndim < 3:
         raise RuntimeError(f"dsplit: requires a tensor with at least 3 dimensions, but got a "
-                           f"tensor with {input.data.ndim}")
+                           f"tensor with {input._array.ndim}")
     return _split_evenly(input, indices_or_sections, 2, "dsplit")
 
 
@@ -523,7 +523,7 @@ class DiagEmbed(Function):
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The diagonal of dims ``dim1``/``dim2`` (offset above/below), appended last."""
-    n = input.data.ndim
+    n = input._array.ndim
     a, b = wrap_dim(dim1, n, "diagonal"), wrap_dim(dim2, n, "diagonal")
     if a == b:
         raise RuntimeError(f"diagonal: dimensions cannot be identical, got {dim1} and {dim2}")
@@ -566,12 +566,12 @@ class UnfoldBackward(Function):
 
 def unfold(input, dimension, size, step):
     """Windows of ``size`` elements every ``step`` along ``dimension``, in a new last dim."""
-    d = wrap_dim(dimension, input.data.ndim, "unfold")
-    n = input.data.shape[d] if input.data.ndim else 1
+    d = wrap_dim(dimension, input._array.ndim, "unfold")
+    n = input._array.shape[d] if input._array.ndim else 1
     if size > n or size < 0 or step <= 0:
         raise RuntimeError(f"unfold: expected 0 <= size <= {n} and step > 0, got size {size}, "
                            f"step {step}")
-    if input.data.ndim == 0:  # PyTorch: a 0-d tensor unfolds to shape (size,)
+    if input._array.ndim == 0:  # PyTorch: a 0-d tensor unfolds to shape (size,)
         return narrow(reshape(input, (1,)), 0, 0, size)
     out = Unfold.apply(input, d, size, step)
     return mark_view(out, input, lambda t: unfold(t, d, size, step))

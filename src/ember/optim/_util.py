@@ -8,12 +8,12 @@ from ember.tensor import Tensor
 
 def zeros_like(p):
     """A zero buffer with ``p``'s shape, dtype and device, outside autograd."""
-    return Tensor._wrap(xp_of(p.data).zeros_like(p.data), False, None, 0)
+    return Tensor._wrap(xp_of(p._array).zeros_like(p._array), False, None, 0)
 
 
 def full_like(p, value):
     """A buffer filled with ``value``, with ``p``'s shape, dtype and device."""
-    return Tensor._wrap(xp_of(p.data).full_like(p.data, value), False, None, 0)
+    return Tensor._wrap(xp_of(p._array).full_like(p._array, value), False, None, 0)
 
 
 def scalar(value=0.0):
@@ -48,5 +48,5 @@ def check_flags(optimizer, differentiable=False, foreach=None, fused=None):
 
 def grad_of(p, maximize):
     """``p``'s gradient array, negated (a new array) when maximizing."""
-    g = p.grad.data
+    g = p.grad._array
     return -g if maximize else g

@@ -60,17 +60,17 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                xp, param = xp_of(p.data), p.data
+                xp, param = xp_of(p._array), p._array
                 grad = _util.grad_of(p, group["maximize"])
                 state = self.state[p]
                 if "sum" not in state:  # a group added after construction
                     self._init_state(p, group)
-                step_t = state["step"].data
+                step_t = state["step"]._array
                 step_t += 1
                 if weight_decay != 0:
                     grad = xp.add(grad, weight_decay * param)
                 clr = lr / (1 + (float(step_t) - 1) * lr_decay)
-                state_sum = state["sum"].data
+                state_sum = state["sum"]._array
                 tmp = xp.multiply(grad, grad)
                 state_sum += tmp
                 std = xp.sqrt(state_sum, out=tmp)

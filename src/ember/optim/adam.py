@@ -68,7 +68,7 @@ class Adam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                xp, param = xp_of(p.data), p.data
+                xp, param = xp_of(p._array), p._array
                 grad = _util.grad_of(p, group["maximize"])
                 state = self.state[p]
                 if len(state) == 0:
@@ -77,14 +77,14 @@ class Adam(Optimizer):
                     state["exp_avg_sq"] = _util.zeros_like(p)
                     if amsgrad:
                         state["max_exp_avg_sq"] = _util.zeros_like(p)
-                step_t = state["step"].data
+                step_t = state["step"]._array
                 step_t += 1
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
                         param *= 1 - lr * weight_decay
                     else:
                         grad = xp.add(grad, weight_decay * param)
-                exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
+                exp_avg, exp_avg_sq = state["exp_avg"]._array, state["exp_avg_sq"]._array
                 # m += (1 - beta1) * (g - m): PyTorch's lerp_, one temporary reused below
                 tmp = xp.subtract(grad, exp_avg)
                 tmp *= 1 - beta1
@@ -98,7 +98,7 @@ class Adam(Optimizer):
                 bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
                 second = exp_avg_sq
                 if amsgrad:
-                    second = state["max_exp_avg_sq"].data
+                    second = state["max_exp_avg_sq"]._array
                     xp.maximum(second, exp_avg_sq, out=second)
                 denom = xp.sqrt(second, out=tmp)
                 denom /= bias_correction2_sqrt

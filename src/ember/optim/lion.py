@@ -46,12 +46,12 @@ class Lion(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                xp, param = xp_of(p.data), p.data
+                xp, param = xp_of(p._array), p._array
                 grad = _util.grad_of(p, group["maximize"])
                 state = self.state[p]
                 if len(state) == 0:
                     state["exp_avg"] = _util.zeros_like(p)
-                exp_avg = state["exp_avg"].data
+                exp_avg = state["exp_avg"]._array
                 if weight_decay != 0:
                     param *= 1 - lr * weight_decay
                 update = xp.multiply(exp_avg, beta1)

@@ -59,7 +59,7 @@ class NAdam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                xp, param = xp_of(p.data), p.data
+                xp, param = xp_of(p._array), p._array
                 grad = _util.grad_of(p, group["maximize"])
                 state = self.state[p]
                 if len(state) == 0:
@@ -67,7 +67,7 @@ class NAdam(Optimizer):
                     state["mu_product"] = _util.scalar(1.0)
                     state["exp_avg"] = _util.zeros_like(p)
                     state["exp_avg_sq"] = _util.zeros_like(p)
-                step_t = state["step"].data
+                step_t = state["step"]._array
                 step_t += 1
                 step = float(step_t)
                 if weight_decay != 0:
@@ -77,10 +77,10 @@ class NAdam(Optimizer):
                         grad = xp.add(grad, weight_decay * param)
                 mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
                 mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-                mu_product_t = state["mu_product"].data
+                mu_product_t = state["mu_product"]._array
                 mu_product_t *= mu  # float32 product, matching PyTorch bit for bit
                 mu_product = float(mu_product_t)
-                exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
+                exp_avg, exp_avg_sq = state["exp_avg"]._array, state["exp_avg_sq"]._array
                 tmp = xp.subtract(grad, exp_avg)
                 tmp *= 1 - beta1
                 exp_avg += tmp

@@ -13,16 +13,19 @@ Writing your own optimizer (see also docs/optim.md)::
                 raise ValueError(f"Invalid learning rate: {lr}")
             super().__init__(params, dict(lr=lr))
 
+        @ember.no_grad()
         def step(self, closure=None):
             loss = self._run_closure(closure)
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    xp = xp_of(p.data)               # numpy or cupy
-                    p.data -= group["lr"] * xp.sign(p.grad.data)
-                    p._bump_version()                # autograd sees the in-place change
+                    # in place under no_grad: bumps p's version, as in PyTorch
+                    p.add_(p.grad.sign(), alpha=-group["lr"])
             return loss
+
+The built-in optimizers work on the raw arrays (``p._array``) for speed and call
+``p._bump_version()`` themselves.
 """
 
 import warnings
@@ -162,7 +165,7 @@ class Optimizer:
                     p.grad = p.grad.detach()
                 else:
                     p.grad.requires_grad = False
-                p.grad.data.fill(0)
+                p.grad._array.fill(0)
                 p.grad._bump_version()
 
     def step(self, closure=None):
@@ -268,13 +271,13 @@ def _copy_like(param, value, key):
     """A copy of a saved state value on ``param``'s device (and dtype, if floating)."""
     if not isinstance(value, Tensor):
         return value
-    arr = value.data
+    arr = value._array
     if key == "step":  # PyTorch keeps step as saved: a float32 scalar on the CPU
         return Tensor._wrap(arr.copy(), False, None, 0)
-    xp = xp_of(param.data)
-    if type(arr) is not type(param.data) and not isinstance(arr, np.ndarray):
+    xp = xp_of(param._array)
+    if type(arr) is not type(param._array) and not isinstance(arr, np.ndarray):
         arr = arr.get()  # CuPy -> host, then on to param's module below
-    dtype = param.data.dtype if param.data.dtype.kind == "f" else arr.dtype
+    dtype = param._array.dtype if param._array.dtype.kind == "f" else arr.dtype
     return Tensor._wrap(xp.array(arr, dtype=dtype, copy=True), False, None, 0)
 
 

@@ -57,14 +57,14 @@ class RAdam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                xp, param = xp_of(p.data), p.data
+                xp, param = xp_of(p._array), p._array
                 grad = _util.grad_of(p, group["maximize"])
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = _util.scalar(0.0)
                     state["exp_avg"] = _util.zeros_like(p)
                     state["exp_avg_sq"] = _util.zeros_like(p)
-                step_t = state["step"].data
+                step_t = state["step"]._array
                 step_t += 1
                 step = float(step_t)
                 if weight_decay != 0:
@@ -72,7 +72,7 @@ class RAdam(Optimizer):
                         param *= 1 - lr * weight_decay
                     else:
                         grad = xp.add(grad, weight_decay * param)
-                exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
+                exp_avg, exp_avg_sq = state["exp_avg"]._array, state["exp_avg_sq"]._array
                 tmp = xp.subtract(grad, exp_avg)
                 tmp *= 1 - beta1
                 exp_avg += tmp

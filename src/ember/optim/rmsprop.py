@@ -56,7 +56,7 @@ class RMSprop(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                xp, param = xp_of(p.data), p.data
+                xp, param = xp_of(p._array), p._array
                 grad = _util.grad_of(p, group["maximize"])
                 state = self.state[p]
                 if len(state) == 0:
@@ -66,16 +66,16 @@ class RMSprop(Optimizer):
                         state["momentum_buffer"] = _util.zeros_like(p)
                     if centered:
                         state["grad_avg"] = _util.zeros_like(p)
-                state["step"].data += 1
+                state["step"]._array += 1
                 if weight_decay != 0:
                     grad = xp.add(grad, weight_decay * param)
-                square_avg = state["square_avg"].data
+                square_avg = state["square_avg"]._array
                 square_avg *= alpha
                 tmp = xp.multiply(grad, grad)
                 tmp *= 1 - alpha
                 square_avg += tmp
                 if centered:
-                    grad_avg = state["grad_avg"].data
+                    grad_avg = state["grad_avg"]._array
                     xp.subtract(grad, grad_avg, out=tmp)  # lerp toward g, as PyTorch
                     tmp *= 1 - alpha
                     grad_avg += tmp
@@ -87,7 +87,7 @@ class RMSprop(Optimizer):
                 avg += eps
                 xp.divide(grad, avg, out=avg)
                 if momentum > 0:
-                    buf = state["momentum_buffer"].data
+                    buf = state["momentum_buffer"]._array
                     buf *= momentum
                     buf += avg
                     xp.multiply(buf, lr, out=avg)

@@ -64,7 +64,7 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                xp, param = xp_of(p.data), p.data
+                xp, param = xp_of(p._array), p._array
                 grad = _util.grad_of(p, group["maximize"])
                 if weight_decay != 0:
                     grad = xp.add(grad, weight_decay * param)
@@ -73,11 +73,11 @@ class SGD(Optimizer):
                     buf = state.get("momentum_buffer")
                     if buf is None:
                         buf = state["momentum_buffer"] = _util.zeros_like(p)
-                        xp.copyto(buf.data, grad)
+                        xp.copyto(buf._array, grad)
                     else:
-                        buf.data *= momentum
-                        buf.data += (1 - dampening) * grad
-                    grad = grad + momentum * buf.data if nesterov else buf.data
+                        buf._array *= momentum
+                        buf._array += (1 - dampening) * grad
+                    grad = grad + momentum * buf._array if nesterov else buf._array
                 param -= lr * grad
                 p._bump_version()
         return loss

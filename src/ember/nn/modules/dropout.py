@@ -54,7 +54,7 @@ class _FeatureDropout(_DropoutNd):
         mask_shape = tuple(input.shape[:-n]) + (1,) * n
         keep = rng().random(mask_shape) >= self.p
         scale = 1.0 / (1.0 - self.p) if self.p < 1 else 0.0
-        mask = xp_of(input.data).asarray((keep * scale).astype(input.data.dtype))
+        mask = xp_of(input._array).asarray((keep * scale).astype(input._array.dtype))
         mask = Tensor._wrap(mask, False, None, 0)
         if self.inplace:
             return input.mul_(mask)

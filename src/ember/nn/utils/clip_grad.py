@@ -33,17 +33,17 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     if not tensors:
         import ember
         return ember.tensor(0.0)
-    xp = xp_of(tensors[0].data)
+    xp = xp_of(tensors[0]._array)
     # Per-tensor norms first, then the norm of those: the same as one long vector.
     if norm_type == math.inf:
-        norms = [xp.max(xp.abs(t.data)) if t.data.size else xp.zeros((), t.data.dtype)
+        norms = [xp.max(xp.abs(t._array)) if t._array.size else xp.zeros((), t._array.dtype)
                  for t in tensors]
         total = xp.max(xp.stack(norms))
     elif norm_type == 2.0:
-        total = xp.sqrt(sum(xp.vdot(t.data.ravel(), t.data.ravel()) for t in tensors))
+        total = xp.sqrt(sum(xp.vdot(t._array.ravel(), t._array.ravel()) for t in tensors))
     else:
-        total = sum(xp.sum(xp.abs(t.data) ** norm_type) for t in tensors) ** (1.0 / norm_type)
-    total = xp.asarray(total, dtype=tensors[0].data.dtype)
+        total = sum(xp.sum(xp.abs(t._array) ** norm_type) for t in tensors) ** (1.0 / norm_type)
+    total = xp.asarray(total, dtype=tensors[0]._array.dtype)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
                            "`parameters` is non-finite, so it cannot be clipped. To disable "
@@ -64,10 +64,10 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     grads = _grads(parameters)
     if not grads:
         return
-    total = float(total_norm.data if isinstance(total_norm, Tensor) else total_norm)
+    total = float(total_norm._array if isinstance(total_norm, Tensor) else total_norm)
     clip_coef = min(float(max_norm) / (total + 1e-6), 1.0)
     for g in grads:
-        g.data *= clip_coef
+        g._array *= clip_coef
         g._bump_version()
 
 
@@ -104,5 +104,5 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        xp_of(g.data).clip(g.data, -clip_value, clip_value, out=g.data)
+        xp_of(g._array).clip(g._array, -clip_value, clip_value, out=g._array)
         g._bump_version()
