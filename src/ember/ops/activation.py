@@ -436,6 +436,58 @@ def mish(input, inplace=False):
     return _maybe_inplace(lambda t: t * _ew.tanh(softplus(t)), input, inplace, "mish")
 
 
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+class Gelu(Function):
+    """x * Phi(x), Phi the standard normal CDF, in one node.
+
+    Phi(x) is kept for the first-order backward (``GeluGrad``), which would
+    otherwise compute erf a second time; ``GeluGrad``'s own backward
+    recomputes everything from x with Ember ops, so higher orders stay exact.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        cdf = xp.asarray(_ew._special(xp, "erf")(xp.asarray(x * x.dtype.type(_SQRT_HALF))))
+        cdf += 1
+        cdf *= 0.5
+        ctx.cdf = cdf
+        ctx.save_for_backward(x)
+        return x * cdf
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return GeluGrad.apply(g, x, ctx.cdf)
+
+
+class GeluGrad(Function):
+    """g * (Phi(x) + x phi(x)): GELU's derivative times g, given Phi(x)."""
+
+    @staticmethod
+    def forward(ctx, g, x, cdf):
+        slope = ctx.xp.asarray(x * x)  # (asarray: 0-d products come back as scalars)
+        slope *= -0.5
+        ctx.xp.exp(slope, out=slope)
+        slope *= x.dtype.type(_INV_SQRT_2PI)
+        slope *= x  # x phi(x)
+        slope += cdf
+        ctx.save_for_backward(g, x)
+        return g * slope
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, x = ctx.saved_tensors
+        pdf = _ew.exp(x * x * -0.5) * _INV_SQRT_2PI
+        need = ctx.needs_input_grad
+        dg = gg * ((_ew.erf(x * _SQRT_HALF) + 1) * 0.5 + x * pdf) if need[0] else None
+        dx = gg * g * pdf * (2 - x * x) if need[1] else None  # d/dx (Phi + x phi) = phi (2 - x^2)
+        return dg, dx, None
+
+
 def gelu(input, approximate="none"):
     """input * Phi(input), Phi the standard normal CDF (Hendrycks & Gimpel, 2016).
 
@@ -445,7 +497,7 @@ def gelu(input, approximate="none"):
     """
     x = float_operand(check_tensor(input, "gelu"))
     if approximate == "none":
-        return x * (_ew.erf(x * math.sqrt(0.5)) + 1) * 0.5
+        return Gelu.apply(x)
     if approximate == "tanh":
         inner = (x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)
         return x * (_ew.tanh(inner) + 1) * 0.5
