@@ -87,6 +87,18 @@ class Normalize:
 
     def __init__(self, mean, std, inplace=False):
         self.mean, self.std, self.inplace = mean, std, inplace
+        self._cache = {}  # dtype -> (mean, std) as (C, 1, 1) tensors, checked once
+
+    def _stats(self, dtype):
+        stats = self._cache.get(dtype)
+        if stats is None:
+            mean = tensor(np.asarray(self.mean, dtype=np.float64), dtype=dtype)
+            std = tensor(np.asarray(self.std, dtype=np.float64), dtype=dtype)
+            if (std == 0).any():
+                raise ValueError(f"std evaluated to zero after conversion to {dtype}, leading "
+                                 "to division by zero.")
+            stats = self._cache[dtype] = (mean.reshape(-1, 1, 1), std.reshape(-1, 1, 1))
+        return stats
 
     def __call__(self, tensor_img):
         if not isinstance(tensor_img, Tensor):
@@ -97,18 +109,12 @@ class Normalize:
         if tensor_img.ndim < 3:
             raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got "
                              f"tensor.size() = {tuple(tensor_img.shape)}")
-        dtype = tensor_img.dtype
-        mean = tensor(np.asarray(self.mean, dtype=np.float64), dtype=dtype)
-        std = tensor(np.asarray(self.std, dtype=np.float64), dtype=dtype)
-        if (std == 0).any():
-            raise ValueError(f"std evaluated to zero after conversion to {dtype}, leading to "
-                             "division by zero.")
+        mean, std = self._stats(tensor_img.dtype)
         channels = tensor_img.shape[-3]
         for name, v in (("mean", mean), ("std", std)):
             if v.numel() not in (1, channels):
                 raise ValueError(f"Normalize: {name} has {v.numel()} values, image has "
                                  f"{channels} channels")
-        mean, std = mean.reshape(-1, 1, 1), std.reshape(-1, 1, 1)
         if self.inplace:
             return tensor_img.sub_(mean).div_(std)
         return (tensor_img - mean) / std
