@@ -10,13 +10,12 @@ does, so state_dict keys and their order match PyTorch's.
 
 import functools
 import itertools
-import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
-from ember.autograd.function import Function
 from ember.autograd.grad_mode import no_grad
 from ember.backend import dtype as _dt
+from ember.nn.hooks import BackwardHook, RemovableHandle
 from ember.nn.parameter import Buffer, Parameter
 from ember.tensor import Tensor, _parse_to
 
@@ -34,34 +33,6 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
-
-
-class RemovableHandle:
-    """Returned by the ``register_*_hook`` methods; ``remove()`` unregisters the hook.
-
-    Also a context manager that removes the hook on exit.
-    """
-
-    _next_id = 0
-
-    def __init__(self, hooks_dict, *, extra_dict=None):
-        self.hooks_dict_ref = weakref.ref(hooks_dict)
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-        self.extra_dict_ref = tuple(weakref.ref(d) for d in (extra_dict or ()))
-
-    def remove(self):
-        """Unregister the hook (a no-op if already removed)."""
-        for ref in (self.hooks_dict_ref, *self.extra_dict_ref):
-            d = ref()
-            if d is not None and self.id in d:
-                del d[self.id]
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 def _addindent(s, num_spaces):
@@ -765,88 +736,6 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
-
-
-class _Identity(Function):
-    """Identity on several tensors; its backward hands the gradients to ``on_grads``."""
-
-    @staticmethod
-    def forward(ctx, on_grads, *arrays):
-        ctx.on_grads = on_grads
-        return arrays if len(arrays) > 1 else arrays[0]
-
-    @staticmethod
-    def backward(ctx, *grads):
-        return (None, *ctx.on_grads(grads))
-
-
-class BackwardHook:
-    """Runs a module's full backward hooks: ``hook(module, grad_input, grad_output)``.
-
-    The module's tensor inputs and outputs pass through an identity node
-    each side; the output node's backward records ``grad_output``, the input
-    node's backward (run once all gradients w.r.t. the inputs are summed)
-    calls the hooks, which may return replacement input gradients.
-    """
-
-    def __init__(self, module, hooks):
-        self.module, self.hooks = module, hooks
-        self.grad_output = None
-        self.n_args = 0
-        self.input_positions = []
-
-    def _wrap(self, values, on_grads):
-        # Every floating tensor goes through the node once one needs a gradient: PyTorch
-        # then reports gradients even for the ones that did not require grad.
-        positions = [i for i, v in enumerate(values)
-                     if isinstance(v, Tensor) and v.is_floating_point()]
-        if not any(values[i].requires_grad for i in positions):
-            return values, []
-        wrapped = _Identity.apply(on_grads, *(values[i] for i in positions))
-        wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
-        values = list(values)
-        for i, w in zip(positions, wrapped):
-            values[i] = w
-        return tuple(values), positions
-
-    def setup_input_hook(self, args):
-        """Route the tensor arguments through the input identity node."""
-        self.n_args = len(args)
-        args, self.input_positions = self._wrap(args, self._on_grad_input)
-        return args
-
-    def setup_output_hook(self, result):
-        """Route the tensor outputs through the output identity node."""
-        single = isinstance(result, Tensor)
-        if not (single or isinstance(result, tuple)):
-            return result
-        out, _ = self._wrap((result,) if single else result, self._on_grad_output)
-        return out[0] if single else out
-
-    def _run_hooks(self, grad_input):
-        for hook in self.hooks:
-            res = hook(self.module, grad_input, self.grad_output)
-            if res is not None:
-                res = res if isinstance(res, tuple) else (res,)
-                if len(res) != len(grad_input):
-                    raise RuntimeError(f"backward hook returned {len(res)} gradients, expected "
-                                       f"{len(grad_input)}")
-                grad_input = res
-        return grad_input
-
-    def _on_grad_output(self, grads):
-        self.grad_output = grads
-        if not self.input_positions:  # no input needs a gradient: hooks get Nones
-            self._run_hooks((None,) * self.n_args)
-        return grads
-
-    def _on_grad_input(self, grads):
-        # One entry per positional argument, None where no gradient flows (as PyTorch).
-        full = [None] * self.n_args
-        for i, g in zip(self.input_positions, grads):
-            full[i] = g
-        full = self._run_hooks(tuple(full))
-        return tuple(full[i] for i in self.input_positions)
 
 
 def _to_tensor_or_none(value):
