@@ -224,7 +224,11 @@ def _grads_from_steps(ops, stack_fn, dxg, dhg, dms, h_prev, m, w_hr, need):
     gw_hr = None
     if w_hr is not None and need[5]:
         gw_hr = stack_fn(dms).reshape(rows, -1).T @ stack_fn(m).reshape(rows, -1)
-    return stack_fn(dxg) if need[0] else None, gw_hh, gb_hh, gw_hr
+    if not need[0]:
+        return None, gw_hh, gb_hh, gw_hr
+    # RNN and LSTM steps return one array as both gradients: stack it once.
+    gxg = dhg_all if dxg and dxg[0] is dhg[0] else stack_fn(dxg)
+    return gxg, gw_hh, gb_hh, gw_hr
 
 
 def _backward_numpy(ctx, cell, w_hh, b_hh, w_hr, g_out, g_c, c0):
