@@ -20,13 +20,17 @@ def main():
     e_opt = ember.optim.Adam(em.parameters(), lr=1e-3)
     tx, ty = torch.tensor(xa), torch.tensor(ya)
     ex, ey = ember.tensor(xa), ember.tensor(ya)
-    lt = train_step(lambda x, y: torch.nn.functional.cross_entropy(tm(x), y), t_opt, tx, ty).item()
-    le = train_step(lambda x, y: ember.nn.functional.cross_entropy(em(x), y), e_opt, ex, ey).item()
+    def e_loss(x, y):
+        return ember.nn.functional.cross_entropy(em(x), y)
+
+    def t_loss(x, y):
+        return torch.nn.functional.cross_entropy(tm(x), y)
+
+    lt = train_step(t_loss, t_opt, tx, ty).item()
+    le = train_step(e_loss, e_opt, ex, ey).item()
     assert abs(le - lt) < 1e-4 * max(1.0, abs(lt)), f"losses differ: ember {le}, torch {lt}"
-    compare("C2",
-            lambda: train_step(lambda x, y: ember.nn.functional.cross_entropy(em(x), y), e_opt, ex, ey),
-            lambda: train_step(lambda x, y: torch.nn.functional.cross_entropy(tm(x), y), t_opt, tx, ty),
-            warmup=3, rounds=8, inner=3)
+    compare("C2", lambda: train_step(e_loss, e_opt, ex, ey),
+            lambda: train_step(t_loss, t_opt, tx, ty), warmup=3, rounds=8, inner=3)
 
 
 if __name__ == "__main__":

@@ -32,4 +32,5 @@ def torch_unit():
 
 if __name__ == "__main__":
     header("C5 autograd overhead (us per op, forward + backward)")
-    compare("C5", ember_unit, torch_unit, warmup=3, rounds=12, inner=5, per=OPS, unit_scale=1e6, unit="us/op")
+    compare("C5", ember_unit, torch_unit, warmup=3, rounds=12, inner=5, per=OPS,
+            unit_scale=1e6, unit="us/op")

@@ -32,7 +32,8 @@ def header(title):
     import torch
     import ember
     print(f"== {title}")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}; "
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; "
+          f"Python {platform.python_version()}; "
           f"numpy {numpy.__version__}; ember {ember.__version__}; torch {torch.__version__} "
           f"({torch.get_num_threads()} threads)")
     print(blas_info())

@@ -7,7 +7,8 @@ The same source builds the Ember and the PyTorch model: the APIs match, so
 
 
 def build_cnn(lib):
-    """C2: Conv 3->32 k3 p1, ReLU, MaxPool 2, Conv 32->64 k3 p1, ReLU, MaxPool 2, Linear 4096->10."""
+    """C2: Conv 3->32 k3 p1, ReLU, MaxPool 2, Conv 32->64 k3 p1, ReLU, MaxPool 2,
+    Linear 4096->10."""
     nn = lib.nn
     return nn.Sequential(
         nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),

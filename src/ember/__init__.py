@@ -5,9 +5,9 @@ PyTorch's name, grad modes and the autograd entry points; ``ember.nn``
 holds the neural-network pieces.
 """
 
-from ember.backend.dtype import (bfloat16, bool_ as bool, double, dtype, float, float16, float32,  # noqa: A004
-                                 float64, get_default_dtype, half, int, int8, int16, int32, int64,
-                                 long, promote_types, set_default_dtype, short, uint8)
+from ember.backend.dtype import (  # noqa: A004 - PyTorch's names shadow builtins here
+    bfloat16, bool_ as bool, double, dtype, float, float16, float32, float64, get_default_dtype,
+    half, int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
 from ember.backend.device import Device, cuda_available, device
 from ember.backend.threads import get_num_threads, set_num_threads
 from ember.backend.random import (Generator, default_generator, get_rng_state, initial_seed,

@@ -143,7 +143,8 @@ class Function:
         if not (needs and _State.enabled):
             if type(out) is tuple:
                 return tuple(Tensor._wrap(_as_array(o, xp), False, None, 0) for o in out)
-            return Tensor._wrap(out if type(out) is np.ndarray else _as_array(out, xp), False, None, 0)
+            data = out if type(out) is np.ndarray else _as_array(out, xp)
+            return Tensor._wrap(data, False, None, 0)
         return _record(ctx, cls, args, out, xp)
 
 
