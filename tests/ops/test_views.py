@@ -451,3 +451,14 @@ def test_expand_then_sum_to_size_round_trip(shape, data):
     np.testing.assert_allclose(y.sum_to_size(small).detach().numpy(), a * copies)
     (g,) = ember.autograd.grad(y.sum(), x)
     np.testing.assert_allclose(g.numpy(), np.full(small, copies))
+
+
+def test_split_is_one_node_and_unused_pieces_get_zero_gradient():
+    a = rand((4, 6), 3)
+    check(lambda x: x.split([1, 3, 2], dim=1)[1] ** 2, a)  # pieces 0 and 2 unused
+    x = ember.tensor(a, requires_grad=True)
+    pieces = x.split(2, dim=1)
+    assert len({id(p.grad_fn) for p in pieces}) == 1  # one Split node for all pieces
+    with ember.no_grad():
+        pieces[1].mul_(0)  # the pieces are views of x
+    assert not x.detach().numpy()[:, 2:4].any()

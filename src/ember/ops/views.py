@@ -412,11 +412,37 @@ def split(input, split_size_or_sections, dim=0):
         if sum(sizes) != n:
             raise RuntimeError(f"split: split sizes {sizes} must sum to the size of dimension "
                                f"{dim}, which is {n}")
-    out, start = [], 0
-    for s in sizes:
-        out.append(narrow(input, d, start, s))
-        start += s
-    return tuple(out)
+    if len(sizes) == 1 or not input._array.ndim:
+        return (narrow(input, d, 0, sizes[0]),)
+    pieces = Split.apply(input, d, tuple(sizes))
+    starts = np.cumsum([0] + sizes[:-1]).tolist()
+    for piece, start, size in zip(pieces, starts, sizes):
+        mark_view(piece, input, lambda t, start=start, size=size: narrow(t, d, start, size))
+    return pieces
+
+
+class Split(Function):
+    """Consecutive pieces of ``x`` along ``axis`` (views) in one node.
+
+    Its backward is one concatenation of the pieces' gradients (missing ones
+    come as zeros), where a node per piece would each scatter into a zero
+    tensor of the full size and the engine would add those up.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axis, sizes):
+        ctx.axis = axis
+        lead = (slice(None),) * axis
+        out, start = [], 0
+        for size in sizes:
+            out.append(x[lead + (slice(start, start + size),)])
+            start += size
+        return tuple(out)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        from ember.ops.shape import cat
+        return cat(grads, ctx.axis), None, None
 
 
 def chunk(input, chunks, dim=0):
