@@ -50,3 +50,28 @@ def grad_of(p, maximize):
     """``p``'s gradient array, negated (a new array) when maximizing."""
     g = p.grad._array
     return -g if maximize else g
+
+
+def params_to_update(optimizer, group, buffers=(), scalars=()):
+    """Yield ``(p, xp, param, grad, state, step)`` per parameter of ``group`` with a gradient.
+
+    ``param`` and ``grad`` are ``p``'s arrays (updated in place by the caller).
+
+    A parameter's state starts with ``step`` (a float32 scalar), then each of
+    ``scalars`` (name, value) and a zero buffer per name in ``buffers``, in that
+    order (PyTorch's key order); ``step`` is incremented and given as a float.
+    ``grad`` is negated when the group maximizes.
+    """
+    for p in group["params"]:
+        if p.grad is None:
+            continue
+        state = optimizer.state[p]
+        if len(state) == 0:
+            state["step"] = scalar(0.0)
+            for name, value in scalars:
+                state[name] = scalar(value)
+            for name in buffers:
+                state[name] = zeros_like(p)
+        step_t = state["step"]._array
+        step_t += 1
+        yield p, xp_of(p._array), p._array, grad_of(p, group["maximize"]), state, float(step_t)

@@ -1,6 +1,5 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay."""
 
-from ember.backend.device import xp_of
 from ember.optim import _util
 from ember.optim.optimizer import Optimizer
 
@@ -65,20 +64,8 @@ class Adam(Optimizer):
             lr, eps, weight_decay, amsgrad = (group["lr"], group["eps"], group["weight_decay"],
                                               group["amsgrad"])
             beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                xp, param = xp_of(p._array), p._array
-                grad = _util.grad_of(p, group["maximize"])
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _util.scalar(0.0)
-                    state["exp_avg"] = _util.zeros_like(p)
-                    state["exp_avg_sq"] = _util.zeros_like(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = _util.zeros_like(p)
-                step_t = state["step"]._array
-                step_t += 1
+            buffers = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+            for p, xp, param, grad, state, step in _util.params_to_update(self, group, buffers):
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
                         param *= 1 - lr * weight_decay
@@ -93,7 +80,6 @@ class Adam(Optimizer):
                 xp.multiply(grad, grad, out=tmp)
                 tmp *= 1 - beta2
                 exp_avg_sq += tmp
-                step = float(step_t)
                 step_size = lr / (1 - beta1 ** step)
                 bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
                 second = exp_avg_sq

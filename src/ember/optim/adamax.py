@@ -1,6 +1,5 @@
 """Adamax: Adam with the infinity norm in place of the second moment."""
 
-from ember.backend.device import xp_of
 from ember.optim import _util
 from ember.optim.optimizer import Optimizer
 
@@ -46,18 +45,8 @@ class Adamax(Optimizer):
         for group in self.param_groups:
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                xp, param = xp_of(p._array), p._array
-                grad = _util.grad_of(p, group["maximize"])
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _util.scalar(0.0)
-                    state["exp_avg"] = _util.zeros_like(p)
-                    state["exp_inf"] = _util.zeros_like(p)
-                step_t = state["step"]._array
-                step_t += 1
+            for p, xp, param, grad, state, step in _util.params_to_update(
+                    self, group, ("exp_avg", "exp_inf")):
                 if weight_decay != 0:
                     grad = xp.add(grad, weight_decay * param)
                 exp_avg, exp_inf = state["exp_avg"]._array, state["exp_inf"]._array
@@ -68,7 +57,7 @@ class Adamax(Optimizer):
                 xp.abs(grad, out=tmp)
                 tmp += eps
                 xp.maximum(exp_inf, tmp, out=exp_inf)
-                clr = lr / (1 - beta1 ** float(step_t))
+                clr = lr / (1 - beta1 ** step)
                 xp.divide(exp_avg, exp_inf, out=tmp)
                 tmp *= clr
                 param -= tmp

@@ -2,7 +2,6 @@
 
 import math
 
-from ember.backend.device import xp_of
 from ember.optim import _util
 from ember.optim.optimizer import Optimizer
 
@@ -54,19 +53,8 @@ class RAdam(Optimizer):
         for group in self.param_groups:
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                xp, param = xp_of(p._array), p._array
-                grad = _util.grad_of(p, group["maximize"])
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _util.scalar(0.0)
-                    state["exp_avg"] = _util.zeros_like(p)
-                    state["exp_avg_sq"] = _util.zeros_like(p)
-                step_t = state["step"]._array
-                step_t += 1
-                step = float(step_t)
+            for p, xp, param, grad, state, step in _util.params_to_update(
+                    self, group, ("exp_avg", "exp_avg_sq")):
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
                         param *= 1 - lr * weight_decay
