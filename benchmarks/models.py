@@ -86,6 +86,38 @@ def copy_weights(src_torch, dst_ember, ember):
                                src_torch.state_dict().items()})
 
 
+def compare_training(name, build, optimizer, arrays, *, loss=None, tol=1e-3, **timing):
+    """Time one training step of the same model in Ember and PyTorch.
+
+    Both start from the same weights (copied from torch) and data; the first
+    steps' losses must agree before anything is timed.
+
+    Args:
+        build: ``build(lib)`` -> the model.
+        optimizer: ``optimizer(lib, params)`` -> the optimizer.
+        arrays: NumPy inputs of one batch.
+        loss: ``loss(lib, model, *batch)`` -> the loss; default: the model returns it.
+        timing: passed to ``harness.compare``.
+    """
+    import torch
+
+    import ember
+    from harness import compare
+
+    torch.manual_seed(0)
+    models = {torch: build(torch), ember: build(ember)}
+    copy_weights(models[torch], models[ember], ember)
+    steps = {}
+    for lib, model in models.items():
+        opt = optimizer(lib, model.parameters())
+        batch = tuple(lib.tensor(a) for a in arrays)
+        forward = model if loss is None else (lambda *b, lib=lib, m=model: loss(lib, m, *b))
+        steps[lib] = lambda f=forward, o=opt, b=batch: train_step(f, o, *b)
+    lt, le = steps[torch]().item(), steps[ember]().item()
+    assert abs(le - lt) < tol * max(1.0, abs(lt)), f"losses differ: ember {le}, torch {lt}"
+    return compare(name, steps[ember], steps[torch], **timing)
+
+
 def train_step(model, opt, *batch):
     """One training step: forward, backward, optimizer step; returns the loss."""
     loss = model(*batch)

@@ -21,6 +21,7 @@ from ember import nn
 from ember.data import DataLoader
 from ember.data import transforms as T
 from ember.data.datasets import Digits
+from training_loop import evaluate, train_one_epoch
 
 
 def digits_loaders(batch_size):
@@ -47,33 +48,6 @@ def build_mlp(hidden=256, dropout=0.2):
         nn.Dropout(dropout),
         nn.Linear(hidden // 2, 10),
     )
-
-
-def train_one_epoch(model, loader, optimizer, loss_fn):
-    """One pass over ``loader``; returns the mean training loss."""
-    model.train()
-    total_loss, seen = 0.0, 0
-    for images, labels in loader:
-        optimizer.zero_grad()
-        loss = loss_fn(model(images), labels)
-        loss.backward()
-        optimizer.step()
-        total_loss += loss.item() * len(labels)
-        seen += len(labels)
-    return total_loss / seen
-
-
-@ember.no_grad()
-def evaluate(model, loader, loss_fn):
-    """Mean loss and accuracy (a fraction in [0, 1]) of ``model`` over ``loader``."""
-    model.eval()
-    total_loss, correct, seen = 0.0, 0, 0
-    for images, labels in loader:
-        logits = model(images)
-        total_loss += loss_fn(logits, labels).item() * len(labels)
-        correct += (logits.argmax(dim=1) == labels).sum().item()
-        seen += len(labels)
-    return total_loss / seen, correct / seen
 
 
 def parse_args(argv):

@@ -35,7 +35,8 @@ import ember
 from ember import nn
 from ember.data import DataLoader, Dataset, random_split
 
-from cnn_digits import DigitsCNN, digits_datasets, evaluate, train_one_epoch
+from cnn_digits import DigitsCNN, digits_datasets
+from training_loop import evaluate, train_one_epoch
 
 SOURCE_DIGITS, TARGET_DIGITS = range(0, 5), range(5, 10)
 

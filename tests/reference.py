@@ -45,6 +45,33 @@ def rand(shape, seed=0, low=-2.0, high=2.0, positive=False):
     return r.uniform(low, high, shape)
 
 
+def lib_of(t):
+    """The library (ember or torch) that ``t`` belongs to, for ops called as functions."""
+    return torch if isinstance(t, torch.Tensor) else ember
+
+
+def squared(out):
+    """Square every output so that second derivatives are not trivially zero."""
+    if isinstance(out, (tuple, list)):
+        return tuple(o * o for o in out)
+    return out * out
+
+
+def assert_grads_differentiable(op, *arrays):
+    """Each non-empty gradient of sum(op(x)**2) must itself require grad.
+
+    A direct guard against a backward that detaches (``check`` also catches it
+    where torch's second derivative is nonzero).
+    """
+    xs = [ember.tensor(a, requires_grad=True) for a in arrays]
+    outs = squared(op(*xs))
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    loss = sum(o.sum() for o in outs if o.requires_grad)
+    grads = ember.autograd.grad(loss, xs, create_graph=True, allow_unused=True)
+    for i, g in enumerate(grads):
+        assert g is None or g.numel() == 0 or g.requires_grad, f"grad of input {i} is detached"
+
+
 def _outputs(o):
     return list(o) if isinstance(o, (tuple, list)) else [o]
 

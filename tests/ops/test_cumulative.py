@@ -6,12 +6,7 @@ import pytest
 import torch
 
 import ember
-from reference import check, rand
-
-
-def _lib(t):
-    """The library (ember or torch) that ``t`` belongs to."""
-    return torch if isinstance(t, torch.Tensor) else ember
+from reference import check, lib_of, rand
 
 
 SHAPE_DIM = [((), 0), ((), -1), ((5,), 0), ((3, 4), 0), ((3, 4), 1), ((3, 4), -1),
@@ -21,7 +16,7 @@ SHAPE_DIM = [((), 0), ((), -1), ((5,), 0), ((3, 4), 0), ((3, 4), 1), ((3, 4), -1
 @pytest.mark.parametrize("shape,dim", SHAPE_DIM)
 def test_cumsum_cumprod_match_torch(shape, dim):
     check(lambda x: x.cumsum(dim) ** 2, rand(shape))
-    check(lambda x: _lib(x).cumprod(x, dim=dim), rand(shape, seed=1, positive=True))
+    check(lambda x: lib_of(x).cumprod(x, dim=dim), rand(shape, seed=1, positive=True))
     check(lambda x: x.cumprod(dim), rand(shape, seed=2))  # negative values, no zeros
 
 
@@ -47,8 +42,8 @@ def test_integer_inputs_accumulate_in_int64_and_dtype_casts():
     assert check(lambda x: x.cumsum(1), ints).dtype == ember.int64
     assert check(lambda x: x.cumprod(0), ints).dtype == ember.int64
     check(lambda x: x.cumsum(0), np.array([True, False, True]))
-    check(lambda x: x.cumsum(1, dtype=_lib(x).float64), ints)
-    check(lambda x: x.float().cumprod(1, dtype=_lib(x).float64), rand((2, 3)), rtol=1e-5)
+    check(lambda x: x.cumsum(1, dtype=lib_of(x).float64), ints)
+    check(lambda x: x.float().cumprod(1, dtype=lib_of(x).float64), rand((2, 3)), rtol=1e-5)
 
 
 def test_in_place_methods():

@@ -66,8 +66,10 @@ def test_fill_with_non_scalar_tensor_raises():
 
 @pytest.mark.parametrize("fill,check", [
     (lambda t: t.uniform_(-2, 3), lambda a: (a >= -2).all() and (a < 3).all()),
-    (lambda t: t.normal_(1.0, 0.5), lambda a: abs(a.mean() - 1.0) < 0.05 and abs(a.std() - 0.5) < 0.05),
-    (lambda t: t.bernoulli_(0.3), lambda a: set(np.unique(a)) <= {0.0, 1.0} and abs(a.mean() - 0.3) < 0.05),
+    (lambda t: t.normal_(1.0, 0.5),
+     lambda a: abs(a.mean() - 1.0) < 0.05 and abs(a.std() - 0.5) < 0.05),
+    (lambda t: t.bernoulli_(0.3),
+     lambda a: set(np.unique(a)) <= {0.0, 1.0} and abs(a.mean() - 0.3) < 0.05),
     (lambda t: t.random_(0, 5), lambda a: set(np.unique(a)) <= {0, 1, 2, 3, 4}),
     (lambda t: t.exponential_(2.0), lambda a: (a >= 0).all() and abs(a.mean() - 0.5) < 0.05),
 ])

@@ -8,34 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 import ember
 from ember.ops import shape as shape_ops
-from reference import check, close, rand
-
-
-def _lib(t):
-    """The library (ember or torch) that ``t`` belongs to."""
-    return torch if isinstance(t, torch.Tensor) else ember
-
-
-def squared(out):
-    """Square every output so that second derivatives are not trivially zero."""
-    if isinstance(out, (tuple, list)):
-        return tuple(o * o for o in out)
-    return out * out
-
-
-def assert_grads_differentiable(op, *arrays):
-    """Each non-empty gradient of sum(op(x)**2) must itself require grad.
-
-    ``reference.check`` skips the second-derivative comparison when Ember's
-    gradient does not require grad, so a detached backward would pass it.
-    """
-    xs = [ember.tensor(a, requires_grad=True) for a in arrays]
-    outs = squared(op(*xs))
-    outs = outs if isinstance(outs, tuple) else (outs,)
-    loss = sum(o.sum() for o in outs if o.requires_grad)
-    grads = ember.autograd.grad(loss, xs, create_graph=True, allow_unused=True)
-    for i, g in enumerate(grads):
-        assert g is None or g.numel() == 0 or g.requires_grad, f"grad of input {i} is detached"
+from reference import assert_grads_differentiable, check, close, lib_of, rand, squared
 
 
 def check_op(op, *shapes):
@@ -59,8 +32,8 @@ def check_op(op, *shapes):
 ])
 @pytest.mark.parametrize("name", ["cat", "concat", "concatenate"])
 def test_cat_matches_torch(shapes, dim, name):
-    check_op(lambda *xs: getattr(_lib(xs[0]), name)(list(xs), dim), *shapes)
-    check_op(lambda *xs: getattr(_lib(xs[0]), name)(xs, dim=dim), *shapes)
+    check_op(lambda *xs: getattr(lib_of(xs[0]), name)(list(xs), dim), *shapes)
+    check_op(lambda *xs: getattr(lib_of(xs[0]), name)(xs, dim=dim), *shapes)
 
 
 @pytest.mark.parametrize("shapes,dim", [
@@ -69,7 +42,7 @@ def test_cat_matches_torch(shapes, dim, name):
     ([(0,), (0,)], 0),
 ])
 def test_cat_skips_legacy_empty_tensors(shapes, dim):
-    check_op(lambda *xs: _lib(xs[0]).cat(xs, dim), *shapes)
+    check_op(lambda *xs: lib_of(xs[0]).cat(xs, dim), *shapes)
 
 
 @pytest.mark.parametrize("da,db", [("int64", "float64"), ("int32", "int64"),
@@ -90,13 +63,13 @@ def test_cat_and_stack_promote_dtypes_like_torch(da, db):
 
 def test_cat_integer_and_float_mix_gives_float_gradient():
     i, f = rand((2, 3), 0).round(), rand((1, 3), 1)
-    check(lambda x, y: _lib(y).cat([x.long(), y]), i, f, grad_inputs=[1])
+    check(lambda x, y: lib_of(y).cat([x.long(), y]), i, f, grad_inputs=[1])
 
 
 @pytest.mark.parametrize("shape,dim", [((2, 3), 0), ((2, 3), 1), ((2, 3), -1), ((), 0),
                                        ((0, 2), 1)])
 def test_stack_matches_torch(shape, dim):
-    check_op(lambda *xs: _lib(xs[0]).stack(xs, dim), shape, shape, shape)
+    check_op(lambda *xs: lib_of(xs[0]).stack(xs, dim), shape, shape, shape)
 
 
 @pytest.mark.parametrize("fn", ["hstack", "vstack", "row_stack", "dstack", "column_stack"])
@@ -105,7 +78,7 @@ def test_stack_matches_torch(shape, dim):
 ])
 def test_hstack_vstack_dstack_column_stack_match_torch(fn, shapes):
     def op(*xs):
-        return getattr(_lib(xs[0]), fn)(xs)
+        return getattr(lib_of(xs[0]), fn)(xs)
     try:
         torch_ok = op(*[torch.zeros(s) for s in shapes]) is not None
     except RuntimeError:
@@ -120,7 +93,7 @@ def test_hstack_vstack_dstack_column_stack_match_torch(fn, shapes):
 @pytest.mark.parametrize("fn", ["atleast_1d", "atleast_2d", "atleast_3d"])
 @pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 3, 4), (1, 2, 3, 4)])
 def test_atleast_nd_matches_torch(fn, shape):
-    check_op(lambda x: getattr(_lib(x), fn)(x), shape)
+    check_op(lambda x: getattr(lib_of(x), fn)(x), shape)
     e, t = ember.zeros(shape), torch.zeros(shape)
     pair_e, pair_t = getattr(ember, fn)(e, e), getattr(torch, fn)(t, t)
     assert isinstance(pair_e, tuple) and [p.shape for p in pair_e] == [tuple(p.shape)
@@ -187,7 +160,7 @@ def test_repeat_returns_a_copy():
 @pytest.mark.parametrize("shape,dims", [((2, 3), (2,)), ((2, 3), (2, 2)), ((3,), (2, 2)),
                                         ((2, 3, 4), (2, 1)), ((), (3,)), ((2, 3), ())])
 def test_tile_matches_torch(shape, dims):
-    check_op(lambda x: _lib(x).tile(x, dims), shape)
+    check_op(lambda x: lib_of(x).tile(x, dims), shape)
     if dims:
         check_op(lambda x: x.tile(*dims), shape)
 
@@ -199,10 +172,10 @@ def test_tile_matches_torch(shape, dims):
 ])
 def test_repeat_interleave_matches_torch(shape, repeats, dim):
     def op(x):
-        r = repeats if isinstance(repeats, int) else _lib(x).tensor(repeats)
+        r = repeats if isinstance(repeats, int) else lib_of(x).tensor(repeats)
         return x.repeat_interleave(r, dim=dim)
     check_op(op, shape)
-    check_op(lambda x: _lib(x).repeat_interleave(x, 2, dim), shape)
+    check_op(lambda x: lib_of(x).repeat_interleave(x, 2, dim), shape)
 
 
 def test_repeat_interleave_of_0d_along_dim_0_treats_it_as_1d():
@@ -257,14 +230,14 @@ def test_repeating_errors(op, exc, msg):
     ((2, 3, 4), lambda x: x.flip(0)),
     ((2, 3, 4), lambda x: x.flip(0, 2)),
     ((2, 3, 4), lambda x: x.flip([-1, 1])),
-    ((2, 3, 4), lambda x: _lib(x).flip(x, dims=(0, 1, 2))),
+    ((2, 3, 4), lambda x: lib_of(x).flip(x, dims=(0, 1, 2))),
     ((2, 3), lambda x: x.flip([])),
     ((), lambda x: x.flip([0])),
     ((0, 3), lambda x: x.flip(1)),
     ((2, 3), lambda x: x.fliplr()),
     ((3,), lambda x: x.flipud()),
-    ((2, 3, 4), lambda x: _lib(x).fliplr(x)),
-    ((2, 3, 4), lambda x: _lib(x).flipud(x)),
+    ((2, 3, 4), lambda x: lib_of(x).fliplr(x)),
+    ((2, 3, 4), lambda x: lib_of(x).flipud(x)),
 ])
 def test_flip_matches_torch(shape, op):
     check_op(op, shape)
@@ -285,7 +258,7 @@ def test_flip_returns_a_copy():
 ])
 def test_roll_matches_torch(shape, shifts, dims):
     check_op(lambda x: x.roll(shifts, dims), shape)
-    check_op(lambda x: _lib(x).roll(x, shifts=shifts, dims=dims), shape)
+    check_op(lambda x: lib_of(x).roll(x, shifts=shifts, dims=dims), shape)
 
 
 @pytest.mark.parametrize("k", [-1, 0, 1, 2, 3, 5])
@@ -326,7 +299,7 @@ def test_flipping_and_rolling_errors(op, exc, msg):
                                      ((2, 3, 4), 10), ((3, 3), -10), ((0, 3), 0)])
 def test_tril_triu_match_torch(name, shape, k):
     check_op(lambda x: getattr(x, name)(k), shape)
-    check_op(lambda x: getattr(_lib(x), name)(x, diagonal=k), shape)
+    check_op(lambda x: getattr(lib_of(x), name)(x, diagonal=k), shape)
 
 
 @pytest.mark.parametrize("name", ["tril_", "triu_"])
@@ -353,7 +326,7 @@ def test_tril_of_integers_matches_torch():
                                      ((2, 2), -5)])
 def test_diag_matches_torch(shape, k):
     check_op(lambda x: x.diag(k), shape)
-    check_op(lambda x: _lib(x).diag(x, diagonal=k), shape)
+    check_op(lambda x: lib_of(x).diag(x, diagonal=k), shape)
 
 
 def test_diag_of_matrix_is_a_copy():
@@ -398,7 +371,7 @@ def test_triangle_and_diagonal_errors(op, exc, msg):
 @pytest.mark.parametrize("shapes", [[(3, 1), (4,)], [(2, 1, 4), (3, 1), ()], [(2, 3)],
                                     [(0, 1), (3,)]])
 def test_broadcast_tensors_matches_torch(shapes):
-    check_op(lambda *xs: _lib(xs[0]).broadcast_tensors(*xs), *shapes)
+    check_op(lambda *xs: lib_of(xs[0]).broadcast_tensors(*xs), *shapes)
     outs = ember.broadcast_tensors(*[ember.zeros(s) for s in shapes])
     assert isinstance(outs, tuple)
 
@@ -424,8 +397,8 @@ def test_broadcast_errors():
 @pytest.mark.parametrize("shapes", [[(3,), (4,)], [(2,), (3,), (4,)], [(3,)], [(), (2,)],
                                     [(0,), (2,)]])
 def test_meshgrid_matches_torch(indexing, shapes):
-    check_op(lambda *xs: _lib(xs[0]).meshgrid(*xs, indexing=indexing), *shapes)
-    check_op(lambda *xs: _lib(xs[0]).meshgrid(list(xs), indexing=indexing), *shapes)
+    check_op(lambda *xs: lib_of(xs[0]).meshgrid(*xs, indexing=indexing), *shapes)
+    check_op(lambda *xs: lib_of(xs[0]).meshgrid(list(xs), indexing=indexing), *shapes)
 
 
 def test_meshgrid_defaults_to_ij():
@@ -449,7 +422,7 @@ def test_meshgrid_errors(op, exc, msg):
 
 @pytest.mark.parametrize("shape,op", [((2, 3), lambda x: x.ravel()), ((), lambda x: x.ravel()),
                                       ((2, 3), lambda x: x.t().ravel()),
-                                      ((2, 3), lambda x: _lib(x).ravel(x))])
+                                      ((2, 3), lambda x: lib_of(x).ravel(x))])
 def test_ravel_matches_torch(shape, op):
     check_op(op, shape)
 

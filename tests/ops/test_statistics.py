@@ -8,12 +8,7 @@ import pytest
 import torch
 
 import ember
-from reference import check, rand
-
-
-def _lib(t):
-    """The library (ember or torch) that ``t`` belongs to."""
-    return torch if isinstance(t, torch.Tensor) else ember
+from reference import check, lib_of, rand
 
 
 SHAPE_DIMS = [((5,), None), ((5,), 0), ((3, 4), None), ((3, 4), 1), ((3, 4), -2),
@@ -27,7 +22,7 @@ def test_var_std_match_torch(op, shape, dim, keepdim):
     a = rand(shape)
     check(lambda x: getattr(x, op)(dim, keepdim=keepdim), a)
     check(lambda x: getattr(x, op)(dim=dim, correction=0, keepdim=keepdim), a)
-    check(lambda x: getattr(_lib(x), op)(x, dim, correction=2, keepdim=keepdim), a)
+    check(lambda x: getattr(lib_of(x), op)(x, dim, correction=2, keepdim=keepdim), a)
 
 
 @pytest.mark.parametrize("op", ["var", "std"])
@@ -43,8 +38,8 @@ def test_legacy_unbiased_argument(op):
 @pytest.mark.parametrize("dim,keepdim", [(None, False), (1, True), ((0, 1), False)])
 def test_var_mean_std_mean_match_torch(op, dim, keepdim):
     a = rand((3, 4), seed=3)
-    check(lambda x: getattr(_lib(x), op)(x, dim, keepdim=keepdim), a)
-    check(lambda x: getattr(_lib(x), op)(x, dim, correction=0, keepdim=keepdim), a)
+    check(lambda x: getattr(lib_of(x), op)(x, dim, keepdim=keepdim), a)
+    check(lambda x: getattr(lib_of(x), op)(x, dim, correction=0, keepdim=keepdim), a)
 
 
 def test_std_gradient_is_zero_where_spread_is_zero():
@@ -72,7 +67,7 @@ P_VALUES = [2, 1, math.inf, -math.inf, 0, 3, 1.5, 0.5, "fro"]
 def test_norm_matches_torch(p, shape, dim, keepdim):
     a = rand(shape, seed=4)
     check(lambda x: x.norm(p, dim, keepdim), a, second=False)
-    check(lambda x: _lib(x).norm(x, p=p, dim=dim, keepdim=keepdim) ** 2, a)
+    check(lambda x: lib_of(x).norm(x, p=p, dim=dim, keepdim=keepdim) ** 2, a)
 
 
 @pytest.mark.parametrize("ord", [2, 1, math.inf, -math.inf, 0, 3.5, 0.5])
@@ -82,7 +77,7 @@ def test_vector_norm_matches_torch_linalg(ord):
         ours = ember.vector_norm(ember.tensor(a), ord, dim)
         ref = torch.linalg.vector_norm(torch.tensor(a), ord, dim)
         np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-12)
-    check(lambda x: (ember.vector_norm if _lib(x) is ember else torch.linalg.vector_norm)(
+    check(lambda x: (ember.vector_norm if lib_of(x) is ember else torch.linalg.vector_norm)(
         x, ord, 1, True) ** 2, a)
 
 
@@ -118,8 +113,8 @@ def test_reference_check_reads_torch_zero_tensor_second_derivatives():
 def test_norm_of_empty_and_dtype():
     check(lambda x: x.norm(), np.zeros((0, 3)))
     check(lambda x: x.norm(1, dim=0), np.zeros((0, 3)), second=False)
-    check(lambda x: x.float().norm(dtype=_lib(x).float64), rand((3,)), rtol=1e-6)
-    check(lambda x: x.norm(1, dtype=_lib(x).float64) ** 2, np.arange(3, dtype=np.float32))
+    check(lambda x: x.float().norm(dtype=lib_of(x).float64), rand((3,)), rtol=1e-6)
+    check(lambda x: x.norm(1, dtype=lib_of(x).float64) ** 2, np.arange(3, dtype=np.float32))
 
 
 def test_statistics_errors():

@@ -8,34 +8,7 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 import ember
-from reference import check, close, rand
-
-
-def _lib(t):
-    """The library (ember or torch) that ``t`` belongs to."""
-    return torch if isinstance(t, torch.Tensor) else ember
-
-
-def squared(out):
-    """Square every output so that second derivatives are not trivially zero."""
-    if isinstance(out, (tuple, list)):
-        return tuple(o * o for o in out)
-    return out * out
-
-
-def assert_grads_differentiable(op, *arrays):
-    """Each non-empty gradient of sum(op(x)**2) must itself require grad.
-
-    ``reference.check`` skips the second-derivative comparison when Ember's
-    gradient does not require grad, so a detached backward would pass it.
-    """
-    xs = [ember.tensor(a, requires_grad=True) for a in arrays]
-    outs = squared(op(*xs))
-    outs = outs if isinstance(outs, tuple) else (outs,)
-    loss = sum(o.sum() for o in outs if o.requires_grad)
-    grads = ember.autograd.grad(loss, xs, create_graph=True, allow_unused=True)
-    for i, g in enumerate(grads):
-        assert g is None or g.numel() == 0 or g.requires_grad, f"grad of input {i} is detached"
+from reference import assert_grads_differentiable, check, close, lib_of, rand, squared
 
 
 VIEW_OPS = [
@@ -44,8 +17,8 @@ VIEW_OPS = [
     ("reshape_tuple", (3, 4), lambda x: x.reshape((4, 3))),
     ("reshape_infer", (3, 4), lambda x: x.reshape(-1, 2)),
     ("reshape_flat", (2, 3, 2), lambda x: x.reshape(-1)),
-    ("reshape_fn_kw", (3, 4), lambda x: _lib(x).reshape(x, shape=(6, 2))),
-    ("reshape_as", (3, 4), lambda x: x.reshape_as(_lib(x).zeros(2, 6))),
+    ("reshape_fn_kw", (3, 4), lambda x: lib_of(x).reshape(x, shape=(6, 2))),
+    ("reshape_as", (3, 4), lambda x: x.reshape_as(lib_of(x).zeros(2, 6))),
     ("reshape_0d", (), lambda x: x.reshape(1, 1)),
     ("reshape_to_0d", (1,), lambda x: x.reshape(())),
     ("reshape_empty", (0, 3), lambda x: x.reshape(3, -1, 1)),
@@ -85,7 +58,7 @@ VIEW_OPS = [
     ("expand", (3, 1), lambda x: x.expand(2, 3, 4)),
     ("expand_keep", (3, 1), lambda x: x.expand(-1, 5)),
     ("expand_0d", (), lambda x: x.expand(2, 3)),
-    ("expand_as", (1, 4), lambda x: x.expand_as(_lib(x).zeros(3, 4))),
+    ("expand_as", (1, 4), lambda x: x.expand_as(lib_of(x).zeros(3, 4))),
     ("broadcast_to", (4,), lambda x: x.broadcast_to((2, 3, 4))),
     ("narrow", (4, 5), lambda x: x.narrow(1, 1, 3)),
     ("narrow_neg_start", (4, 5), lambda x: x.narrow(-1, -3, 2)),

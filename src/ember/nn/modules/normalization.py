@@ -16,6 +16,22 @@ from ember.ops.norm import batch_norm, group_norm, layer_norm, rms_norm
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "RMSNorm", "GroupNorm"]
 
 
+def _register_affine(module, shape, affine, bias, kw):
+    """Register ``weight`` (ones) and ``bias`` (zeros) of ``shape``, or None where not learned."""
+    module.register_parameter("weight", Parameter(ember.ones(shape, **kw)) if affine else None)
+    module.register_parameter("bias",
+                              Parameter(ember.zeros(shape, **kw)) if affine and bias else None)
+
+
+def _reset_affine(module):
+    """weight = 1 and bias = 0, for those the module learns."""
+    with no_grad():
+        if module.weight is not None:
+            module.weight.fill_(1)
+        if getattr(module, "bias", None) is not None:
+            module.bias.zero_()
+
+
 class _BatchNorm(Module):
     """Shared by BatchNorm1d/2d/3d; subclasses set ``_input_dims``."""
 
@@ -27,15 +43,7 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         kw = {"device": device, "dtype": dtype}
-        if affine:
-            self.weight = Parameter(ember.empty(num_features, **kw))
-            if bias:
-                self.bias = Parameter(ember.empty(num_features, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_features, affine, bias, kw)
         if track_running_stats:
             self.register_buffer("running_mean", ember.zeros(num_features, **kw))
             self.register_buffer("running_var", ember.ones(num_features, **kw))
@@ -57,11 +65,7 @@ class _BatchNorm(Module):
     def reset_parameters(self):
         """Reset the running statistics, and weight = 1, bias = 0."""
         self.reset_running_stats()
-        with no_grad():
-            if self.weight is not None:
-                self.weight.fill_(1)
-            if self.bias is not None:
-                self.bias.zero_()
+        _reset_affine(self)
 
     def _check_input_dim(self, input):
         if input.ndim not in self._input_dims:
@@ -146,24 +150,12 @@ class LayerNorm(Module):
         super().__init__()
         self.normalized_shape = _as_shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        kw = {"device": device, "dtype": dtype}
-        if elementwise_affine:
-            self.weight = Parameter(ember.ones(self.normalized_shape, **kw))
-            if bias:
-                self.bias = Parameter(ember.zeros(self.normalized_shape, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, self.normalized_shape, elementwise_affine, bias,
+                         {"device": device, "dtype": dtype})
 
     def reset_parameters(self):
         """weight = 1, bias = 0."""
-        with no_grad():
-            if self.weight is not None:
-                self.weight.fill_(1)
-            if self.bias is not None:
-                self.bias.zero_()
+        _reset_affine(self)
 
     def forward(self, input):
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -196,9 +188,7 @@ class RMSNorm(Module):
 
     def reset_parameters(self):
         """weight = 1."""
-        if self.weight is not None:
-            with no_grad():
-                self.weight.fill_(1)
+        _reset_affine(self)
 
     def forward(self, x):
         return rms_norm(x, self.normalized_shape, self.weight, self.eps)
@@ -233,24 +223,11 @@ class GroupNorm(Module):
                              f"num_channels={num_channels} and num_groups={num_groups}")
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
-        kw = {"device": device, "dtype": dtype}
-        if affine:
-            self.weight = Parameter(ember.ones(num_channels, **kw))
-            if bias:
-                self.bias = Parameter(ember.zeros(num_channels, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_channels, affine, bias, {"device": device, "dtype": dtype})
 
     def reset_parameters(self):
         """weight = 1, bias = 0."""
-        with no_grad():
-            if self.weight is not None:
-                self.weight.fill_(1)
-            if self.bias is not None:
-                self.bias.zero_()
+        _reset_affine(self)
 
     def forward(self, input):
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
