@@ -153,15 +153,16 @@ def _record(ctx, cls, args, out, xp):
     edges = []
     shapes = []
     for a in args:
-        if isinstance(a, Tensor) and a._base is not None and a._version != a._base._version:
-            _refresh_view(a)
-        if isinstance(a, Tensor) and a.requires_grad:
-            fn = a.grad_fn
-            edges.append((fn, a._output_nr) if fn is not None else (a, 0))
-            shapes.append(a._array.shape)
-        else:
-            edges.append(None)
-            shapes.append(None)
+        if isinstance(a, Tensor):
+            if a._base is not None and a._version != a._base._version:
+                _refresh_view(a)
+            if a.requires_grad:
+                fn = a.grad_fn
+                edges.append((fn, a._output_nr) if fn is not None else (a, 0))
+                shapes.append(a._array.shape)
+                continue
+        edges.append(None)
+        shapes.append(None)
     ctx.edges = tuple(edges)
     ctx.shapes = tuple(shapes)
     ctx.needs_input_grad = tuple([e is not None for e in edges])
