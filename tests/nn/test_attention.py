@@ -58,6 +58,35 @@ def test_sdpa_unbatched_and_gqa():
           rand((2, 2, 6, 5), 1), rand((2, 2, 6, 5), 2), second=False)
 
 
+def test_sdpa_fuses_the_common_case_into_one_node():
+    q, k, v = (ember.tensor(a, requires_grad=True) for a in QKV)
+    assert sdpa(q, k, v, is_causal=True).grad_fn.name() == "AttentionBackward0"
+    # A mask that needs its own gradient, or dropout, take the composed path.
+    mask = ember.zeros(4, 6, requires_grad=True)
+    assert sdpa(q, k, v, mask).grad_fn.name() != "AttentionBackward0"
+
+
+def test_sdpa_gradient_reaches_a_float_mask_and_broadcast_batches():
+    check(lambda q, k, v, m: sdpa(q, k, v, m), *QKV, rand((2, 1, 4, 6), 3))
+    check(lambda q, k, v: sdpa(q, k, v), rand((2, 3, 4, 5)), rand((1, 3, 6, 5), 1),
+          rand((2, 1, 6, 7), 2))
+
+
+def test_sdpa_float32_heads_split_from_one_projection_match_torch():
+    # GPT's layout: q, k, v are strided views of one (B, T, 3C) tensor.
+    qkv = np.random.default_rng(5).standard_normal((2, 16, 3 * 32)).astype(np.float32)
+    g = np.random.default_rng(6).standard_normal((2, 4, 16, 8)).astype(np.float32)
+    outs = []
+    for mod in (ember, torch):
+        x = mod.tensor(qkv, requires_grad=True)
+        q, k, v = (t.view(2, 16, 4, 8).transpose(1, 2) for t in x.split(32, dim=2))
+        y = sdpa(q, k, v, is_causal=True)
+        y.backward(mod.tensor(g))
+        outs.append((y.detach().numpy(), x.grad.numpy()))
+    for ours, ref in zip(*outs):
+        np.testing.assert_allclose(ours, ref, rtol=2e-5, atol=2e-6)
+
+
 def test_sdpa_dropout_keeps_expectation():
     ember.manual_seed(0)
     q, k, v = (ember.tensor(a) for a in QKV)

@@ -1,9 +1,12 @@
 """Attention: scaled_dot_product_attention and multi_head_attention_forward.
 
 Both are compositions of differentiable ops (matmul, a masked softmax,
-dropout), so every derivative order comes from those ops. The one Function
-here, ``SafeSoftmax``, is the softmax PyTorch's attention uses: a row whose
-scores are all -inf (every key masked out) gives zeros instead of NaN.
+dropout), so every derivative order comes from those ops. ``SafeSoftmax`` is
+the softmax PyTorch's attention uses: a row whose scores are all -inf (every
+key masked out) gives zeros instead of NaN. ``Attention`` fuses the common
+case of ``scaled_dot_product_attention`` (no dropout, a constant mask) into
+one node: two GEMMs and an in-place softmax forward, and a first-order
+backward of four GEMMs that needs neither the scores nor the mask again.
 """
 
 import math
@@ -15,7 +18,8 @@ from ember.backend import dtype as _dt
 from ember.backend.device import xp_of
 from ember.backend.random import rng
 from ember.ops._util import check_tensor, fmt_shape
-from ember.ops.linalg import linear
+from ember.autograd.grad_mode import is_grad_enabled
+from ember.ops.linalg import _gemm, linear
 from ember.ops.shape import cat
 from ember.tensor import Tensor
 
@@ -41,6 +45,66 @@ class SafeSoftmax(Function):
         (y,) = ctx.saved_tensors
         gy = g * y  # zero on a masked row, so its gradient is zero too
         return gy - y * gy.sum(ctx.dim, keepdim=True), None
+
+
+class Attention(Function):
+    """softmax(q @ k^T * scale + mask) @ v over the last two dims, in one node.
+
+    ``mask`` is a constant additive array (0 / -inf, or any float), broadcast
+    to the scores, or None. q, k and v share their batch dimensions.
+    """
+
+    @staticmethod
+    def forward(ctx, q, k, v, mask, scale):
+        xp = ctx.xp
+        weights = _gemm(q, k.swapaxes(-1, -2))  # (..., L, S), a fresh array
+        weights *= weights.dtype.type(scale)
+        if mask is not None:
+            weights += mask
+        _softmax_rows_(xp, weights)
+        out = _gemm(weights, v)
+        ctx.scale, ctx.mask, ctx.weights = scale, mask, weights
+        ctx.save_for_backward(q, k, v, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        q, k, v, out = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        if is_grad_enabled():  # create_graph=True: the same formulas in Ember ops
+            mask = None if ctx.mask is None else _const(ctx.mask)
+            scores = q.matmul(k.mT) * ctx.scale
+            p = SafeSoftmax.apply(scores if mask is None else scores + mask, scores.ndim - 1)
+            gs = p * (g.matmul(v.mT) - (g * out).sum(-1, keepdim=True)) * ctx.scale
+            return (gs.matmul(k) if need[0] else None, gs.mT.matmul(q) if need[1] else None,
+                    p.mT.matmul(g) if need[2] else None, None, None)
+        ga, p = g._array, ctx.weights
+        gv = _gemm(p.swapaxes(-1, -2), ga) if need[2] else None
+        # d scores = p * (dp - rowsum(dp * p)) * scale, and rowsum(dp * p) =
+        # rowsum(g * out): a pass over (L, Ev) instead of (L, S).
+        gs = _gemm(ga, v._array.swapaxes(-1, -2))
+        gs -= (ga * out._array).sum(-1, keepdims=True)
+        gs *= p
+        gs *= gs.dtype.type(ctx.scale)
+        gq = _gemm(gs, k._array) if need[0] else None
+        gk = _gemm(gs.swapaxes(-1, -2), q._array) if need[1] else None
+        return (_wrap_grad(gq), _wrap_grad(gk), _wrap_grad(gv), None, None)
+
+
+def _softmax_rows_(xp, x):
+    """Softmax over the last axis of ``x``, in place; an all -inf row becomes zeros."""
+    top = x.max(axis=-1, keepdims=True)
+    top[top == -np.inf] = 0  # a masked row: exp(-inf - 0) = 0
+    x -= top
+    xp.exp(x, out=x)
+    total = x.sum(axis=-1, keepdims=True)
+    total[total == 0] = 1
+    xp.reciprocal(total, out=total)
+    x *= total
+
+
+def _wrap_grad(array):
+    return None if array is None else Tensor._wrap(array, False, None, 0)
 
 
 def _const(array):
@@ -116,21 +180,38 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         key = key.repeat_interleave(hq // hk, dim=-3)
         value = value.repeat_interleave(hq // hk, dim=-3)
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    scores = query.matmul(key.transpose(-2, -1)) * scale  # (..., L, S)
-    mask = _float_mask(attn_mask, scores._array.dtype, op, true_means_masked=False)
+    dtype = _dt.promote_types(query.dtype, key.dtype).np
+    mask = _float_mask(attn_mask, dtype, op, true_means_masked=False)
+    scores_shape = np.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2])) + (L, S)
     if mask is not None:
         try:
-            target = tuple(scores.shape)
-            fits = np.broadcast_shapes(tuple(mask.shape), target) == target
+            fits = np.broadcast_shapes(tuple(mask.shape), scores_shape) == scores_shape
         except ValueError:
             fits = False
         if not fits:
             raise RuntimeError(f"{op}: attn_mask of shape {fmt_shape(mask.shape)} does not "
-                               f"broadcast to the scores' shape {fmt_shape(scores.shape)} "
+                               f"broadcast to the scores' shape {fmt_shape(scores_shape)} "
                                "(..., L, S)")
+    if _fusable(query, key, value, mask, dropout_p):
+        return Attention.apply(query, key, value, None if mask is None else mask._array, scale)
+    scores = query.matmul(key.transpose(-2, -1)) * scale  # (..., L, S)
+    if mask is not None:
         scores = scores + mask
     weights = _dropout(SafeSoftmax.apply(scores, scores.ndim - 1), dropout_p)
     return weights.matmul(value)
+
+
+def _fusable(query, key, value, mask, dropout_p):
+    """Whether ``Attention`` computes this call: no dropout, a mask that needs
+    no gradient, and one floating dtype and batch shape for q, k and v."""
+    if dropout_p > 0 or (mask is not None and mask.requires_grad):
+        return False
+    dt = query._array.dtype
+    if dt.kind != "f" or key._array.dtype != dt or value._array.dtype != dt:
+        return False
+    if mask is not None and mask._array.dtype != dt:
+        return False
+    return query.shape[:-2] == key.shape[:-2] == value.shape[:-2] and query.ndim >= 3
 
 
 def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,

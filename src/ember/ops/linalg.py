@@ -47,14 +47,29 @@ def _gemm(a, b):
     if b.ndim == 2 and a.ndim > 2:
         return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[1],))
     if a.ndim > 2 or b.ndim > 2:
-        # NumPy's batched matmul calls BLAS only for simply laid-out stacks; a
-        # strided view (attention heads split out of a wider tensor) falls to
-        # a naive loop ~50x slower. A copy costs far less.
-        if not a.flags.c_contiguous:
+        # NumPy's batched matmul hands each matrix to BLAS only when BLAS can
+        # read it in place; any other stack falls to a naive loop ~50x slower,
+        # so copy those. Blas-ready views (attention heads split out of a
+        # wider tensor) go as they are: copying them would double the cost.
+        if not _blas_ready(a):
             a = a.copy()
-        if not b.flags.c_contiguous:
+        if not _blas_ready(b):
             b = b.copy()
     return a @ b
+
+
+def _blas_ready(a):
+    """Whether every matrix of the stack ``a`` is a BLAS operand as it lies:
+    one of its two dimensions of unit stride, the other a row pitch at least
+    as wide as a row (the test NumPy's matmul makes before calling BLAS)."""
+    item = a.itemsize
+    rows, cols = a.shape[-2:]
+    s_row, s_col = a.strides[-2:]
+    if s_col == item:
+        return s_row % item == 0 and s_row >= cols * item
+    if s_row == item:
+        return s_col % item == 0 and s_col >= rows * item
+    return False
 
 
 class Linear(Function):
