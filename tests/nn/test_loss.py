@@ -79,6 +79,28 @@ def test_label_smoothing_with_class_indices_matches_torch(shape, tshape, weighte
                label_smoothing=0.3), rand(shape, 7), t, grad_inputs=[0])
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_fused_cross_entropy_with_ignored_targets_matches_torch(reduction):
+    # (N, C) logits without class weights or smoothing take one fused node.
+    t = targets((6,), 4, 11, ignore=-100)
+    out = check(loss("cross_entropy", reduction=reduction), rand((6, 4), 12), t, grad_inputs=[0])
+    assert out.grad_fn.name() == "SoftmaxCrossEntropyBackward0"
+
+
+def test_fused_cross_entropy_float32_gradient_matches_torch():
+    r = np.random.default_rng(13)
+    x = (r.standard_normal((256, 512)) * 3).astype(np.float32)
+    t = r.integers(0, 512, 256)
+    grads = []
+    for mod, fn in ((ember, F.cross_entropy), (torch, TF.cross_entropy)):
+        xt = mod.tensor(x, requires_grad=True)
+        value = fn(xt, mod.tensor(t))
+        value.backward()
+        grads.append((value.item(), xt.grad.numpy()))
+    np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-6)
+    np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-5, atol=1e-9)
+
+
 def test_ignore_index_inside_the_class_range():
     t = np.array([0, 2, 2, 1])
     check(loss("cross_entropy", ignore_index=2), rand((4, 3), 8), t)

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from ember.autograd.function import Function
+from ember.autograd.grad_mode import is_grad_enabled
 from ember.backend.device import xp_of
 from ember.ops import elementwise as _ew
 from ember.ops._util import broadcast_shapes, check_tensor, fmt_shape
@@ -172,6 +173,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
     class_dim, classes = _class_dim(input, op)
+    if (input.ndim == 2 and weight is None and label_smoothing == 0 and input.numel()
+            and input._array.dtype.kind == "f" and not _is_float(target)):
+        fused = _softmax_cross_entropy(input, target, ignore_index, reduction, op)
+        if fused is not None:
+            return fused
     logp = log_softmax(input, class_dim)
     if _is_float(target) and target.shape == input.shape:
         return _cross_entropy_probs(logp, target, weight, ignore_index, reduction,
@@ -187,6 +193,77 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         smooth = smooth * mask
     smooth = _reduce(smooth, reduction, denominator)
     return loss * (1 - label_smoothing) + smooth * (label_smoothing / classes)
+
+
+class SoftmaxCrossEntropy(Function):
+    """Cross entropy of (N, C) logits and class indices, log_softmax and NLL in one node.
+
+    Forward keeps the softmax, so the first-order backward is one pass,
+    ``(softmax - onehot) * coef`` per row, with no second exp. ``row_weight``
+    (N,) is 1 for a counted target and 0 for an ignored one (or None: all
+    count); ``scale`` divides the summed loss ('mean') or is 1; with
+    ``per_row`` the output is the (N,) losses ('none').
+    """
+
+    @staticmethod
+    def forward(ctx, x, target, row_weight, scale, per_row):
+        xp = ctx.xp
+        rows = xp.arange(x.shape[0])
+        top = x.max(axis=1, keepdims=True)
+        picked = x[rows, target] - top[:, 0]
+        p = x - top
+        xp.exp(p, out=p)
+        total = p.sum(axis=1, keepdims=True)
+        losses = xp.log(total[:, 0]) - picked
+        if row_weight is not None:
+            losses *= row_weight
+        p /= total
+        ctx.softmax, ctx.rows, ctx.target = p, rows, target
+        ctx.row_weight, ctx.scale, ctx.per_row = row_weight, scale, per_row
+        ctx.save_for_backward(x)
+        if per_row:
+            return losses
+        return xp.asarray(losses.sum() * losses.dtype.type(scale))
+
+    @staticmethod
+    def backward(ctx, g):
+        rw = ctx.row_weight
+        if is_grad_enabled():  # create_graph=True: the same gradient in Ember ops
+            (x,) = ctx.saved_tensors
+            xp = xp_of(x._array)
+            onehot = xp.zeros(x._array.shape, x._array.dtype)
+            onehot[ctx.rows, ctx.target] = 1
+            coef = g.reshape(-1, 1) if ctx.per_row else g * ctx.scale
+            if rw is not None:
+                coef = coef * Tensor._wrap(rw.reshape(-1, 1), False, None, 0)
+            soft = _ew.exp(log_softmax(x, 1))
+            return (soft - Tensor._wrap(onehot, False, None, 0)) * coef, None, None, None, None
+        ga = g._array
+        if ctx.per_row:
+            coef = (ga if rw is None else ga * rw)[:, None]
+        else:
+            coef = ga * ga.dtype.type(ctx.scale)
+            if rw is not None:
+                coef = (coef * rw)[:, None]
+        gx = ctx.softmax * coef
+        gx[ctx.rows, ctx.target] -= coef if coef.ndim == 0 else coef[:, 0]
+        return Tensor._wrap(gx, False, None, 0), None, None, None, None
+
+
+def _softmax_cross_entropy(input, target, ignore_index, reduction, op):
+    """Cross entropy of (N, C) logits through ``SoftmaxCrossEntropy``; None when
+    'mean' would divide by zero (every target ignored: the composed path's nan)."""
+    valid, safe = _class_targets(target, input, 1, ignore_index, op)
+    n = input.shape[0]
+    row_weight = None
+    count = n
+    if not bool(valid.all()):
+        row_weight = valid.astype(input._array.dtype)
+        count = int(valid.sum())
+    if reduction == "mean" and count == 0:
+        return None
+    scale = 1.0 / count if reduction == "mean" else 1.0
+    return SoftmaxCrossEntropy.apply(input, safe, row_weight, scale, reduction == "none")
 
 
 def _along(weight, ndim, dim):
