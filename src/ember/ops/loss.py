@@ -3,7 +3,9 @@
 Every loss takes PyTorch's arguments, including the deprecated
 ``size_average``/``reduce`` pair (mapped to ``reduction`` with PyTorch's
 warning). Cross entropy is log_softmax followed by a gather of the target
-classes, so its gradient, and the gradient of that, come from those ops.
+classes, so its gradient, and the gradient of that, come from those ops;
+the common case, (N, C) logits with class indices and no class weights or
+smoothing, runs as one ``SoftmaxCrossEntropy`` node instead.
 """
 
 import warnings
