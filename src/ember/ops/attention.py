@@ -19,7 +19,7 @@ from ember.backend.device import xp_of
 from ember.backend.random import rng
 from ember.ops._util import check_tensor, fmt_shape
 from ember.autograd.grad_mode import is_grad_enabled
-from ember.ops.linalg import _gemm, linear
+from ember.ops.linalg import _blas_ready, _gemm, linear
 from ember.ops.shape import cat
 from ember.tensor import Tensor
 
@@ -62,7 +62,7 @@ class Attention(Function):
         if mask is not None:
             weights += mask
         _softmax_rows_(xp, weights)
-        out = _gemm(weights, v)
+        out = _product_like(xp, weights, v, q)
         ctx.scale, ctx.mask, ctx.weights = scale, mask, weights
         ctx.save_for_backward(q, k, v, out)
         return out
@@ -79,16 +79,33 @@ class Attention(Function):
             return (gs.matmul(k) if need[0] else None, gs.mT.matmul(q) if need[1] else None,
                     p.mT.matmul(g) if need[2] else None, None, None)
         ga, p = g._array, ctx.weights
-        gv = _gemm(p.swapaxes(-1, -2), ga) if need[2] else None
+        gv = _product_like(ctx.xp, p.swapaxes(-1, -2), ga, v._array) if need[2] else None
         # d scores = p * (dp - rowsum(dp * p)) * scale, and rowsum(dp * p) =
         # rowsum(g * out): a pass over (L, Ev) instead of (L, S).
         gs = _gemm(ga, v._array.swapaxes(-1, -2))
         gs -= (ga * out._array).sum(-1, keepdims=True)
         gs *= p
         gs *= gs.dtype.type(ctx.scale)
-        gq = _gemm(gs, k._array) if need[0] else None
-        gk = _gemm(gs.swapaxes(-1, -2), q._array) if need[1] else None
+        gq = _product_like(ctx.xp, gs, k._array, q._array) if need[0] else None
+        gk = _product_like(ctx.xp, gs.swapaxes(-1, -2), q._array, k._array) if need[1] else None
         return (_wrap_grad(gq), _wrap_grad(gk), _wrap_grad(gv), None, None)
+
+
+def _product_like(xp, a, b, like):
+    """``a @ b`` laid out in memory as ``like`` (same dims, any last size).
+
+    Heads split out of one (B, T, H * E) projection are (B, H, T, E) views
+    in (B, T, H, E) order; an output or gradient in that same order makes
+    the caller's ``transpose(1, 2)`` and reshape back free instead of a copy.
+    """
+    shape = a.shape[:-1] + b.shape[-1:]
+    if like.flags.c_contiguous or like.shape[:-1] != shape[:-1]:
+        return _gemm(a, b)
+    order = sorted(range(like.ndim - 1), key=lambda d: -like.strides[d]) + [like.ndim - 1]
+    out = xp.empty(tuple(shape[d] for d in order), a.dtype).transpose(np.argsort(order))
+    if not (_blas_ready(out) and _blas_ready(a) and _blas_ready(b)):
+        return _gemm(a, b)
+    return xp.matmul(a, b, out=out)
 
 
 def _softmax_rows_(xp, x):
