@@ -2,6 +2,7 @@
 
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
@@ -77,6 +78,83 @@ def test_batch_norm_eval_uses_running_stats():
 
 def test_batch_norm_without_affine_or_running_stats():
     check(lambda x: F(x).batch_norm(x, None, None, training=True), rand((4, 3)))
+
+
+# --- the fused LayerNorm node: first-order backward with arrays -------------
+# ``check(second=False)`` runs backward without create_graph, so these take the
+# raw-array path; with ``second=True`` (above) the Ember-op path.
+
+
+@pytest.mark.parametrize("second", [False, True])
+@pytest.mark.parametrize("shape,n", [((2, 3, 4), (3, 4)), ((5, 4), (4,)), ((4,), (4,)),
+                                     ((2, 3, 2, 2), (3, 2, 2))])
+def test_layer_norm_fused_gradients(shape, n, second):
+    check(lambda x, w, b: F(x).layer_norm(x, n, w, b), rand(shape), rand(n, 1), rand(n, 2),
+          second=second)
+    check(lambda x: F(x).layer_norm(x, n, eps=1e-3), rand(shape, 3, high=5), second=second)
+    check(lambda x, w: F(x).rms_norm(x, n, w, 1e-4), rand(shape), rand(n, 1), second=second)
+
+
+@pytest.mark.parametrize("grad_inputs", [[0], [1], [2], [1, 2], [0, 2]])
+def test_layer_norm_fused_some_inputs_need_grad(grad_inputs):
+    for second in (False, True):
+        check(lambda x, w, b: F(x).layer_norm(x, (4,), w, b), rand((3, 4)), rand(4, 1),
+              rand(4, 2), grad_inputs=grad_inputs, second=second)
+
+
+def test_group_norm_and_layer_norm_non_contiguous_first_order():
+    check(lambda x, w, b: F(x).group_norm(x, 2, w, b), rand((3, 4, 5)), rand(4, 1), rand(4, 2),
+          second=False)
+    check(lambda x, w: F(x).layer_norm(x.transpose(0, 1), (3,), w), rand((3, 5)), rand(3, 1),
+          second=False)
+
+
+def _grads(mod, x, w, b, up, create_graph, fn="layer_norm"):
+    """Output and first-order gradients of ``fn`` (torch or Ember) for upstream ``up``."""
+    x = mod.tensor(x, requires_grad=True)
+    params = [None if p is None else mod.tensor(p, requires_grad=True) for p in (w, b)]
+    args = params if fn == "layer_norm" else params[:1] + [1e-5]
+    y = getattr(F(x), fn)(x, (x.shape[-1],), *args)
+    need = [t for t in [x] + params if t is not None]
+    return [y] + list(mod.autograd.grad(y, need, mod.tensor(up), create_graph=create_graph))
+
+
+@pytest.mark.parametrize("fn,w,b", [("layer_norm", True, True), ("layer_norm", True, False),
+                                    ("layer_norm", False, False), ("rms_norm", True, False)])
+def test_layer_norm_float32_gpt_sized_matches_torch(fn, w, b):
+    """The C3 shape in float32: values and first-order gradients of both backward paths
+    against torch in float64."""
+    x = (rand((16, 128, 256), 0) + 0.5).astype(np.float32)
+    ws, bs = rand(256, 1).astype(np.float32), rand(256, 2).astype(np.float32)
+    w, b = ws if w else None, bs if b else None
+    up = rand((16, 128, 256), 3).astype(np.float32)
+    f64 = lambda a: None if a is None else a.astype(np.float64)
+    ref = _grads(torch, f64(x), f64(w), f64(b), f64(up), False, fn)
+    for create_graph in (False, True):
+        ours = _grads(ember, x, w, b, up, create_graph, fn)
+        for k, (a, r) in enumerate(zip(ours, ref)):
+            assert a.dtype == ember.float32, k
+            close(a, r, rtol=1e-4, atol=2e-4, what=f"result {k} (create_graph={create_graph})")
+
+
+def test_layer_norm_dtypes():
+    """bfloat16 stays bfloat16 (statistics in float32); a float64 weight promotes the
+    output, and each gradient has its input's dtype."""
+    x = ember.tensor(rand((3, 4)), dtype=ember.bfloat16, requires_grad=True)
+    w = ember.ones(4, dtype=ember.bfloat16, requires_grad=True)
+    b = ember.zeros(4, dtype=ember.bfloat16, requires_grad=True)
+    y = layer_norm(x, (4,), w, b)
+    assert y.dtype == ember.bfloat16
+    close(y.float(), TF.layer_norm(torch.tensor(rand((3, 4))).bfloat16().float(), (4,)),
+          rtol=1e-2, atol=1e-2)
+    y.sum().backward()
+    assert x.grad.dtype == w.grad.dtype == b.grad.dtype == ember.bfloat16
+    x = ember.tensor(rand((3, 4)), dtype=ember.float32, requires_grad=True)
+    w = ember.tensor(rand(4, 1), requires_grad=True)
+    y = rms_norm(x, (4,), w)
+    assert y.dtype == ember.float64
+    (y * y).sum().backward()
+    assert x.grad.dtype == ember.float32 and w.grad.dtype == ember.float64
 
 
 # --- errors ----------------------------------------------------------------

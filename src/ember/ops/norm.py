@@ -1,24 +1,157 @@
 """Normalisation: layer_norm, rms_norm, group_norm and batch_norm.
 
-Two Functions do the work. ``Standardize`` maps each slice over ``axes`` to
-zero mean and unit (biased) variance, ``(x - mean) / sqrt(var + eps)``;
-``RMSScale`` divides by the root mean square, ``x / sqrt(mean(x^2) + eps)``.
-Each computes its forward in one NumPy pass and its backward in closed form
-with Ember ops, recomputing the statistics from the saved input so that the
-backward is itself differentiable (second derivatives match PyTorch's). The
-four public norms reshape their input so that one of these applies, then
-add the affine ``weight`` and ``bias`` with ordinary (differentiable) ops.
+``LayerNorm`` (and its variant ``RMSNorm``) normalises each slice over the
+trailing dims and applies the affine ``weight`` and ``bias`` in one node:
+its forward makes few passes over the input (row statistics by einsum, the
+rest in place) and its first-order backward is closed-form NumPy. With
+``create_graph=True`` the backward instead recomputes the statistics with
+Ember ops from the saved input, so that it is itself differentiable
+(second derivatives match PyTorch's). ``group_norm`` uses ``LayerNorm`` on
+a reshaped input; ``batch_norm``, whose statistics are not over trailing
+dims, uses ``Standardize``. Both add per-channel parameters with ordinary
+(differentiable) ops.
 """
+
+import math
 
 import ml_dtypes
 import numpy as np
 
 from ember.autograd.function import Function
-from ember.autograd.grad_mode import no_grad
+from ember.autograd.grad_mode import is_grad_enabled, no_grad
 from ember.ops._util import check_tensor, float_operand, fmt_shape
 from ember.tensor import Tensor
 
 __all__ = ["layer_norm", "rms_norm", "group_norm", "batch_norm"]
+
+
+class LayerNorm(Function):
+    """(x - mean) / sqrt(var + eps) * weight + bias over the trailing ``k`` dims.
+
+    ``weight`` and ``bias`` (shape: the trailing dims) may be None. The
+    variance is biased, as every norm uses.
+    """
+
+    center = True  # subtract the mean (False: RMSNorm)
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, k, eps):
+        xp = ctx.xp
+        center = ctx.fn.center
+        params = [p.dtype for p in (weight, bias) if p is not None]
+        out_dtype = xp.result_type(x.dtype, *params)
+        # Statistics at least in float32 (for half and bfloat16, as PyTorch).
+        dtype = xp.result_type(out_dtype, xp.float32)
+        n = math.prod(x.shape[x.ndim - k:])
+        m = math.prod(x.shape[:x.ndim - k])
+        inv_n = 1.0 / max(n, 1)  # n = 0: an empty output, no 0/0 warning
+        x2 = x.reshape(m, n).astype(dtype, copy=False)
+        mean = None
+        if center:
+            # einsum sums the rows several times faster than x.mean (and, unlike a
+            # BLAS matrix-vector product, without threads that stall when cores are busy).
+            mean = xp.einsum("ij->i", x2)[:, None]
+            mean *= inv_n
+            out = x2 - mean
+            var = xp.einsum("ij,ij->i", out, out)  # no squared temporary
+        else:
+            var = xp.einsum("ij,ij->i", x2, x2)
+        var *= inv_n
+        var += eps
+        rstd = xp.reciprocal(xp.sqrt(var, out=var), out=var)[:, None]
+        if center:
+            out *= rstd
+        else:
+            out = x2 * rstd
+        if weight is not None:
+            out *= weight.reshape(n)
+        if bias is not None:
+            out += bias.reshape(n)
+        ctx.k, ctx.eps = k, eps
+        ctx.bias_dtype = None if bias is None else bias.dtype
+        ctx.save_for_backward(x, weight, mean, rstd)
+        return out.reshape(x.shape).astype(out_dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight, mean, rstd = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph=True: a differentiable recomputation
+            return _norm_backward_graph(ctx, g, x, weight)
+        return _norm_backward_arrays(ctx, g._array, x._array, weight, mean, rstd)
+
+
+class RMSNorm(LayerNorm):
+    """x / sqrt(mean(x^2) + eps) * weight + bias over the trailing ``k`` dims."""
+
+    center = False
+
+
+def _norm_backward_arrays(ctx, g, x, weight, mean, rstd):
+    """First-order gradients with raw arrays, reusing buffers.
+
+    With y = x_hat * weight + bias, x_hat = (x - mean) * rstd and
+    gh = g * weight: gx = rstd * (gh - mean(gh) - x_hat * mean(gh * x_hat))
+    (the mean(gh) term only when centring), gweight = sum of g * x_hat and
+    gbias = sum of g, over the leading dims.
+    """
+    xp = ctx.xp
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    rstd = rstd._array
+    dtype = rstd.dtype
+    n = math.prod(x.shape[x.ndim - ctx.k:])
+    m = math.prod(x.shape[:x.ndim - ctx.k])
+    inv_n = 1.0 / max(n, 1)
+    x2 = x.reshape(m, n).astype(dtype, copy=False)
+    g2 = g.reshape(m, n).astype(dtype, copy=False)  # read only: it may be shared
+    gx = gw = gb = None
+    if need_b:
+        gb = _grad(xp.einsum("ij->j", g2), ctx.shapes[2], ctx.bias_dtype)
+    if not (need_w or need_x):
+        return gx, gw, gb, None, None
+    if mean is not None:
+        xh = x2 - mean._array
+        xh *= rstd
+    else:
+        xh = x2 * rstd
+    if need_w:
+        gw = _grad(xp.einsum("ij,ij->j", g2, xh), weight.shape, weight._array.dtype)
+    if need_x:
+        gh = g2 if weight is None else g2 * weight._array.reshape(n).astype(dtype, copy=False)
+        c = xp.einsum("ij,ij->i", gh, xh)[:, None]
+        c *= inv_n
+        xh *= c  # xh is not needed any more: it becomes the correction term
+        if mean is not None:
+            a = xp.einsum("ij->i", gh)[:, None]
+            a *= inv_n
+            xh += a
+        out = xp.subtract(gh, xh, out=gh if gh is not g2 else xh)
+        out *= rstd
+        gx = _grad(out, x.shape, x.dtype)
+    return gx, gw, gb, None, None
+
+
+def _grad(a, shape, dtype):
+    """Wrap a gradient array, reshaped to ``shape`` and cast to ``dtype``."""
+    return Tensor._wrap(a.reshape(shape).astype(dtype, copy=False), False, None, 0)
+
+
+def _norm_backward_graph(ctx, g, x, weight):
+    """The same gradients with Ember ops, the statistics recomputed from the graph's
+    x (not the saved arrays), so that they are differentiated through too."""
+    axes = tuple(range(x.ndim - ctx.k, x.ndim))
+    centered = x - x.mean(axes, keepdim=True) if ctx.fn.center else x
+    rstd = ((centered * centered).mean(axes, keepdim=True) + ctx.eps).rsqrt()
+    xh = centered * rstd
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    gx = None
+    if need_x:
+        gh = g if weight is None else g * weight
+        inner = gh - xh * (gh * xh).mean(axes, keepdim=True)
+        if ctx.fn.center:
+            inner = inner - gh.mean(axes, keepdim=True)
+        gx = rstd * inner
+    # Broadcast-shaped: the engine sums these down to the parameters' shape.
+    return gx, g * xh if need_w else None, g if need_b else None, None, None
 
 
 class Standardize(Function):
@@ -43,24 +176,6 @@ class Standardize(Function):
         y = centered * rstd
         gx = rstd * (g - g.mean(axes, keepdim=True) - y * (g * y).mean(axes, keepdim=True))
         return gx, None, None
-
-
-class RMSScale(Function):
-    """x / sqrt(mean(x^2) + eps) over ``axes``."""
-
-    @staticmethod
-    def forward(ctx, x, axes, eps):
-        ctx.axes, ctx.eps = axes, eps
-        ctx.save_for_backward(x)
-        return ctx.xp.asarray(x / ctx.xp.sqrt((x * x).mean(axis=axes, keepdims=True) + eps))
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        axes = ctx.axes
-        rrms = ((x * x).mean(axes, keepdim=True) + ctx.eps).rsqrt()
-        y = x * rrms
-        return rrms * (g - y * (g * y).mean(axes, keepdim=True)), None, None
 
 
 def _affine(y, weight, bias, shape=None):
@@ -104,7 +219,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         weight, bias: optional tensors of shape ``normalized_shape``.
     """
     axes = _check_normalized(input, normalized_shape, weight, bias, "layer_norm")
-    return _affine(Standardize.apply(float_operand(input), axes, float(eps)), weight, bias)
+    return LayerNorm.apply(float_operand(input), weight, bias, len(axes), float(eps))
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
@@ -117,7 +232,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     x = float_operand(input)
     if eps is None:
         eps = float(ml_dtypes.finfo(x._array.dtype).eps)  # ml_dtypes: bfloat16 too
-    return _affine(RMSScale.apply(x, axes, float(eps)), weight, None)
+    return RMSNorm.apply(x, weight, None, len(axes), float(eps))
 
 
 def _channel_shape(input):
@@ -149,7 +264,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                            f"num_groups={num_groups}")
     _check_channels(input, weight, bias, "group_norm")
     x = float_operand(input).reshape(n, num_groups, -1)
-    y = Standardize.apply(x, (2,), float(eps)).reshape(input.shape)
+    y = LayerNorm.apply(x, None, None, 1, float(eps)).reshape(input.shape)
     return _affine(y, weight, bias, _channel_shape(input))
 
 
