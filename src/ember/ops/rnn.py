@@ -52,15 +52,17 @@ class _NumpyOps:
 
     @staticmethod
     def lstm_gates(a):
-        """i, f, g, o and one array holding all four (for ``lstm_gate_grads``),
-        in five passes over the gates instead of thirteen."""
+        """i, f, g, o as views of one array holding all four (kept for
+        ``lstm_gate_grads``), computed in place in ``a`` (a fresh temporary)."""
         n = a.shape[-1] // 4
-        act = np.multiply(a, 0.5)
-        np.tanh(act, out=act)
-        act *= 0.5
-        act += 0.5  # sigmoid(a) = tanh(a / 2) / 2 + 1 / 2, everywhere ...
-        np.tanh(a[..., 2 * n:3 * n], out=act[..., 2 * n:3 * n])  # ... but tanh for g
-        return act[..., :n], act[..., n:2 * n], act[..., 2 * n:3 * n], act[..., 3 * n:], act
+        scale, shift = _lstm_affine(n, a.dtype)
+        # sigmoid(a) = tanh(a / 2) / 2 + 1 / 2 for i, f, o and tanh(a) for g:
+        # one scale, tanh, scale and shift over all four gates.
+        a *= scale
+        np.tanh(a, out=a)
+        a *= scale
+        a += shift
+        return a[..., :n], a[..., n:2 * n], a[..., 2 * n:3 * n], a[..., 3 * n:], a
 
     @staticmethod
     def lstm_gate_grads(dc, dm, i, f, g, o, c_prev, tc, act):
@@ -71,12 +73,37 @@ class _NumpyOps:
         np.multiply(dc, c_prev, out=da[..., n:2 * n])
         np.multiply(dc, i, out=da[..., 2 * n:3 * n])
         np.multiply(dm, tc, out=da[..., 3 * n:])
-        slope = np.multiply(act, act)
-        np.subtract(1, slope[..., 2 * n:3 * n], out=slope[..., 2 * n:3 * n])  # tanh': 1 - g^2
-        np.subtract(act[..., :2 * n], slope[..., :2 * n], out=slope[..., :2 * n])  # s - s^2
-        np.subtract(act[..., 3 * n:], slope[..., 3 * n:], out=slope[..., 3 * n:])
+        # The activations' slopes: s (1 - s) for a sigmoid, 1 - g^2 for tanh,
+        # both act * (keep - act) + lift with per-gate keep and lift.
+        keep, lift = _lstm_slope(n, act.dtype)
+        slope = np.subtract(keep, act)
+        slope *= act
+        slope += lift
         da *= slope
         return da
+
+
+_LSTM_CONSTANTS = {}
+
+
+def _lstm_constants(n, dtype):
+    key = (n, dtype)
+    found = _LSTM_CONSTANTS.get(key)
+    if found is None:
+        gate = lambda i, f, g, o: np.repeat(np.array([i, f, g, o], dtype), n)
+        found = _LSTM_CONSTANTS[key] = (gate(0.5, 0.5, 1, 0.5), gate(0.5, 0.5, 0, 0.5),
+                                        gate(1, 1, 0, 1), gate(0, 0, 1, 0))
+    return found
+
+
+def _lstm_affine(n, dtype):
+    """Per-gate scale and shift that turn tanh into sigmoid on i, f, o."""
+    return _lstm_constants(n, dtype)[:2]
+
+
+def _lstm_slope(n, dtype):
+    """Per-gate keep and lift of the slope act * (keep - act) + lift."""
+    return _lstm_constants(n, dtype)[2:]
 
 
 class _EmberOps:
