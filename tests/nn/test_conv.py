@@ -42,6 +42,16 @@ def test_conv2d_matches_torch(xs, ws, kwargs):
     check(same_call("conv2d", **kwargs), rand(xs), rand(ws, 1), rand((ws[0],), 2))
 
 
+@pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
+@pytest.mark.parametrize("xs,ws,kwargs", CONV2D)
+def test_conv2d_first_order_gradients_match_torch(xs, ws, kwargs):
+    # Without create_graph, backward computes from arrays (a separate code path).
+    args = rand(xs), rand(ws, 1), rand((ws[0],), 2)
+    check(same_call("conv2d", **kwargs), *args, second=False)
+    check(same_call("conv2d", **kwargs), *args, second=False, grad_inputs=[1, 2])  # input fixed
+    check(same_call("conv2d", **kwargs), *args[:2], second=False, grad_inputs=[0])
+
+
 def test_conv2d_without_bias_matches_torch():
     check(same_call("conv2d", stride=2), rand((2, 3, 6, 6)), rand((4, 3, 3, 3), 1))
 

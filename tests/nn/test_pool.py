@@ -145,3 +145,107 @@ def test_max_pool_layer_return_indices():
     yt, idx_t = torch.nn.MaxPool2d(2, return_indices=True)(torch.tensor(a))
     close(y, yt)
     np.testing.assert_array_equal(idx.numpy(), idx_t.numpy())
+
+
+# ---- max pooling's kernel-position codes: tie rule, padding, NaN, geometry ----------
+
+
+def _tied(shape, seed=0):
+    """Small integers (many ties in every window) with some -inf."""
+    r = np.random.default_rng(seed)
+    a = r.integers(-2, 2, shape).astype(np.float64)
+    a[r.random(shape) < 0.15] = -np.inf
+    return a
+
+
+def _compare_max_pool(name, a, *args, **kwargs):
+    """Values, indices and the input gradient (the tie rule decides it) against torch."""
+    x = ember.tensor(a, requires_grad=True)
+    xt = torch.tensor(a, requires_grad=True)
+    y, idx = getattr(P, name)(x, *args, return_indices=True, **kwargs)
+    yt, idx_t = getattr(TF, name)(xt, *args, return_indices=True, **kwargs)
+    np.testing.assert_array_equal(y.detach().numpy(), yt.detach().numpy())
+    np.testing.assert_array_equal(idx.numpy(), idx_t.numpy())
+    up = rand(tuple(yt.shape), 2)
+    y.backward(ember.tensor(up))
+    yt.backward(torch.tensor(up))
+    # Overlapping windows sum in another order: equal up to rounding.
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("args,kwargs", [
+    ((2,), {}),
+    ((3, 2, 1), {}),
+    ((2, 2, 1), {}),  # every border window half padding
+    ((3, 3, 1), dict(ceil_mode=True)),
+    ((3, 1, 1), {}),  # overlapping windows
+    ((2, 1), dict(dilation=2, padding=1)),
+    (((3, 2), (2, 3), (1, 1)), dict(ceil_mode=True)),
+    ((2, 3), dict(dilation=2, ceil_mode=True)),
+])
+def test_max_pool2d_ties_and_infinities_match_torch(args, kwargs):
+    _compare_max_pool("max_pool2d", _tied((2, 3, 7, 8)), *args, **kwargs)
+
+
+def test_max_pool2d_all_infinite_window_picks_first_real_element():
+    # The padding is never the maximum, even when every real element is -inf.
+    a = np.full((1, 2, 5, 5), -np.inf)
+    for args in ((2, 2, 1), (3, 2, 1), (3, 1, 1)):
+        _compare_max_pool("max_pool2d", a, *args)
+        _compare_max_pool("max_pool2d", a, *args, ceil_mode=True)
+
+
+@pytest.mark.parametrize("args", [(2,), (3, 1, 1), (3, 2, 1)])
+def test_max_pool2d_nan_windows_match_torch(args):
+    a = _tied((2, 2, 6, 6), seed=3)
+    r = np.random.default_rng(4)
+    a[r.random(a.shape) < 0.2] = np.nan
+    a[0, 0, :2, :2] = np.nan  # an all-NaN window
+    x, xt = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, idx = P.max_pool2d(x, *args, return_indices=True)
+    yt, idx_t = TF.max_pool2d(xt, *args, return_indices=True)
+    np.testing.assert_array_equal(y.detach().numpy(), yt.detach().numpy())  # NaN == NaN here
+    np.testing.assert_array_equal(idx.numpy(), idx_t.numpy())
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("args,kwargs", [
+    ((2,), {}), ((3, 2, 1), dict(ceil_mode=True)), ((3, 1, 1), {}), ((2, 1), dict(dilation=3)),
+])
+def test_max_pool1d_ties_match_torch(args, kwargs):
+    _compare_max_pool("max_pool1d", _tied((2, 3, 11)), *args, **kwargs)
+
+
+@pytest.mark.parametrize("args,kwargs", [
+    ((2,), {}), ((3, 1, 1), {}), ((3, 2, 1), dict(ceil_mode=True)), ((2, 1), dict(dilation=2)),
+])
+def test_max_pool2d_second_derivatives_with_ties(args, kwargs):
+    # Double backward runs the scatter / gather pair on the same codes.
+    a = rand((2, 2, 6, 7))
+    a[:, :, ::2] = a[:, :, 1::2][:, :, :3]  # rows repeated: tied maxima
+    check(same_call("max_pool2d", *args, **kwargs), a)
+
+
+def test_max_pool2d_integer_input_and_large_kernel():
+    a = np.random.default_rng(0).integers(-3, 3, (2, 3, 6, 6))
+    y, idx = P.max_pool2d(ember.tensor(a), 2, 1, return_indices=True)
+    yt, idx_t = TF.max_pool2d(torch.tensor(a), 2, 1, return_indices=True)
+    np.testing.assert_array_equal(y.numpy(), yt.numpy())
+    np.testing.assert_array_equal(idx.numpy(), idx_t.numpy())
+    # 17 * 17 kernel positions: more than a byte of codes.
+    _compare_max_pool("max_pool2d", _tied((1, 2, 19, 18)), 17, 1)
+
+
+@pytest.mark.parametrize("args", [(2,), (3, 1, 1)])
+def test_max_pool2d_infinite_gradient_stays_at_the_maximum(args):
+    # An inf gradient must not become NaN (inf * 0) at the window's other elements.
+    a = rand((1, 2, 6, 6))
+    x, xt = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, yt = P.max_pool2d(x, *args), TF.max_pool2d(xt, *args)
+    up = rand(tuple(yt.shape), 1)
+    up[0, 0, 0, 0], up[0, 1, 1, 1] = np.inf, -np.inf
+    y.backward(ember.tensor(up))
+    yt.backward(torch.tensor(up))
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)

@@ -21,8 +21,10 @@ from typing import NamedTuple
 import numpy as np
 
 from ember.autograd.function import Function
+from ember.autograd.grad_mode import is_grad_enabled
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.views import squeeze, unsqueeze
+from ember.tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -102,9 +104,17 @@ def _gemm(a, b):
     return a @ b
 
 
-def _channels_first(y, n, ho, wo):
-    """(G, O/G, N * Ho * Wo) -> contiguous (N, O, Ho, Wo)."""
-    return y.reshape(-1, n, ho, wo).transpose(1, 0, 2, 3).copy()
+def _channels_first(xp, y, n, ho, wo, b=None):
+    """(G, O/G, N * Ho * Wo) -> contiguous (N, O, Ho, Wo), plus the bias ``b`` if given.
+
+    The bias rides on the copy that reorders the axes: one pass instead of two.
+    """
+    src = y.reshape(-1, n, ho, wo).transpose(1, 0, 2, 3)
+    if b is None:
+        return src.copy()
+    out = xp.empty(src.shape, y.dtype)
+    xp.add(src, b.reshape(-1, 1, 1), out=out)
+    return out
 
 
 def _grouped_output(g, groups):
@@ -120,9 +130,7 @@ class Conv2d(Function):
     def forward(ctx, x, w, b, geom):
         cols, (ho, wo) = _columns(x, w.shape, geom)
         o, g = w.shape[0], geom.groups
-        y = _channels_first(_gemm(w.reshape(g, o // g, -1), cols), x.shape[0], ho, wo)
-        if b is not None:
-            y += b.reshape(-1, 1, 1)
+        y = _channels_first(ctx.xp, _gemm(w.reshape(g, o // g, -1), cols), x.shape[0], ho, wo, b)
         ctx.geom = geom
         ctx.cols = cols  # reused by the weight gradient, which would otherwise redo im2col
         ctx.save_for_backward(x, w)
@@ -132,10 +140,45 @@ class Conv2d(Function):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
+        if not is_grad_enabled():  # first order: arrays, one reordered copy of g for all three
+            return _first_order_grads(ctx, x._array, w._array, g._array) + (None,)
         gx = ConvInputGrad.apply(g, w, ctx.geom, x._array.shape) if need[0] else None
         gw = ConvWeightGrad.apply(x, g, ctx.geom, w._array.shape, ctx.cols) if need[1] else None
         gb = g.sum((0, 2, 3)) if need[2] else None
         return gx, gw, gb, None
+
+
+def _first_order_grads(ctx, x, w, g):
+    """Conv2d's (input, weight, bias) gradients from arrays, when no graph is recorded."""
+    need, geom = ctx.needs_input_grad, ctx.geom
+    gg = _grouped_output(g, geom.groups)  # the one reordering copy of g
+    wrap = lambda a: Tensor._wrap(a, False, None, 0)
+    gx = wrap(_input_grad(ctx.xp, gg, w, geom, x.shape, g.shape[2:])) if need[0] else None
+    gw = wrap(_weight_grad(gg, ctx.cols, w.shape)) if need[1] else None
+    gb = wrap(gg.sum(-1).reshape(-1)) if need[2] else None
+    return gx, gw, gb
+
+
+def _input_grad(xp, gg, w, geom, in_shape, out_hw):
+    """The input gradient from the GEMM-layout gradient ``gg`` (G, O/G, N * Ho * Wo)."""
+    n, c, h, wd = in_shape
+    o, cg, kh, kw = w.shape
+    groups, (ho, wo) = geom.groups, out_hw
+    wt = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)
+    cols = _gemm(wt, gg).reshape(c, kh, kw, n, ho, wo)
+    (pt, pb), (pl, pr) = geom.padding
+    (sh, sw), (dh, dw) = geom.stride, geom.dilation
+    out = xp.zeros((c, n, h + pt + pb, wd + pl + pr), gg.dtype)
+    for i in range(kh):  # col2im: one strided add per kernel position
+        for j in range(kw):
+            out[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
+                j * dw:j * dw + sw * (wo - 1) + 1:sw] += cols[:, i, j]
+    return out[:, :, pt:pt + h, pl:pl + wd].transpose(1, 0, 2, 3).copy()
+
+
+def _weight_grad(gg, cols, w_shape):
+    """(G, O/G, N*L) @ (G, N*L, K): BLAS reads the transposed columns in place."""
+    return _gemm(gg, cols.transpose(0, 2, 1)).reshape(w_shape)
 
 
 class ConvInputGrad(Function):
@@ -143,22 +186,10 @@ class ConvInputGrad(Function):
 
     @staticmethod
     def forward(ctx, g, w, geom, in_shape):
-        n, c, h, wd = in_shape
-        o, cg, kh, kw = w.shape
-        groups, (ho, wo) = geom.groups, g.shape[2:]
-        wt = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)
-        cols = _gemm(wt, _grouped_output(g, groups)).reshape(c, kh, kw, n, ho, wo)
-        (pt, pb), (pl, pr) = geom.padding
-        (sh, sw), (dh, dw) = geom.stride, geom.dilation
-        xp = ctx.xp
-        out = xp.zeros((c, n, h + pt + pb, wd + pl + pr), g.dtype)
-        for i in range(kh):  # col2im: one strided add per kernel position
-            for j in range(kw):
-                out[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
-                    j * dw:j * dw + sw * (wo - 1) + 1:sw] += cols[:, i, j]
         ctx.geom, ctx.in_shape = geom, in_shape
         ctx.save_for_backward(g, w)
-        return out[:, :, pt:pt + h, pl:pl + wd].transpose(1, 0, 2, 3).copy()
+        return _input_grad(ctx.xp, _grouped_output(g, geom.groups), w, geom, in_shape,
+                           g.shape[2:])
 
     @staticmethod
     def backward(ctx, gg):
@@ -177,11 +208,9 @@ class ConvWeightGrad(Function):
     def forward(ctx, x, g, geom, w_shape, cols):
         if cols is None:
             cols, _ = _columns(x, w_shape, geom)
-        # (G, O/G, N*L) @ (G, N*L, K); BLAS reads the transposed columns in place.
-        gw = _gemm(_grouped_output(g, geom.groups), cols.transpose(0, 2, 1))
         ctx.geom = geom
         ctx.save_for_backward(x, g)
-        return gw.reshape(w_shape)
+        return _weight_grad(_grouped_output(g, geom.groups), cols, w_shape)
 
     @staticmethod
     def backward(ctx, gw_grad):
