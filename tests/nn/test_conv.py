@@ -48,8 +48,9 @@ def test_conv2d_first_order_gradients_match_torch(xs, ws, kwargs):
     # Without create_graph, backward computes from arrays (a separate code path).
     args = rand(xs), rand(ws, 1), rand((ws[0],), 2)
     check(same_call("conv2d", **kwargs), *args, second=False)
-    check(same_call("conv2d", **kwargs), *args, second=False, grad_inputs=[1, 2])  # input fixed
-    check(same_call("conv2d", **kwargs), *args[:2], second=False, grad_inputs=[0])
+    for only in ([1, 2], [1], [2], [0, 2]):  # some of input, weight, bias fixed
+        check(same_call("conv2d", **kwargs), *args, second=False, grad_inputs=only)
+    check(same_call("conv2d", **kwargs), *args[:2], second=False)  # no bias
 
 
 def test_conv2d_without_bias_matches_torch():

@@ -83,18 +83,29 @@ def windows(xp_, kernel, geom, out_hw, order="kernel_first"):
                           writeable=False)
 
 
-def _columns(x, w_shape, geom):
+def _columns(x, w_shape, geom, ones_row=False):
     """im2col: (G, Cg * kh * kw, N * Ho * Wo) contiguous columns of ``x``.
 
     Batch and pixels share the last axis, so each group is one large GEMM
     (NumPy's stacked matmul of many small matrices is several times slower).
+    With ``ones_row`` each group gets one more row of ones, so that the weight
+    gradient's GEMM also sums the output gradient: the bias gradient, without
+    a pass of its own.
     """
     o, cg, kh, kw = w_shape
     xp_ = pad_input(x, geom.padding)
     ho = out_size(xp_.shape[2], kh, geom.stride[0], geom.dilation[0])
     wo = out_size(xp_.shape[3], kw, geom.stride[1], geom.dilation[1])
     win = windows(xp_, (kh, kw), geom, (ho, wo)).transpose(1, 2, 3, 0, 4, 5)  # C kh kw N Ho Wo
-    return win.reshape(geom.groups, cg * kh * kw, -1), (ho, wo)  # the one copy
+    k, groups, n = cg * kh * kw, geom.groups, x.shape[0]
+    if not ones_row:
+        return win.reshape(groups, k, -1), (ho, wo)  # the one copy
+    xp = np if type(x) is np.ndarray else _xp_of(x)
+    cols = xp.empty((groups, k + 1, n * ho * wo), x.dtype)
+    cols[:, :k].reshape(groups, cg, kh, kw, n, ho, wo)[...] = \
+        win.reshape(groups, cg, kh, kw, n, ho, wo)
+    cols[:, k] = 1
+    return cols, (ho, wo)
 
 
 def _gemm(a, b):
@@ -128,9 +139,10 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, w, b, geom):
-        cols, (ho, wo) = _columns(x, w.shape, geom)
-        o, g = w.shape[0], geom.groups
-        y = _channels_first(ctx.xp, _gemm(w.reshape(g, o // g, -1), cols), x.shape[0], ho, wo, b)
+        cols, (ho, wo) = _columns(x, w.shape, geom, ones_row=b is not None)
+        o, g, k = w.shape[0], geom.groups, w[0].size
+        y = _channels_first(ctx.xp, _gemm(w.reshape(g, o // g, -1), cols[:, :k]), x.shape[0], ho,
+                            wo, b)
         ctx.geom = geom
         ctx.cols = cols  # reused by the weight gradient, which would otherwise redo im2col
         ctx.save_for_backward(x, w)
@@ -154,8 +166,15 @@ def _first_order_grads(ctx, x, w, g):
     gg = _grouped_output(g, geom.groups)  # the one reordering copy of g
     wrap = lambda a: Tensor._wrap(a, False, None, 0)
     gx = wrap(_input_grad(ctx.xp, gg, w, geom, x.shape, g.shape[2:])) if need[0] else None
-    gw = wrap(_weight_grad(gg, ctx.cols, w.shape)) if need[1] else None
-    gb = wrap(gg.sum(-1).reshape(-1)) if need[2] else None
+    gw = gb = None
+    if need[1] and need[2]:  # the columns' row of ones gives the bias gradient too
+        both = _gemm(gg, ctx.cols.transpose(0, 2, 1))
+        gw = wrap(both[..., :-1].reshape(w.shape))
+        gb = wrap(both[..., -1].reshape(-1))
+    elif need[1]:
+        gw = wrap(_weight_grad(gg, ctx.cols, w.shape))
+    elif need[2]:
+        gb = wrap(gg.sum(-1).reshape(-1))
     return gx, gw, gb
 
 
@@ -178,7 +197,8 @@ def _input_grad(xp, gg, w, geom, in_shape, out_hw):
 
 def _weight_grad(gg, cols, w_shape):
     """(G, O/G, N*L) @ (G, N*L, K): BLAS reads the transposed columns in place."""
-    return _gemm(gg, cols.transpose(0, 2, 1)).reshape(w_shape)
+    k = w_shape[1] * w_shape[2] * w_shape[3]  # without the row of ones, if any
+    return _gemm(gg, cols[:, :k].transpose(0, 2, 1)).reshape(w_shape)
 
 
 class ConvInputGrad(Function):
