@@ -14,6 +14,8 @@ derivatives of any order work:
 
 ``ConvInputGrad`` scatters the column gradient back with one strided add per
 kernel position (kh * kw additions of whole arrays, never a loop over pixels).
+A first-order backward (no ``create_graph``) computes the three gradients of
+``Conv2d`` from arrays, sharing one reordered copy of the output gradient.
 """
 
 from typing import NamedTuple
@@ -170,7 +172,7 @@ def _first_order_grads(ctx, x, w, g):
     if need[1] and need[2]:  # the columns' row of ones gives the bias gradient too
         both = _gemm(gg, ctx.cols.transpose(0, 2, 1))
         gw = wrap(both[..., :-1].reshape(w.shape))
-        gb = wrap(both[..., -1].reshape(-1))
+        gb = wrap(both[..., -1].reshape(-1).copy())  # a column: copy it contiguous
     elif need[1]:
         gw = wrap(_weight_grad(gg, ctx.cols, w.shape))
     elif need[2]:
