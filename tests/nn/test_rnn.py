@@ -123,6 +123,17 @@ def test_recurrence_gradient_of_c_n_alone():
           *arrays)
 
 
+def test_lstm_output_changed_in_place_before_backward_is_refused():
+    # The LSTM's backward reads its own output (each step's previous h).
+    xg = ember.tensor(rand((3, B, 4 * H), 0), requires_grad=True)
+    out, _ = ops.Recurrence.apply(xg, ember.zeros(B, H, dtype=ember.float64),
+                                  ember.zeros(B, H, dtype=ember.float64),
+                                  ember.tensor(rand((4 * H, H), 3)), None, None, "LSTM", False)
+    out.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        out.sum().backward()
+
+
 # --- the modules ---------------------------------------------------------------------------
 
 

@@ -186,11 +186,15 @@ class RNNBase(Module):
                              if self.bias else ("weight_ih", "weight_hh", "weight_hr"),
                              (getattr(self, n) for n in
                               self._flat_weights_names[k * per:(k + 1) * per])))
-                # All steps' input projections in one GEMM over (L * N) rows.
+                # All steps' input projections in one GEMM over (L * N) rows; where
+                # b_hh only adds to them (not GRU's), it joins b_ih there.
+                b_ih, b_hh = w.get("bias_ih"), w.get("bias_hh")
+                if b_hh is not None and _rnn.CELLS[self.mode].bias_folds:
+                    b_ih, b_hh = b_ih + b_hh, None
                 xg = linear(x.reshape(steps * batch, x.shape[-1]), w["weight_ih"],
-                            w.get("bias_ih")).reshape(steps, batch, -1)
+                            b_ih).reshape(steps, batch, -1)
                 res = _rnn.Recurrence.apply(xg, h0[k], c0[k] if c0 is not None else None,
-                                            w["weight_hh"], w.get("bias_hh"), w.get("weight_hr"),
+                                            w["weight_hh"], b_hh, w.get("weight_hr"),
                                             self.mode, direction == 1)
                 out, c = res if c0 is not None else (res, None)
                 h_n.append(out[0] if direction else out[-1])
