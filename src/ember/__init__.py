@@ -9,6 +9,7 @@ from ember.backend.dtype import (  # noqa: A004 - PyTorch's names shadow builtin
     bfloat16, bool_ as bool, double, dtype, float, float16, float32, float64, get_default_dtype,
     half, int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
 from ember.backend.device import Device, cuda_available, device
+from ember.backend import memory as _memory  # noqa: F401 - tunes malloc once (see the module)
 from ember.backend.threads import get_num_threads, set_num_threads
 from ember.backend.random import (Generator, default_generator, get_rng_state, initial_seed,
                                   manual_seed, seed, set_rng_state)

@@ -334,6 +334,15 @@ def _lstm_backward_numpy(ctx, out, h0, c0, w_hh, g_out, g_c):
     n = width // 4
     keep, lift = _lstm_slope(n, acts.dtype)
     reverse = ctx.reverse
+    # Every step's activation slopes at once (a few passes over whole arrays
+    # instead of many small ones per step): s (1 - s) for the sigmoids,
+    # 1 - g^2 for tanh, and o (1 - tanh(c)^2), the path from h to c.
+    slopes = np.subtract(keep, acts)
+    slopes *= acts
+    slopes += lift
+    h_to_c = np.multiply(tanh_cells, tanh_cells)
+    np.subtract(1, h_to_c, out=h_to_c)
+    h_to_c *= acts[..., 3 * n:]
     gxg = np.empty_like(acts)
     dh, dc = None, g_c if g_c is not None else np.zeros_like(c0)
     for t in (range(steps) if reverse else reversed(range(steps))):
@@ -341,23 +350,17 @@ def _lstm_backward_numpy(ctx, out, h0, c0, w_hh, g_out, g_c):
             dh = g_out[t]
         else:
             dh += g_out[t]  # dh is this loop's own product
-        a, tc = acts[t], tanh_cells[t]
+        a = acts[t]
         earlier = t + 1 if reverse else t - 1
         c_prev = cells[earlier] if 0 <= earlier < steps else c0
-        grad_c = np.multiply(tc, tc)  # dc += dh * o * (1 - tanh(c)^2)
-        np.subtract(1, grad_c, out=grad_c)
-        grad_c *= a[:, 3 * n:]
-        grad_c *= dh
+        grad_c = np.multiply(dh, h_to_c[t])  # dc + dh * o * (1 - tanh(c)^2)
         grad_c += dc
         da = gxg[t]
         np.multiply(grad_c, a[:, 2 * n:3 * n], out=da[:, :n])  # i: dc * g
         np.multiply(grad_c, c_prev, out=da[:, n:2 * n])  # f: dc * c_prev
         np.multiply(grad_c, a[:, :n], out=da[:, 2 * n:3 * n])  # g: dc * i
-        np.multiply(dh, tc, out=da[:, 3 * n:])  # o: dh * tanh(c)
-        slope = np.subtract(keep, a)  # s (1 - s) for sigmoids, 1 - g^2 for tanh
-        slope *= a
-        slope += lift
-        da *= slope
+        np.multiply(dh, tanh_cells[t], out=da[:, 3 * n:])  # o: dh * tanh(c)
+        da *= slopes[t]
         dc = np.multiply(grad_c, a[:, n:2 * n], out=grad_c)  # dc * f
         dh = da @ w_hh
     need = ctx.needs_input_grad
