@@ -184,6 +184,25 @@ def test_mha_weight_options(kwargs):
     compare_attention(ours, ref, *seqs(True), **kwargs)
 
 
+def test_mha_without_weights_uses_the_fused_node_with_masks():
+    keep = np.zeros((3, 6), bool)  # (N, S) key padding, True = ignore
+    keep[0, 4:] = True
+    causal = np.triu(np.ones((4, 6), bool), k=3)
+    masks = {"attn_mask": causal, "key_padding_mask": keep}
+    ours, ref = make_pair()
+    compare_attention(ours, ref, *seqs(False), masks=masks, need_weights=False)
+    out, _ = ours(*(ember.tensor(a, requires_grad=True) for a in seqs(False)),
+                  **{n: ember.tensor(m) for n, m in masks.items()}, need_weights=False)
+    names = set()
+    stack = [out.grad_fn]
+    while stack:  # the graph's node names
+        node = stack.pop()
+        names.add(node.name())
+        stack.extend(fn for fn, _ in node.next_functions if fn is not None and
+                     hasattr(fn, "name"))
+    assert "AttentionBackward0" in names
+
+
 @pytest.mark.parametrize("kwargs", [{"add_bias_kv": True}, {"add_zero_attn": True},
                                     {"kdim": 3, "vdim": 5}, {"bias": False}])
 def test_mha_construction_options(kwargs):

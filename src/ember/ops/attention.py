@@ -329,12 +329,17 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         kpm = kpm.reshape(bsz * num_heads, 1, src_len)
         attn_mask = kpm if attn_mask is None else attn_mask + kpm
 
-    scores = q.matmul(k.transpose(1, 2)) * (1.0 / math.sqrt(head_dim))  # (N * H, L, S)
-    if attn_mask is not None:
-        scores = scores + attn_mask
-    # As PyTorch, the weights returned are the ones after dropout.
-    weights = _dropout(SafeSoftmax.apply(scores, 2), dropout_p if training else 0.0)
-    out = weights.matmul(v)  # (N * H, L, Ev / H)
+    scale = 1.0 / math.sqrt(head_dim)
+    p_drop = dropout_p if training else 0.0
+    if not need_weights and _fusable(q, k, v, attn_mask, p_drop):
+        out = Attention.apply(q, k, v, None if attn_mask is None else attn_mask._array, scale)
+    else:
+        scores = q.matmul(k.transpose(1, 2)) * scale  # (N * H, L, S)
+        if attn_mask is not None:
+            scores = scores + attn_mask
+        # As PyTorch, the weights returned are the ones after dropout.
+        weights = _dropout(SafeSoftmax.apply(scores, 2), p_drop)
+        out = weights.matmul(v)  # (N * H, L, Ev / H)
     out = out.transpose(0, 1).reshape(tgt_len * bsz, -1)
     out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
     if not need_weights:
