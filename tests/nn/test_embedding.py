@@ -35,6 +35,19 @@ def test_embedding_gradient_is_a_scatter_add_without_padding_row():
     np.testing.assert_array_equal(w.grad.numpy(), np.repeat(counts[:, None], 3, 1))
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"padding_idx": 3, "scale_grad_by_freq": True}])
+def test_large_batch_gradient_matches_torch(kwargs):
+    # 64 x 300 lookups of 40-wide rows: the sorted scatter-add path (>= 16384 values).
+    idx = np.random.default_rng(8).integers(0, 50, (64, 300))
+    g = rand((64, 300, 40), 9)
+    grads = []
+    for mod, fn in ((ember, embedding), (torch, TF.embedding)):
+        w = mod.tensor(rand((50, 40), 10), requires_grad=True)
+        fn(mod.tensor(idx), w, **kwargs).backward(mod.tensor(g))
+        grads.append(w.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-12)
+
+
 def test_embedding_max_norm_renormalises_rows_in_place():
     a = rand((5, 3), high=3)
     ours, ref = ember.tensor(a), torch.tensor(a)

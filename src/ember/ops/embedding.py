@@ -44,12 +44,29 @@ class RowScatter(Function):
     def forward(ctx, g, indices, factor, rows):
         ctx.indices, ctx.factor = indices, factor
         out = ctx.xp.zeros((rows, g.shape[-1]), g.dtype)
-        ufunc_at(ctx.xp, "add", out, (indices,), _scaled(ctx.xp, g, factor))
+        values = _scaled(ctx.xp, g, factor)
+        if ctx.xp is np and values.size >= _SORTED_ADD_MIN:
+            _add_rows_sorted(out, indices.reshape(-1), values.reshape(-1, g.shape[-1]))
+        else:
+            ufunc_at(ctx.xp, "add", out, (indices,), values)
         return out
 
     @staticmethod
     def backward(ctx, gg):
         return RowGather.apply(gg, ctx.indices, ctx.factor), None, None, None
+
+
+_SORTED_ADD_MIN = 16384  # elements; below it np.add.at's lower fixed cost wins
+
+
+def _add_rows_sorted(out, indices, values):
+    """out[indices[i]] += values[i] for every i, repeats summed: the rows sorted
+    by index (stably, so each index's rows keep their order) and each run summed
+    with one ``reduceat``; about twice as fast as ``np.add.at`` on a batch."""
+    order = np.argsort(indices, kind="stable")
+    ordered = indices[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    out[ordered[starts]] += np.add.reduceat(values[order], starts, axis=0)
 
 
 class RowGather(Function):
