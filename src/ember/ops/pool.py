@@ -85,7 +85,7 @@ class WindowPlan:
 
     def flat_index(self, xp, code):
         """int64 index of each window's chosen element into its H * W plane."""
-        (h, w), (ho, wo) = self.in_shape[2:], self.out_shape[2:]
+        w, (ho, wo) = self.in_shape[3], self.out_shape[2:]
         (sh, sw), (dh, dw) = self.geom.stride, self.geom.dilation
         (pt, _), (pl, _) = self.geom.padding
         kh, kw = self.kernel
