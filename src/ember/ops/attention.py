@@ -20,8 +20,8 @@ from ember.backend.random import rng
 from ember.ops._util import check_tensor, fmt_shape
 from ember.autograd.grad_mode import is_grad_enabled
 from ember.ops.linalg import _blas_ready, _gemm, linear
+from ember.ops.reduce import constant
 from ember.ops.shape import cat
-from ember.tensor import Tensor
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -72,7 +72,7 @@ class Attention(Function):
         q, k, v, out = ctx.saved_tensors
         need = ctx.needs_input_grad
         if is_grad_enabled():  # create_graph=True: the same formulas in Ember ops
-            mask = None if ctx.mask is None else _const(ctx.mask)
+            mask = None if ctx.mask is None else constant(ctx.mask)
             scores = q.matmul(k.mT) * ctx.scale
             p = SafeSoftmax.apply(scores if mask is None else scores + mask, scores.ndim - 1)
             gs = p * (g.matmul(v.mT) - (g * out).sum(-1, keepdim=True)) * ctx.scale
@@ -88,7 +88,7 @@ class Attention(Function):
         gs *= gs.dtype.type(ctx.scale)
         gq = _product_like(ctx.xp, gs, k._array, q._array) if need[0] else None
         gk = _product_like(ctx.xp, gs.swapaxes(-1, -2), q._array, k._array) if need[1] else None
-        return (_wrap_grad(gq), _wrap_grad(gk), _wrap_grad(gv), None, None)
+        return tuple(None if a is None else constant(a) for a in (gq, gk, gv)) + (None, None)
 
 
 def _product_like(xp, a, b, like):
@@ -120,21 +120,13 @@ def _softmax_rows_(xp, x):
     x *= total
 
 
-def _wrap_grad(array):
-    return None if array is None else Tensor._wrap(array, False, None, 0)
-
-
-def _const(array):
-    return Tensor._wrap(array, False, None, 0)
-
-
 def _dropout(x, p):
     """Inverted dropout of attention weights (the ops layer cannot reach nn.functional)."""
     if p <= 0.0:
         return x
     keep = rng().random(x.shape) >= p
     scale = 1.0 / (1.0 - p) if p < 1 else 0.0
-    return x * _const(xp_of(x._array).asarray((keep * scale).astype(x._array.dtype)))
+    return x * constant(xp_of(x._array).asarray((keep * scale).astype(x._array.dtype)))
 
 
 def _float_mask(mask, dtype, op, true_means_masked):
@@ -145,7 +137,7 @@ def _float_mask(mask, dtype, op, true_means_masked):
     kind = mask._array.dtype
     if kind == np.bool_:
         masked = mask._array if true_means_masked else ~mask._array
-        return _const(xp_of(mask._array).where(masked, -np.inf, 0.0).astype(dtype))
+        return constant(xp_of(mask._array).where(masked, -np.inf, 0.0).astype(dtype))
     if kind.kind != "f" and kind.name != "bfloat16":
         raise TypeError(f"{op}: expected a bool or floating mask, got {mask.dtype}")
     return mask if kind == dtype else mask.to(_dt.from_numpy_dtype(dtype))
@@ -186,7 +178,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if is_causal:
         if attn_mask is not None:
             raise RuntimeError(f"{op}: explicit attn_mask should not be set when is_causal=True")
-        attn_mask = _const(np.tril(np.ones((L, S), dtype=np.bool_)))
+        attn_mask = constant(np.tril(np.ones((L, S), dtype=np.bool_)))
         if type(query._array) is not np.ndarray:
             attn_mask = attn_mask.to(query.device)
     if enable_gqa and query.ndim >= 3 and key.shape[-3] != query.shape[-3]:
@@ -316,8 +308,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     v = static_v if static_v is not None else \
         v.reshape(v.shape[0], bsz * num_heads, -1).transpose(0, 1)
     if add_zero_attn:
-        k = cat([k, _const(xp_of(k._array).zeros((k.shape[0], 1) + tuple(k.shape[2:]), dtype))], 1)
-        v = cat([v, _const(xp_of(v._array).zeros((v.shape[0], 1) + tuple(v.shape[2:]), dtype))], 1)
+        k = cat([k, constant(xp_of(k._array).zeros((k.shape[0], 1) + tuple(k.shape[2:]), dtype))], 1)
+        v = cat([v, constant(xp_of(v._array).zeros((v.shape[0], 1) + tuple(v.shape[2:]), dtype))], 1)
         attn_mask, key_padding_mask = _pad_key(attn_mask), _pad_key(key_padding_mask)
     src_len = k.shape[1]
     if key_padding_mask is not None:
@@ -357,4 +349,4 @@ def _pad_key(mask):
     if mask is None:
         return None
     column = xp_of(mask._array).zeros(tuple(mask.shape[:-1]) + (1,), mask._array.dtype)
-    return cat([mask, _const(column)], -1)
+    return cat([mask, constant(column)], -1)

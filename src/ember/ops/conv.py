@@ -25,8 +25,8 @@ import numpy as np
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import is_grad_enabled
 from ember.ops._util import check_tensor, fmt_shape
+from ember.ops.reduce import constant
 from ember.ops.views import squeeze, unsqueeze
-from ember.tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -166,17 +166,16 @@ def _first_order_grads(ctx, x, w, g):
     """Conv2d's (input, weight, bias) gradients from arrays, when no graph is recorded."""
     need, geom = ctx.needs_input_grad, ctx.geom
     gg = _grouped_output(g, geom.groups)  # the one reordering copy of g
-    wrap = lambda a: Tensor._wrap(a, False, None, 0)
-    gx = wrap(_input_grad(ctx.xp, gg, w, geom, x.shape, g.shape[2:])) if need[0] else None
+    gx = constant(_input_grad(ctx.xp, gg, w, geom, x.shape, g.shape[2:])) if need[0] else None
     gw = gb = None
     if need[1] and need[2]:  # the columns' row of ones gives the bias gradient too
         both = _gemm(gg, ctx.cols.transpose(0, 2, 1))
-        gw = wrap(both[..., :-1].reshape(w.shape))
-        gb = wrap(both[..., -1].reshape(-1).copy())  # a column: copy it contiguous
+        gw = constant(both[..., :-1].reshape(w.shape))
+        gb = constant(both[..., -1].reshape(-1).copy())  # a column: copy it contiguous
     elif need[1]:
-        gw = wrap(_weight_grad(gg, ctx.cols, w.shape))
+        gw = constant(_weight_grad(gg, ctx.cols, w.shape))
     elif need[2]:
-        gb = wrap(gg.sum(-1).reshape(-1))
+        gb = constant(gg.sum(-1).reshape(-1))
     return gx, gw, gb
 
 

@@ -19,6 +19,7 @@ from ember.ops import elementwise as _ew
 from ember.ops._util import broadcast_shapes, check_tensor, fmt_shape
 from ember.ops.activation import log_softmax, logsigmoid
 from ember.ops.indexing import getitem_raw
+from ember.ops.reduce import constant
 from ember.tensor import Tensor
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -237,9 +238,9 @@ class SoftmaxCrossEntropy(Function):
             onehot[ctx.rows, ctx.target] = 1
             coef = g.reshape(-1, 1) if ctx.per_row else g * ctx.scale
             if rw is not None:
-                coef = coef * Tensor._wrap(rw.reshape(-1, 1), False, None, 0)
+                coef = coef * constant(rw.reshape(-1, 1))
             soft = _ew.exp(log_softmax(x, 1))
-            return (soft - Tensor._wrap(onehot, False, None, 0)) * coef, None, None, None, None
+            return (soft - constant(onehot)) * coef, None, None, None, None
         ga = g._array
         if ctx.per_row:
             coef = (ga if rw is None else ga * rw)[:, None]
@@ -249,7 +250,7 @@ class SoftmaxCrossEntropy(Function):
                 coef = (coef * rw)[:, None]
         gx = ctx.softmax * coef
         gx[ctx.rows, ctx.target] -= coef if coef.ndim == 0 else coef[:, 0]
-        return Tensor._wrap(gx, False, None, 0), None, None, None, None
+        return constant(gx), None, None, None, None
 
 
 def _softmax_cross_entropy(input, target, ignore_index, reduction, op):

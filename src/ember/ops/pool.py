@@ -164,13 +164,10 @@ def _scatter_block(xp, out, g, code, plan):
         if p is None:
             continue
         hit = code[p[0]] == k
-        if not finite:
-            part = xp.where(hit, g[p[0]], 0)
-        elif plan.disjoint:  # each input element belongs to one window: assign
+        if finite and plan.disjoint:  # each input element belongs to one window: assign
             xp.multiply(g[p[0]], hit, out=out[p[1]])
             continue
-        else:
-            part = g[p[0]] * hit
+        part = g[p[0]] * hit if finite else xp.where(hit, g[p[0]], 0)
         if plan.disjoint:
             out[p[1]] = part
         else:

@@ -27,6 +27,7 @@ from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.activation import relu
 from ember.ops.elementwise import sigmoid, tanh
 from ember.ops.linalg import linear
+from ember.ops.reduce import constant
 from ember.ops.shape import cat, stack
 from ember.tensor import Tensor
 
@@ -304,7 +305,6 @@ def _lstm_forward_numpy(xg, h0, c0, w_hh, reverse):
     """
     steps, batch, width = xg.shape
     n = width // 4
-    scale, shift = _lstm_affine(n, xg.dtype)
     acts = np.empty_like(xg)
     cells = np.empty((steps, batch, n), xg.dtype)
     tanh_cells = np.empty_like(cells)
@@ -314,15 +314,12 @@ def _lstm_forward_numpy(xg, h0, c0, w_hh, reverse):
         a = acts[t]
         np.matmul(h, w_hh.T, out=a)
         a += xg[t]
-        a *= scale  # sigmoid for i, f, o and tanh for g, as _NumpyOps.lstm_gates
-        np.tanh(a, out=a)
-        a *= scale
-        a += shift
+        i, f, g, o, _ = _NumpyOps.lstm_gates(a)  # in place in acts[t]
         c_t = cells[t]
-        np.multiply(a[:, n:2 * n], c, out=c_t)  # f * c
-        c_t += a[:, :n] * a[:, 2 * n:3 * n]  # + i * g
+        np.multiply(f, c, out=c_t)
+        c_t += i * g
         np.tanh(c_t, out=tanh_cells[t])
-        np.multiply(a[:, 3 * n:], tanh_cells[t], out=out[t])  # h = o * tanh(c)
+        np.multiply(o, tanh_cells[t], out=out[t])  # h = o * tanh(c)
         h, c = out[t], c_t
     return out, c.copy(), (acts, cells, tanh_cells)
 
@@ -373,9 +370,9 @@ def _lstm_backward_numpy(ctx, out, h0, c0, w_hh, g_out, g_c):
             gw_hh += gxg[rest].reshape(-1, width).T @ out[later].reshape(-1, out.shape[-1])
     if need[4]:
         gb_hh = gxg.sum((0, 1))
-    wrap = lambda a: Tensor._wrap(a, False, None, 0)
-    return (wrap(gxg) if need[0] else None, wrap(dh), wrap(dc), None if gw_hh is None else
-            wrap(gw_hh), None if gb_hh is None else wrap(gb_hh), None, None, None)
+    return (constant(gxg) if need[0] else None, constant(dh), constant(dc),
+            None if gw_hh is None else constant(gw_hh),
+            None if gb_hh is None else constant(gb_hh), None, None, None)
 
 
 def _grads_from_steps(ops, stack_fn, dxg, dhg, dms, h_prev, m, w_hr, need):
