@@ -7,8 +7,8 @@ import numpy as np
 from ember.autograd.function import Function
 from ember.ops.arithmetic import add, mul
 from ember.ops._util import binary_operands, broadcast_shapes, check_tensor, fmt_shape, wrap_dim
+from ember.ops.reduce import constant
 from ember.ops.views import diagonal, expand, unsqueeze
-from ember.tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "linear", "dot", "einsum", "tensordot", "inner", "outer", "ger",
            "addmm", "addmv", "baddbmm", "trace"]
@@ -223,18 +223,14 @@ def _einsum_grad(k, inputs, output, operands, g, xp):
         if c in target[:i]:
             tied = next(fresh)
             subs.append(c + tied)
-            tensors.append(_constant(xp.eye(sizes[c], dtype=g._array.dtype)))
+            tensors.append(constant(xp.eye(sizes[c], dtype=g._array.dtype)))
             result += tied
         else:
             if c not in present and target.count(c) == 1:
                 subs.append(c)
-                tensors.append(_constant(xp.ones(sizes[c], dtype=g._array.dtype)))
+                tensors.append(constant(xp.ones(sizes[c], dtype=g._array.dtype)))
             result += c
     return Einsum.apply(tuple(subs), result, *tensors)
-
-
-def _constant(arr):
-    return Tensor._wrap(arr, False, None, 0)
 
 
 def _check_subscripts(term, where):

@@ -14,6 +14,7 @@ import numpy as np
 from ember.autograd.function import Function
 from ember.backend.device import xp_of
 from ember.ops._util import broadcast_shapes, check_tensor, fmt_shape, wrap_dim
+from ember.ops.reduce import constant
 from ember.ops.indexing import Index, MaskedFill, _value_operand, ufunc_at
 from ember.ops.views import SliceBackward, expand, reshape
 from ember.tensor import Tensor
@@ -37,10 +38,6 @@ def _positions(xp, index, axis):
     return tuple(pos)
 
 
-def _const(a):
-    return Tensor._wrap(a, False, None, 0)
-
-
 class Gather(Function):
     """``out[i, j] = x[index[i, j], j]`` (for axis 0)."""
 
@@ -51,7 +48,7 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, g):
-        zeros = _const(ctx.xp.zeros(ctx.shape, g._array.dtype))
+        zeros = constant(ctx.xp.zeros(ctx.shape, g._array.dtype))
         return ScatterAdd.apply(zeros, ctx.axis, ctx.index, g), None, None
 
 
@@ -144,10 +141,10 @@ class ScatterReduce(Function):
         if ctx.reduce == "prod":
             gx, gsrc = _prod_backward(ctx, g)
         else:
-            gx = g if ctx.self_w is None else g * _const(ctx.self_w.astype(g._array.dtype))
+            gx = g if ctx.self_w is None else g * constant(ctx.self_w.astype(g._array.dtype))
             gsrc = Gather.apply(g, ctx.axis, ctx.index)
             if ctx.src_w is not None:
-                gsrc = gsrc * _const(ctx.src_w.astype(g._array.dtype))
+                gsrc = gsrc * constant(ctx.src_w.astype(g._array.dtype))
         return gx, None, None, gsrc, None, None
 
 
@@ -272,7 +269,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
             raise RuntimeError(f"scatter: reduce argument must be either 'add' or 'multiply', "
                                f"got {reduce!r}")
         if src is None:
-            src = _const(xp_of(x._array).full(idx.shape, value, x._array.dtype))
+            src = constant(xp_of(x._array).full(idx.shape, value, x._array.dtype))
         out = ScatterReduce.apply(x, axis, idx, src, "sum" if reduce == "add" else "prod", True)
     else:
         out = Scatter.apply(x, axis, idx, src if src is not None else _value_operand(x, value))

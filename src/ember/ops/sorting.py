@@ -16,6 +16,7 @@ import numpy as np
 
 from ember.backend.device import xp_of
 from ember.ops._util import check_tensor, fmt_shape, wrap_dim
+from ember.ops.reduce import constant
 from ember.ops.scatter import Gather
 from ember.ops.views import reshape
 from ember.tensor import Tensor
@@ -27,10 +28,6 @@ __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "nonzero", "argwhere"
 SortResult = namedtuple("sort", ["values", "indices"])
 TopKResult = namedtuple("topk", ["values", "indices"])
 KthValueResult = namedtuple("kthvalue", ["values", "indices"])
-
-
-def _const(a):
-    return Tensor._wrap(a, False, None, 0)
 
 
 def _stable_argsort(a, axis, descending):
@@ -63,13 +60,13 @@ def sort(input, dim=-1, descending=False, *, stable=False):
     x, axis, idx = _sorted_along(input, dim, descending, "sort")
     values = Gather.apply(x, axis, idx)
     shape = input._array.shape
-    return SortResult(reshape(values, shape), _const(idx.reshape(shape)))
+    return SortResult(reshape(values, shape), constant(idx.reshape(shape)))
 
 
 def argsort(input, dim=-1, descending=False, *, stable=False):
     """The indices that sort ``input`` along ``dim`` (``sort(...).indices``)."""
     _, _, idx = _sorted_along(input, dim, descending, "argsort")
-    return _const(idx.reshape(input._array.shape))
+    return constant(idx.reshape(input._array.shape))
 
 
 def msort(input):
@@ -90,8 +87,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     idx = idx[(slice(None),) * axis + (slice(0, int(k)),)]
     values = Gather.apply(x, axis, idx)
     if input._array.ndim == 0:
-        return TopKResult(reshape(values, ()), _const(idx.reshape(())))
-    return TopKResult(values, _const(idx))
+        return TopKResult(reshape(values, ()), constant(idx.reshape(())))
+    return TopKResult(values, constant(idx))
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
@@ -106,7 +103,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     if input._array.ndim == 0 or not keepdim:
         shape = idx.shape[:axis] + idx.shape[axis + 1:] if input._array.ndim else ()
         values, idx = reshape(values, shape), idx.reshape(shape)
-    return KthValueResult(values, _const(idx))
+    return KthValueResult(values, constant(idx))
 
 
 def nonzero(input, *, as_tuple=False):
@@ -120,9 +117,9 @@ def nonzero(input, *, as_tuple=False):
     a = input._array
     xp = xp_of(a)
     if as_tuple:
-        return tuple(_const(i.astype(np.int64, copy=False))
+        return tuple(constant(i.astype(np.int64, copy=False))
                      for i in xp.nonzero(a.reshape(1) if a.ndim == 0 else a))
-    return _const(xp.argwhere(a).astype(np.int64, copy=False))
+    return constant(xp.argwhere(a).astype(np.int64, copy=False))
 
 
 def argwhere(input):
@@ -158,8 +155,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         values, inverse, counts = xp.unique(a, axis=axis, return_inverse=True,
                                             return_counts=True)
         inverse = inverse.reshape(-1)
-    return _with_extras(_const(values), _const(inverse.astype(np.int64)),
-                        _const(counts.astype(np.int64)), return_inverse, return_counts)
+    return _with_extras(constant(values), constant(inverse.astype(np.int64)),
+                        constant(counts.astype(np.int64)), return_inverse, return_counts)
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
@@ -180,8 +177,8 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     values = xp.moveaxis(rows[first], 0, axis)
     inverse = xp.cumsum(starts) - 1
     counts = xp.diff(xp.concatenate([first, xp.asarray([n])]))
-    return _with_extras(_const(values), _const(inverse.reshape(a.shape if dim is None else -1)),
-                        _const(counts.astype(np.int64)), return_inverse, return_counts)
+    return _with_extras(constant(values), constant(inverse.reshape(a.shape if dim is None else -1)),
+                        constant(counts.astype(np.int64)), return_inverse, return_counts)
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
@@ -213,7 +210,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if seq.ndim <= 1:
         out = xp.searchsorted(seq.reshape(-1), values, side=where,
                               sorter=None if order is None else order.reshape(-1))
-        return _const(xp.asarray(out).astype(dtype))
+        return constant(xp.asarray(out).astype(dtype))
     if values.ndim != seq.ndim or values.shape[:-1] != seq.shape[:-1]:
         raise RuntimeError(f"searchsorted: the leading dimensions of sorted_sequence "
                            f"{fmt_shape(seq.shape)} and input {fmt_shape(values.shape)} must "
@@ -225,7 +222,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     for r in range(seq_rows.shape[0]):
         out[r] = xp.searchsorted(seq_rows[r], val_rows[r], side=where,
                                  sorter=None if ord_rows is None else ord_rows[r])
-    return _const(out.reshape(values.shape))
+    return constant(out.reshape(values.shape))
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
