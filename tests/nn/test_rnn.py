@@ -7,6 +7,7 @@ import torch
 import ember
 from ember import nn
 from ember.ops import rnn as ops
+from ember.ops.lstm_layer import LSTMLayer
 from reference import check, close, rand
 
 B, H_IN, H = 3, 4, 5
@@ -123,15 +124,86 @@ def test_recurrence_gradient_of_c_n_alone():
           *arrays)
 
 
-def test_lstm_output_changed_in_place_before_backward_is_refused():
-    # The LSTM's backward reads its own output (each step's previous h).
-    xg = ember.tensor(rand((3, B, 4 * H), 0), requires_grad=True)
-    out, _ = ops.Recurrence.apply(xg, ember.zeros(B, H, dtype=ember.float64),
-                                  ember.zeros(B, H, dtype=ember.float64),
-                                  ember.tensor(rand((4 * H, H), 3)), None, None, "LSTM", False)
+def reference_lstm_layer(x, w_ih, bias, h0, c0, w_hh, reverse):
+    """LSTMLayer's result from the step-by-step reference on x's projection."""
+    xg = x @ w_ih.T + (bias if bias is not None else 0)
+    return reference_layer("LSTM", xg, h0, c0, w_hh, None, None, reverse)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("steps", [1, 4])
+def test_lstm_layer_matches_stepwise_torch_to_second_order(reverse, bias, steps):
+    arrays = [rand((steps, B, H_IN), 0), rand((4 * H, H_IN), 1, -1, 1),
+              rand((4 * H,), 2, -1, 1), rand((B, H), 3), rand((B, H), 4),
+              rand((4 * H, H), 5, -1, 1)]
+    if not bias:
+        del arrays[2]
+
+    def fn(x, w_ih, *rest):
+        b, rest = (rest[0], rest[1:]) if bias else (None, rest)
+        if isinstance(x, ember.Tensor):
+            return LSTMLayer.apply(x, w_ih, b, *rest, reverse)
+        return reference_lstm_layer(x, w_ih, b, *rest, reverse)
+
+    check(fn, *arrays)
+
+
+def test_lstm_layer_takes_any_input_strides():
+    # Batch-first input seen through a transpose, and a previous layer's output
+    # (itself a transposed view): same values and gradients as a contiguous copy.
+    x = ember.tensor(rand((B, 6, H_IN), 0))
+    w_ih, b = ember.tensor(rand((4 * H, H_IN), 1, -1, 1)), ember.tensor(rand((4 * H,), 2))
+    w_hh, h0, c0 = ember.tensor(rand((4 * H, H), 3, -1, 1)), ember.zeros(B, H, dtype=ember.float64), \
+        ember.zeros(B, H, dtype=ember.float64)
+    results = []
+    for make in (lambda t: t.transpose(0, 1), lambda t: t.transpose(0, 1).contiguous()):
+        leaf = x.detach().requires_grad_()
+        first, _ = LSTMLayer.apply(make(leaf), w_ih, b, h0, c0, w_hh, False)
+        w2 = ember.tensor(rand((4 * H, H), 6, -1, 1))
+        second, c_n = LSTMLayer.apply(first, w2, None, h0, c0, w_hh, True)
+        ((second ** 2).sum() + c_n.sum()).backward()
+        results.append((second.detach().numpy(), leaf.grad.numpy()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
+
+
+def test_lstm_layer_float32_matches_torch():
+    # float32: the gates share one tanh (sigmoid(z) = (1 + tanh(z / 2)) / 2).
+    ours, ref = nn.LSTM(16, 32, num_layers=2, batch_first=True), \
+        torch.nn.LSTM(16, 32, num_layers=2, batch_first=True)
+    ours.load_state_dict({k: ember.tensor(v.numpy()) for k, v in ref.state_dict().items()})
+    x = rand((5, 20, 16), 0).astype(np.float32)
+    e_x, t_x = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (e_out, (e_h, e_c)), (t_out, (t_h, t_c)) = ours(e_x), ref(t_x)
+    for a, b in ((e_out, t_out), (e_h, t_h), (e_c, t_c)):
+        close(a, b, rtol=1e-5, atol=1e-6)
+    up = rand((5, 20, 32), 1).astype(np.float32)
+    (e_out * ember.tensor(up)).sum().backward()
+    (t_out * torch.tensor(up)).sum().backward()
+    close(e_x.grad, t_x.grad, rtol=1e-4, atol=1e-5, what="input grad")
+    for name, p in ref.named_parameters():
+        close(dict(ours.named_parameters())[name].grad, p.grad, rtol=1e-4, atol=1e-5, what=name)
+
+
+def test_lstm_layer_output_changed_in_place_before_backward_is_refused():
+    x = ember.tensor(rand((3, B, H_IN), 0), requires_grad=True)
+    out, _ = LSTMLayer.apply(x, ember.tensor(rand((4 * H, H_IN), 1)), None,
+                             ember.zeros(B, H, dtype=ember.float64),
+                             ember.zeros(B, H, dtype=ember.float64),
+                             ember.tensor(rand((4 * H, H), 3)), False)
     out.mul_(2)
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         out.sum().backward()
+
+
+def test_lstm_layer_gradient_of_c_n_alone():
+    arrays = [rand((3, B, H_IN), 0), rand((4 * H, H_IN), 1, -1, 1), rand((B, H), 2),
+              rand((B, H), 3), rand((4 * H, H), 4, -1, 1)]
+    check(lambda x, w_ih, h0, c0, w: (LSTMLayer.apply(x, w_ih, None, h0, c0, w, False)
+                                      if isinstance(x, ember.Tensor) else
+                                      reference_lstm_layer(x, w_ih, None, h0, c0, w, False))[1],
+          *arrays)
 
 
 # --- the modules ---------------------------------------------------------------------------

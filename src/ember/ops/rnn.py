@@ -27,7 +27,6 @@ from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.activation import relu
 from ember.ops.elementwise import sigmoid, tanh
 from ember.ops.linalg import linear
-from ember.ops.reduce import constant
 from ember.ops.shape import cat, stack
 from ember.tensor import Tensor
 
@@ -264,15 +263,8 @@ class Recurrence(Function):
         if b_hh is not None and cell.bias_folds:  # one add for all steps, not one per step
             steps_in, step_bias = xg + b_hh, None
         ctx.mode, ctx.reverse = mode, reverse
-        if mode == "LSTM" and w_hr is None and type(xg) is np.ndarray:
-            out, c, ctx.lstm = _lstm_forward_numpy(steps_in, h0, c0, w_hh, reverse)
-            # The output is also every step's h_prev: saved, so that an in-place
-            # change of it before backward is caught by the version check.
-            ctx.save_for_backward(xg, h0, c0, w_hh, b_hh, w_hr, out)
-            return out, c
         outs, c, caches, h_prev = _forward_loop(_NumpyOps, cell, steps_in, h0, c0, w_hh,
                                                 step_bias, w_hr, reverse)
-        ctx.lstm = None
         ctx.caches, ctx.h_prev = caches, h_prev  # raw arrays: the first-order fast path only
         ctx.save_for_backward(xg, h0, c0, w_hh, b_hh, w_hr)
         out = np.stack(outs)
@@ -280,99 +272,13 @@ class Recurrence(Function):
 
     @staticmethod
     def backward(ctx, g_out, g_c=None):
-        xg, h0, c0, w_hh, b_hh, w_hr = ctx.saved_tensors[:6]
+        xg, h0, c0, w_hh, b_hh, w_hr = ctx.saved_tensors
         cell = CELLS[ctx.mode]
         if g_out is None:  # only c_n was used
             g_out = xg.new_zeros(tuple(xg.shape[:2]) + tuple(h0.shape[1:]))
         if is_grad_enabled():  # create_graph=True: differentiable recomputation with Ember ops
             return _backward_ember(ctx, cell, xg, h0, c0, w_hh, b_hh, w_hr, g_out, g_c)
-        if ctx.lstm is not None:
-            return _lstm_backward_numpy(ctx, ctx.saved_tensors[6]._array, h0._array, c0._array,
-                                        w_hh._array, g_out._array,
-                                        None if g_c is None else g_c._array)
         return _backward_numpy(ctx, cell, w_hh, b_hh, w_hr, g_out, g_c, c0)
-
-
-# --- the LSTM without projection on NumPy: the common case, with buffers ---------
-
-
-def _lstm_forward_numpy(xg, h0, c0, w_hh, reverse):
-    """An LSTM layer over time (b_hh already in ``xg``), writing every step's
-    gates, cell state and output into preallocated (T, B, *) arrays: no
-    per-step temporaries beyond one product, no stacking at the end.
-
-    Returns (output, c_n, (gate activations, cell states, tanh of them)).
-    """
-    steps, batch, width = xg.shape
-    n = width // 4
-    acts = np.empty_like(xg)
-    cells = np.empty((steps, batch, n), xg.dtype)
-    tanh_cells = np.empty_like(cells)
-    out = np.empty((steps, batch, h0.shape[-1]), xg.dtype)
-    h, c = h0, c0
-    for t in (reversed(range(steps)) if reverse else range(steps)):
-        a = acts[t]
-        np.matmul(h, w_hh.T, out=a)
-        a += xg[t]
-        i, f, g, o, _ = _NumpyOps.lstm_gates(a)  # in place in acts[t]
-        c_t = cells[t]
-        np.multiply(f, c, out=c_t)
-        c_t += i * g
-        np.tanh(c_t, out=tanh_cells[t])
-        np.multiply(o, tanh_cells[t], out=out[t])  # h = o * tanh(c)
-        h, c = out[t], c_t
-    return out, c.copy(), (acts, cells, tanh_cells)
-
-
-def _lstm_backward_numpy(ctx, out, h0, c0, w_hh, g_out, g_c):
-    """Backpropagation through time for ``_lstm_forward_numpy``'s layer."""
-    acts, cells, tanh_cells = ctx.lstm
-    steps, batch, width = acts.shape
-    n = width // 4
-    keep, lift = _lstm_slope(n, acts.dtype)
-    reverse = ctx.reverse
-    # Every step's activation slopes at once (a few passes over whole arrays
-    # instead of many small ones per step): s (1 - s) for the sigmoids,
-    # 1 - g^2 for tanh, and o (1 - tanh(c)^2), the path from h to c.
-    slopes = np.subtract(keep, acts)
-    slopes *= acts
-    slopes += lift
-    h_to_c = np.multiply(tanh_cells, tanh_cells)
-    np.subtract(1, h_to_c, out=h_to_c)
-    h_to_c *= acts[..., 3 * n:]
-    gxg = np.empty_like(acts)
-    dh, dc = None, g_c if g_c is not None else np.zeros_like(c0)
-    for t in (range(steps) if reverse else reversed(range(steps))):
-        if dh is None:
-            dh = g_out[t]
-        else:
-            dh += g_out[t]  # dh is this loop's own product
-        a = acts[t]
-        earlier = t + 1 if reverse else t - 1
-        c_prev = cells[earlier] if 0 <= earlier < steps else c0
-        grad_c = np.multiply(dh, h_to_c[t])  # dc + dh * o * (1 - tanh(c)^2)
-        grad_c += dc
-        da = gxg[t]
-        np.multiply(grad_c, a[:, 2 * n:3 * n], out=da[:, :n])  # i: dc * g
-        np.multiply(grad_c, c_prev, out=da[:, n:2 * n])  # f: dc * c_prev
-        np.multiply(grad_c, a[:, :n], out=da[:, 2 * n:3 * n])  # g: dc * i
-        np.multiply(dh, tanh_cells[t], out=da[:, 3 * n:])  # o: dh * tanh(c)
-        da *= slopes[t]
-        dc = np.multiply(grad_c, a[:, n:2 * n], out=grad_c)  # dc * f
-        dh = da @ w_hh
-    need = ctx.needs_input_grad
-    gw_hh = gb_hh = None
-    if need[3]:  # every step's h_prev is the previous step's output (h0 for the first)
-        first, rest = (steps - 1, slice(None, -1)) if reverse else (0, slice(1, None))
-        later = slice(1, None) if reverse else slice(None, -1)
-        gw_hh = gxg[first].T @ h0
-        if steps > 1:
-            gw_hh += gxg[rest].reshape(-1, width).T @ out[later].reshape(-1, out.shape[-1])
-    if need[4]:
-        gb_hh = gxg.sum((0, 1))
-    return (constant(gxg) if need[0] else None, constant(dh), constant(dc),
-            None if gw_hh is None else constant(gw_hh),
-            None if gb_hh is None else constant(gb_hh), None, None, None)
 
 
 def _grads_from_steps(ops, stack_fn, dxg, dhg, dms, h_prev, m, w_hr, need):

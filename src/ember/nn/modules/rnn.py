@@ -3,7 +3,9 @@
 A layer runs each (layer, direction) pair as one input GEMM over all time
 steps (``W_ih x + b_ih``) followed by ``ember.ops.rnn.Recurrence``, which loops
 over time with one GEMM per step and backpropagates through time in one
-graph node. Parameter names, shapes, registration order, gate order and
+graph node. On NumPy, an LSTM layer without projection is instead one
+``ember.ops.lstm_layer.LSTMLayer`` node, input projection included, which keeps
+its per-step arrays in the layout the small GEMMs run fastest in. Parameter names, shapes, registration order, gate order and
 initialisation are PyTorch's, so state_dicts load in either direction.
 """
 
@@ -16,6 +18,7 @@ from ember.nn import functional as F
 from ember.nn.module import Module
 from ember.nn.parameter import Parameter
 from ember.ops import rnn as _rnn
+from ember.ops.lstm_layer import LSTMLayer
 from ember.ops.creation import empty, zeros
 from ember.ops.linalg import linear
 from ember.ops.shape import cat, stack
@@ -191,11 +194,15 @@ class RNNBase(Module):
                 b_ih, b_hh = w.get("bias_ih"), w.get("bias_hh")
                 if b_hh is not None and _rnn.CELLS[self.mode].bias_folds:
                     b_ih, b_hh = b_ih + b_hh, None
-                xg = linear(x.reshape(steps * batch, x.shape[-1]), w["weight_ih"],
-                            b_ih).reshape(steps, batch, -1)
-                res = _rnn.Recurrence.apply(xg, h0[k], c0[k] if c0 is not None else None,
-                                            w["weight_hh"], b_hh, w.get("weight_hr"),
-                                            self.mode, direction == 1)
+                if self.mode == "LSTM" and not self.proj_size and x.device.type == "cpu":
+                    res = LSTMLayer.apply(x, w["weight_ih"], b_ih, h0[k], c0[k],
+                                          w["weight_hh"], direction == 1)
+                else:
+                    xg = linear(x.reshape(steps * batch, x.shape[-1]), w["weight_ih"],
+                                b_ih).reshape(steps, batch, -1)
+                    res = _rnn.Recurrence.apply(xg, h0[k], c0[k] if c0 is not None else None,
+                                                w["weight_hh"], b_hh, w.get("weight_hr"),
+                                                self.mode, direction == 1)
                 out, c = res if c0 is not None else (res, None)
                 h_n.append(out[0] if direction else out[-1])
                 c_n.append(c)

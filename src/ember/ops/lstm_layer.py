@@ -1,0 +1,196 @@
+"""One LSTM layer (no projection) over a whole sequence, as a single node.
+
+This is the NumPy fast path of ``nn.LSTM``; other devices, the projection
+(``proj_size``) and the other cells go through ``rnn.Recurrence``.
+
+Why it is its own node, input projection included: the per-step product
+``W_hh h`` is a (4H, H) x (H, B) GEMM with a small batch B. OpenBLAS runs it
+about twice as fast with the batch as the GEMM's short side (gates x batch)
+than the other way round (batch x gates), so this layer keeps each step's
+gates, cell state and output "feature-major": (features, batch), contiguous.
+The input projection is then computed straight into that layout, one
+(4H, H_in) x (H_in, B) product per step in a single batched matmul, and the
+weight gradients are single GEMMs over all T * B columns once the per-step
+gradients are gathered feature-major (one blockwise copy).
+
+Shapes (forward): ``x`` (T, B, H_in), any strides; ``w_ih`` (4H, H_in);
+``bias`` (4H,) = b_ih + b_hh, or None; ``h0``, ``c0`` (B, H); ``w_hh`` (4H, H);
+``reverse``: run from the last step to the first. Returns ``output`` (T, B, H),
+a transposed view of the (T, H, B) buffer, and ``c_n`` (B, H). Gate order is
+PyTorch's: i, f, g, o.
+
+Under ``create_graph=True`` the backward is recomputed with Ember ops
+(``rnn._backward_ember``), so it is differentiable again.
+"""
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from ember.autograd.function import Function
+from ember.autograd.grad_mode import is_grad_enabled
+from ember.ops.reduce import constant
+from ember.ops.rnn import CELLS, _backward_ember
+
+__all__ = ["LSTMLayer"]
+
+
+def _sigmoid_gates(n):
+    """Row blocks of i, f (together) and o in the (4n, ...) gate layout."""
+    return slice(0, 2 * n), slice(3 * n, 4 * n)
+
+
+def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
+    steps, batch = x.shape[0], x.shape[1]
+    n = w_hh.shape[1]
+    dtype = x.dtype
+    half = dtype.type(0.5)
+    both, og = _sigmoid_gates(n)
+    # sigmoid(z) = (1 + tanh(z / 2)) / 2: with the 1/2 folded into the rows of
+    # i, f and o, one tanh covers all four gates. (Halving is exact.)
+    scale = np.ones((4 * n, 1), dtype)
+    scale[both] = half
+    scale[og] = half
+    acts = np.matmul(w_ih * scale, x.transpose(0, 2, 1))  # (T, 4n, B): x_t's share of the gates
+    if bias is not None:
+        # A contiguous (4n, B) block: adding it runs over T in long contiguous rows
+        # (a (4n, 1) column would run in rows of B elements).
+        acts += np.broadcast_to((bias * scale[:, 0])[:, None], (4 * n, batch)).copy()
+    w_rec = w_hh * scale
+    cells = np.empty((steps, n, batch), dtype)
+    tanh_cells = np.empty_like(cells)
+    out = np.empty_like(cells)
+    h, c = np.ascontiguousarray(h0.T), np.ascontiguousarray(c0.T)
+    rec = np.empty((4 * n, batch), dtype)
+    ig = np.empty((n, batch), dtype)
+    for t in (reversed(range(steps)) if reverse else range(steps)):
+        a = acts[t]
+        np.matmul(w_rec, h, out=rec)
+        a += rec
+        np.tanh(a, out=a)
+        for block in (a[both], a[og]):
+            block *= half
+            block += half
+        c_t = cells[t]
+        np.multiply(a[n:2 * n], c, out=c_t)  # f * c
+        np.multiply(a[:n], a[2 * n:3 * n], out=ig)  # i * g
+        c_t += ig
+        np.tanh(c_t, out=tanh_cells[t])
+        np.multiply(a[og], tanh_cells[t], out=out[t])  # h = o * tanh(c)
+        h, c = out[t], c_t
+    return out, np.ascontiguousarray(c.T), (acts, cells, tanh_cells)
+
+
+def _slopes(acts, tanh_cells, n):
+    """Each gate's derivative by its pre-activation, and o (1 - tanh(c)^2)."""
+    both, og = _sigmoid_gates(n)
+    slopes = np.multiply(acts, acts)
+    for block in (both, og):  # s (1 - s) = s - s^2
+        np.subtract(acts[:, block], slopes[:, block], out=slopes[:, block])
+    g2 = slopes[:, 2 * n:3 * n]  # 1 - g^2
+    np.subtract(1, g2, out=g2)
+    h_to_c = np.multiply(tanh_cells, tanh_cells)
+    np.subtract(1, h_to_c, out=h_to_c)
+    h_to_c *= acts[:, og]
+    return slopes, h_to_c
+
+
+def _backward(ctx, x, w_ih, h0, c0, w_hh, out, g_out, g_c):
+    acts, cells, tanh_cells = ctx.buffers
+    steps, width, batch = acts.shape
+    n = width // 4
+    reverse = ctx.reverse
+    slopes, h_to_c = _slopes(acts, tanh_cells, n)
+    g_h = np.ascontiguousarray(g_out.transpose(0, 2, 1))  # (T, n, B); free if already so laid out
+    gates = np.empty_like(acts)  # the gradient of every step's gate pre-activations
+    w_back = np.ascontiguousarray(w_hh.T)
+    c0_t = np.ascontiguousarray(c0.T)
+    dc = np.ascontiguousarray(g_c.T) if g_c is not None else np.zeros_like(c0_t)
+    dh = np.empty((n, batch), acts.dtype)
+    grad_c = np.empty_like(dh)
+    order = range(steps) if reverse else reversed(range(steps))
+    for k, t in enumerate(order):
+        if k == 0:
+            dh[...] = g_h[t]
+        else:
+            dh += g_h[t]
+        a = acts[t]
+        earlier = t + 1 if reverse else t - 1
+        c_prev = cells[earlier] if 0 <= earlier < steps else c0_t
+        np.multiply(dh, h_to_c[t], out=grad_c)  # dc + dh o (1 - tanh(c)^2)
+        grad_c += dc
+        da = gates[t]
+        np.multiply(grad_c, a[2 * n:3 * n], out=da[:n])  # i: dc g
+        np.multiply(grad_c, c_prev, out=da[n:2 * n])  # f: dc c_prev
+        np.multiply(grad_c, a[:n], out=da[2 * n:3 * n])  # g: dc i
+        np.multiply(dh, tanh_cells[t], out=da[3 * n:])  # o: dh tanh(c)
+        da *= slopes[t]
+        np.multiply(grad_c, a[n:2 * n], out=dc)  # dc_prev = dc f
+        np.matmul(w_back, da, out=dh)
+    need = ctx.needs_input_grad
+    gx = gw_ih = gb = gw_hh = None
+    if need[0] or need[1] or need[5]:
+        # Feature-major (4n, T * B): the weight gradients become single GEMMs.
+        flat = np.ascontiguousarray(gates.transpose(1, 0, 2)).reshape(width, steps * batch)
+        if need[0]:
+            gx = (flat.T @ w_ih).reshape(steps, batch, w_ih.shape[1])
+        if need[1]:
+            gw_ih = flat @ x.transpose(2, 0, 1).reshape(x.shape[2], steps * batch).T
+        if need[5]:  # each step's h_prev: the previous step's output, h0 for the first
+            prev = np.empty((n, steps, batch), acts.dtype)
+            first = steps - 1 if reverse else 0
+            prev[:, first] = h0.T
+            if steps > 1:
+                later, earlier = (slice(None, -1), slice(1, None)) if reverse else \
+                    (slice(1, None), slice(None, -1))
+                prev[:, later] = out[earlier].transpose(1, 0, 2)
+            gw_hh = flat @ prev.reshape(n, steps * batch).T
+    if need[2]:
+        gb = gates.sum(0).sum(1)  # time first: whole contiguous blocks (5x faster than (0, 2))
+    wrap = lambda a: None if a is None else constant(a)
+    return (wrap(gx), wrap(gw_ih), wrap(gb), constant(dh.T) if need[3] else None,
+            constant(dc.T) if need[4] else None, wrap(gw_hh), None)
+
+
+def _backward_graph(ctx, x, w_ih, bias, h0, c0, w_hh, g_out, g_c):
+    """The same gradients from Ember ops, differentiable (create_graph=True)."""
+    need = ctx.needs_input_grad
+    xg = x @ w_ih.T
+    if bias is not None:
+        xg = xg + bias
+    inner = SimpleNamespace(reverse=ctx.reverse,
+                            needs_input_grad=(True, need[3], need[4], need[5], False, False))
+    gxg, dh0, dc0, gw_hh, _, _, _, _ = _backward_ember(inner, CELLS["LSTM"], xg, h0, c0, w_hh,
+                                                       None, None, g_out, g_c)
+    flat = gxg.reshape(-1, gxg.shape[-1])
+    gx = gxg @ w_ih if need[0] else None
+    gw_ih = flat.T @ x.reshape(-1, x.shape[-1]) if need[1] else None
+    gb = flat.sum(0) if need[2] else None
+    return (gx, gw_ih, gb, dh0 if need[3] else None, dc0 if need[4] else None,
+            gw_hh if need[5] else None, None)
+
+
+class LSTMLayer(Function):
+    """One unidirectional LSTM layer, input projection included (see the module
+    docstring for shapes). NumPy arrays only: CuPy goes through ``Recurrence``."""
+
+    @staticmethod
+    def forward(ctx, x, w_ih, bias, h0, c0, w_hh, reverse):
+        out, c_n, ctx.buffers = _forward(x, w_ih, bias, h0, c0, w_hh, reverse)
+        ctx.reverse = reverse
+        output = out.transpose(0, 2, 1)
+        # The output is also every step's h_prev: saved, so that an in-place
+        # change of it before backward is caught by the version check.
+        ctx.save_for_backward(x, w_ih, bias, h0, c0, w_hh, output)
+        return output, c_n
+
+    @staticmethod
+    def backward(ctx, g_out, g_c=None):
+        x, w_ih, bias, h0, c0, w_hh, output = ctx.saved_tensors
+        if g_out is None:  # only c_n was used
+            g_out = output.new_zeros(tuple(output.shape))
+        if is_grad_enabled():  # create_graph=True
+            return _backward_graph(ctx, x, w_ih, bias, h0, c0, w_hh, g_out, g_c)
+        return _backward(ctx, x._array, w_ih._array, h0._array, c0._array, w_hh._array,
+                         output._array.transpose(0, 2, 1), g_out._array,
+                         None if g_c is None else g_c._array)
