@@ -175,11 +175,15 @@ def test_gelu_float32_is_within_a_few_ulps_of_torch_and_of_the_exact_value():
     exact, exact_slope = _gelu_exact(x)
     # Output errors in ulps of x: float32's 0.5 x (1 + erf(x / sqrt 2)), torch's formula,
     # loses Phi's relative precision for x < 0 (1 + erf cancels), so the error scales with
-    # x, not with the output. Measured: ours within 2.29 ulp(x) of the exact value, torch
-    # within 3.95, the two within 4.0 of each other.
+    # x, not with the output. Measured: ours within 2.29 ulp(x) of the exact value; torch's
+    # own error depends on the CPU kernel it picks (3.95 on one x86 machine, 5.06 on an
+    # AVX-512 one), the two within 5.0 of each other.
     ulp_x = np.spacing(np.abs(x)).astype(np.float64)
     assert np.max(np.abs(out - exact) / ulp_x) <= 2.5
-    assert np.max(np.abs(out - t_out) / ulp_x) <= 4.5
+    # (torch's float32 kernel overflows to inf at |x| = 3e38 on some CPUs: compared
+    # where its result is finite.)
+    finite = np.isfinite(t_out)
+    assert np.max(np.abs(out - t_out)[finite] / ulp_x[finite]) <= 5.5
     # For x >= 0 in ulps of the output itself: ours 2.29 (torch's own error: 7.6).
     pos = x >= 0
     ulp_out = np.spacing(np.abs(exact[pos]).astype(np.float32)).astype(np.float64)
@@ -196,10 +200,14 @@ def test_gelu_float32_zeros_infinities_and_nan_like_torch():
         a = np.resize(np.linspace(-2, 2, 1000, dtype=np.float32), n)
         a[-len(x):] = x
         (out, slope), (t_out, t_slope) = _gelu_both(a)
-        # gelu(-inf) is nan; the slope is nan at both infinities. (At 1, erf's float32
-        # path may differ from torch by an ulp.)
-        np.testing.assert_allclose(out[-len(x):], t_out[-len(x):], rtol=3e-7, atol=0)
-        np.testing.assert_allclose(slope[-len(x):], t_slope[-len(x):], rtol=3e-7, atol=0)
+        # gelu(inf) = inf, gelu(-inf) is nan; the slope is nan at both infinities. Torch's
+        # float64 gives these; its float32 kernel gives nan at +inf on some CPUs (at 1,
+        # erf's float32 path may differ from torch by an ulp).
+        ref, ref_slope = _gelu_both(a.astype(np.float64))[1]
+        np.testing.assert_allclose(out[-len(x):], ref[-len(x):], rtol=3e-7, atol=0)
+        np.testing.assert_allclose(slope[-len(x):], ref_slope[-len(x):], rtol=3e-7, atol=0)
+        usual = np.isfinite(x)
+        np.testing.assert_allclose(out[-len(x):][usual], t_out[-len(x):][usual], rtol=3e-7)
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
