@@ -49,9 +49,18 @@ def _time(fn, n):
     return (time.perf_counter() - start) / n
 
 
+# Idle BLAS / OpenMP worker threads keep spinning for a while after a call
+# (OpenBLAS: about 0.1 s); the other framework's timed calls would then share
+# the cores with them. A pause at every switch lets them go to sleep.
+SWITCH_PAUSE = 0.3
+
+
 def compare(name, ember_fn, torch_fn, warmup=5, rounds=15, inner=1, unit_scale=1e3,
             unit="ms", per=1):
     """Time both closures and print medians and the ratio ember / torch.
+
+    Rounds alternate which framework goes first, with an untimed pause of
+    ``SWITCH_PAUSE`` seconds before each block of calls.
 
     Args:
         warmup: untimed calls of each first.
@@ -67,7 +76,9 @@ def compare(name, ember_fn, torch_fn, warmup=5, rounds=15, inner=1, unit_scale=1
     te, tt = [], []
     for r in range(rounds):
         first, second = (ember_fn, torch_fn) if r % 2 == 0 else (torch_fn, ember_fn)
+        time.sleep(SWITCH_PAUSE)
         a = _time(first, inner) / per
+        time.sleep(SWITCH_PAUSE)
         b = _time(second, inner) / per
         (te, tt)[r % 2].append(a)
         (tt, te)[r % 2].append(b)
