@@ -35,9 +35,15 @@ from ember.ops.rnn import CELLS, _backward_ember
 __all__ = ["LSTMLayer"]
 
 
-def _sigmoid_gates(n):
-    """Row blocks of i, f (together) and o in the (4n, ...) gate layout."""
-    return slice(0, 2 * n), slice(3 * n, 4 * n)
+def _inner_order(n):
+    """Row permutation from PyTorch's gate order (i, f, g, o) to the order used
+    inside (i, f, o, g): the three sigmoid gates form one contiguous block."""
+    return np.concatenate([np.arange(2 * n), np.arange(3 * n, 4 * n), np.arange(2 * n, 3 * n)])
+
+
+def _outer_order(n):
+    """The inverse of ``_inner_order``."""
+    return np.argsort(_inner_order(n))
 
 
 def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
@@ -45,18 +51,19 @@ def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
     n = w_hh.shape[1]
     dtype = x.dtype
     half = dtype.type(0.5)
-    both, og = _sigmoid_gates(n)
+    order = _inner_order(n)
     # sigmoid(z) = (1 + tanh(z / 2)) / 2: with the 1/2 folded into the rows of
     # i, f and o, one tanh covers all four gates. (Halving is exact.)
-    scale = np.ones((4 * n, 1), dtype)
-    scale[both] = half
-    scale[og] = half
-    acts = np.matmul(w_ih * scale, x.transpose(0, 2, 1))  # (T, 4n, B): x_t's share of the gates
+    w_in, w_rec = w_ih[order], w_hh[order]
+    w_in[:3 * n] *= half
+    w_rec[:3 * n] *= half
+    acts = np.matmul(w_in, x.transpose(0, 2, 1))  # (T, 4n, B): x_t's share of the gates
     if bias is not None:
+        b = bias[order]
+        b[:3 * n] *= half
         # A contiguous (4n, B) block: adding it runs over T in long contiguous rows
         # (a (4n, 1) column would run in rows of B elements).
-        acts += np.broadcast_to((bias * scale[:, 0])[:, None], (4 * n, batch)).copy()
-    w_rec = w_hh * scale
+        acts += np.broadcast_to(b[:, None], (4 * n, batch)).copy()
     cells = np.empty((steps, n, batch), dtype)
     tanh_cells = np.empty_like(cells)
     out = np.empty_like(cells)
@@ -68,74 +75,70 @@ def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
         np.matmul(w_rec, h, out=rec)
         a += rec
         np.tanh(a, out=a)
-        for block in (a[both], a[og]):
-            block *= half
-            block += half
+        sig = a[:3 * n]
+        sig *= half
+        sig += half
         c_t = cells[t]
         np.multiply(a[n:2 * n], c, out=c_t)  # f * c
-        np.multiply(a[:n], a[2 * n:3 * n], out=ig)  # i * g
+        np.multiply(a[:n], a[3 * n:], out=ig)  # i * g
         c_t += ig
         np.tanh(c_t, out=tanh_cells[t])
-        np.multiply(a[og], tanh_cells[t], out=out[t])  # h = o * tanh(c)
+        np.multiply(a[2 * n:3 * n], tanh_cells[t], out=out[t])  # h = o * tanh(c)
         h, c = out[t], c_t
     return out, np.ascontiguousarray(c.T), (acts, cells, tanh_cells)
 
 
-def _slopes(acts, tanh_cells, n):
-    """Each gate's derivative by its pre-activation, and o (1 - tanh(c)^2)."""
-    both, og = _sigmoid_gates(n)
-    slopes = np.multiply(acts, acts)
-    for block in (both, og):  # s (1 - s) = s - s^2
-        np.subtract(acts[:, block], slopes[:, block], out=slopes[:, block])
-    g2 = slopes[:, 2 * n:3 * n]  # 1 - g^2
-    np.subtract(1, g2, out=g2)
-    h_to_c = np.multiply(tanh_cells, tanh_cells)
-    np.subtract(1, h_to_c, out=h_to_c)
-    h_to_c *= acts[:, og]
-    return slopes, h_to_c
-
-
 def _backward(ctx, x, w_ih, h0, c0, w_hh, out, g_out, g_c):
-    acts, cells, tanh_cells = ctx.buffers
+    acts, cells, tanh_cells = ctx.buffers  # gates in the inner order (i, f, o, g)
     steps, width, batch = acts.shape
     n = width // 4
     reverse = ctx.reverse
-    slopes, h_to_c = _slopes(acts, tanh_cells, n)
     g_h = np.ascontiguousarray(g_out.transpose(0, 2, 1))  # (T, n, B); free if already so laid out
     gates = np.empty_like(acts)  # the gradient of every step's gate pre-activations
-    w_back = np.ascontiguousarray(w_hh.T)
+    order = _inner_order(n)
+    w_back = np.ascontiguousarray(w_hh[order].T)
     c0_t = np.ascontiguousarray(c0.T)
     dc = np.ascontiguousarray(g_c.T) if g_c is not None else np.zeros_like(c0_t)
     dh = np.empty((n, batch), acts.dtype)
-    grad_c = np.empty_like(dh)
-    order = range(steps) if reverse else reversed(range(steps))
-    for k, t in enumerate(order):
+    grad_c, h_to_c = np.empty_like(dh), np.empty_like(dh)
+    slope = np.empty((width, batch), acts.dtype)
+    steps_back = range(steps) if reverse else reversed(range(steps))
+    for k, t in enumerate(steps_back):
         if k == 0:
             dh[...] = g_h[t]
         else:
             dh += g_h[t]
-        a = acts[t]
+        a, tc = acts[t], tanh_cells[t]
         earlier = t + 1 if reverse else t - 1
         c_prev = cells[earlier] if 0 <= earlier < steps else c0_t
-        np.multiply(dh, h_to_c[t], out=grad_c)  # dc + dh o (1 - tanh(c)^2)
+        # The activations' slopes, while this step's gates are in cache:
+        # s (1 - s) = s - s^2 for i, f, o; 1 - g^2 for g; and o (1 - tanh(c)^2).
+        np.multiply(a, a, out=slope)
+        np.subtract(a[:3 * n], slope[:3 * n], out=slope[:3 * n])
+        np.subtract(1, slope[3 * n:], out=slope[3 * n:])
+        np.multiply(tc, tc, out=h_to_c)
+        np.subtract(1, h_to_c, out=h_to_c)
+        h_to_c *= a[2 * n:3 * n]
+        np.multiply(dh, h_to_c, out=grad_c)  # dc + dh o (1 - tanh(c)^2)
         grad_c += dc
         da = gates[t]
-        np.multiply(grad_c, a[2 * n:3 * n], out=da[:n])  # i: dc g
+        np.multiply(grad_c, a[3 * n:], out=da[:n])  # i: dc g
         np.multiply(grad_c, c_prev, out=da[n:2 * n])  # f: dc c_prev
-        np.multiply(grad_c, a[:n], out=da[2 * n:3 * n])  # g: dc i
-        np.multiply(dh, tanh_cells[t], out=da[3 * n:])  # o: dh tanh(c)
-        da *= slopes[t]
+        np.multiply(dh, tc, out=da[2 * n:3 * n])  # o: dh tanh(c)
+        np.multiply(grad_c, a[:n], out=da[3 * n:])  # g: dc i
+        da *= slope
         np.multiply(grad_c, a[n:2 * n], out=dc)  # dc_prev = dc f
         np.matmul(w_back, da, out=dh)
     need = ctx.needs_input_grad
+    back = _outer_order(n)
     gx = gw_ih = gb = gw_hh = None
     if need[0] or need[1] or need[5]:
         # Feature-major (4n, T * B): the weight gradients become single GEMMs.
         flat = np.ascontiguousarray(gates.transpose(1, 0, 2)).reshape(width, steps * batch)
         if need[0]:
-            gx = (flat.T @ w_ih).reshape(steps, batch, w_ih.shape[1])
+            gx = (flat.T @ w_ih[order]).reshape(steps, batch, w_ih.shape[1])
         if need[1]:
-            gw_ih = flat @ x.transpose(2, 0, 1).reshape(x.shape[2], steps * batch).T
+            gw_ih = (flat @ x.transpose(2, 0, 1).reshape(x.shape[2], steps * batch).T)[back]
         if need[5]:  # each step's h_prev: the previous step's output, h0 for the first
             prev = np.empty((n, steps, batch), acts.dtype)
             first = steps - 1 if reverse else 0
@@ -144,9 +147,9 @@ def _backward(ctx, x, w_ih, h0, c0, w_hh, out, g_out, g_c):
                 later, earlier = (slice(None, -1), slice(1, None)) if reverse else \
                     (slice(1, None), slice(None, -1))
                 prev[:, later] = out[earlier].transpose(1, 0, 2)
-            gw_hh = flat @ prev.reshape(n, steps * batch).T
+            gw_hh = (flat @ prev.reshape(n, steps * batch).T)[back]
     if need[2]:
-        gb = gates.sum(0).sum(1)  # time first: whole contiguous blocks (5x faster than (0, 2))
+        gb = gates.sum(0).sum(1)[back]  # time first: whole contiguous blocks (5x faster than (0, 2))
     wrap = lambda a: None if a is None else constant(a)
     return (wrap(gx), wrap(gw_ih), wrap(gb), constant(dh.T) if need[3] else None,
             constant(dc.T) if need[4] else None, wrap(gw_hh), None)
