@@ -132,7 +132,7 @@ def reference_lstm_layer(x, w_ih, bias, h0, c0, w_hh, reverse):
 
 @pytest.mark.parametrize("reverse", [False, True])
 @pytest.mark.parametrize("bias", [True, False])
-@pytest.mark.parametrize("steps", [1, 4])
+@pytest.mark.parametrize("steps", [1, 4, 19])  # 19: chunks of 8 and a partial one
 def test_lstm_layer_matches_stepwise_torch_to_second_order(reverse, bias, steps):
     arrays = [rand((steps, B, H_IN), 0), rand((4 * H, H_IN), 1, -1, 1),
               rand((4 * H,), 2, -1, 1), rand((B, H), 3), rand((B, H), 4),

@@ -35,6 +35,9 @@ from ember.ops.rnn import CELLS, _backward_ember
 __all__ = ["LSTMLayer"]
 
 
+_CHUNK = 8  # steps whose per-step terms are computed together in the backward
+
+
 def _inner_order(n):
     """Row permutation from PyTorch's gate order (i, f, g, o) to the order used
     inside (i, f, o, g): the three sigmoid gates form one contiguous block."""
@@ -64,10 +67,16 @@ def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
         # A contiguous (4n, B) block: adding it runs over T in long contiguous rows
         # (a (4n, 1) column would run in rows of B elements).
         acts += np.broadcast_to(b[:, None], (4 * n, batch)).copy()
-    cells = np.empty((steps, n, batch), dtype)
-    tanh_cells = np.empty_like(cells)
-    out = np.empty_like(cells)
-    h, c = np.ascontiguousarray(h0.T), np.ascontiguousarray(c0.T)
+    # Cell states with c0 beside them, in time order: step t's state is
+    # cells[t + 1] and its c_prev cells[t] (reverse: cells[t] and cells[t + 1]),
+    # so the backward reads every step's c_prev as a slice.
+    cells = np.empty((steps + 1, n, batch), dtype)
+    own = 0 if reverse else 1
+    c = cells[steps if reverse else 0]
+    c[...] = c0.T
+    tanh_cells = np.empty((steps, n, batch), dtype)
+    out = np.empty_like(tanh_cells)
+    h = np.ascontiguousarray(h0.T)
     rec = np.empty((4 * n, batch), dtype)
     ig = np.empty((n, batch), dtype)
     for t in (reversed(range(steps)) if reverse else range(steps)):
@@ -78,7 +87,7 @@ def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
         sig = a[:3 * n]
         sig *= half
         sig += half
-        c_t = cells[t]
+        c_t = cells[t + own]
         np.multiply(a[n:2 * n], c, out=c_t)  # f * c
         np.multiply(a[:n], a[3 * n:], out=ig)  # i * g
         c_t += ig
@@ -97,38 +106,51 @@ def _backward(ctx, x, w_ih, h0, c0, w_hh, out, g_out, g_c):
     gates = np.empty_like(acts)  # the gradient of every step's gate pre-activations
     order = _inner_order(n)
     w_back = np.ascontiguousarray(w_hh[order].T)
-    c0_t = np.ascontiguousarray(c0.T)
-    dc = np.ascontiguousarray(g_c.T) if g_c is not None else np.zeros_like(c0_t)
+    dc = np.ascontiguousarray(g_c.T) if g_c is not None else np.zeros((n, batch), acts.dtype)
     dh = np.empty((n, batch), acts.dtype)
-    grad_c, h_to_c = np.empty_like(dh), np.empty_like(dh)
-    slope = np.empty((width, batch), acts.dtype)
-    steps_back = range(steps) if reverse else reversed(range(steps))
-    for k, t in enumerate(steps_back):
-        if k == 0:
-            dh[...] = g_h[t]
-        else:
-            dh += g_h[t]
-        a, tc = acts[t], tanh_cells[t]
-        earlier = t + 1 if reverse else t - 1
-        c_prev = cells[earlier] if 0 <= earlier < steps else c0_t
-        # The activations' slopes, while this step's gates are in cache:
-        # s (1 - s) = s - s^2 for i, f, o; 1 - g^2 for g; and o (1 - tanh(c)^2).
-        np.multiply(a, a, out=slope)
-        np.subtract(a[:3 * n], slope[:3 * n], out=slope[:3 * n])
-        np.subtract(1, slope[3 * n:], out=slope[3 * n:])
-        np.multiply(tc, tc, out=h_to_c)
-        np.subtract(1, h_to_c, out=h_to_c)
-        h_to_c *= a[2 * n:3 * n]
-        np.multiply(dh, h_to_c, out=grad_c)  # dc + dh o (1 - tanh(c)^2)
-        grad_c += dc
-        da = gates[t]
-        np.multiply(grad_c, a[3 * n:], out=da[:n])  # i: dc g
-        np.multiply(grad_c, c_prev, out=da[n:2 * n])  # f: dc c_prev
-        np.multiply(dh, tc, out=da[2 * n:3 * n])  # o: dh tanh(c)
-        np.multiply(grad_c, a[:n], out=da[3 * n:])  # g: dc i
-        da *= slope
-        np.multiply(grad_c, a[n:2 * n], out=dc)  # dc_prev = dc f
-        np.matmul(w_back, da, out=dh)
+    grad_c = np.empty_like(dh)
+    chunk = min(steps, _CHUNK)
+    coef = np.empty((chunk, width, batch), acts.dtype)
+    h_to_c = np.empty((chunk, n, batch), acts.dtype)
+    own = 0 if reverse else 1  # as in _forward: step t's c_prev is cells[t + 1 - own]
+    first = True
+    # Chunks of steps, latest first (earliest first with reverse). What does not
+    # depend on the recurrence is computed a chunk at a time; the loop over the
+    # chunk's steps is left with the recurrence itself: 7 array ops and a GEMM.
+    starts = range(0, steps, chunk) if reverse else reversed(range(0, steps, chunk))
+    for lo in starts:
+        hi = min(lo + chunk, steps)
+        a, tc = acts[lo:hi], tanh_cells[lo:hi]
+        k, hc = coef[:hi - lo], h_to_c[:hi - lo]
+        # The activations' slopes: s (1 - s) = s - s^2 for i, f, o; 1 - g^2 for g ...
+        np.multiply(a, a, out=k)
+        np.subtract(a[:, :3 * n], k[:, :3 * n], out=k[:, :3 * n])
+        np.subtract(1, k[:, 3 * n:], out=k[:, 3 * n:])
+        # ... times what multiplies each gate: g, c_prev, tanh(c), i. Then
+        # dz_i,f = dc * k_i,f; dz_o = dh * k_o; dz_g = dc * k_g.
+        k[:, :n] *= a[:, 3 * n:]
+        k[:, n:2 * n] *= cells[lo + 1 - own:hi + 1 - own]
+        k[:, 2 * n:3 * n] *= tc
+        k[:, 3 * n:] *= a[:, :n]
+        np.multiply(tc, tc, out=hc)  # o (1 - tanh(c)^2): from h to c
+        np.subtract(1, hc, out=hc)
+        hc *= a[:, 2 * n:3 * n]
+        for t in (range(lo, hi) if reverse else reversed(range(lo, hi))):
+            if first:
+                dh[...] = g_h[t]
+                first = False
+            else:
+                dh += g_h[t]
+            j = t - lo
+            np.multiply(dh, hc[j], out=grad_c)  # dc + dh o (1 - tanh(c)^2)
+            grad_c += dc
+            da = gates[t]
+            np.multiply(grad_c, k[j, :2 * n].reshape(2, n, batch),
+                        out=da[:2 * n].reshape(2, n, batch))
+            np.multiply(dh, k[j, 2 * n:3 * n], out=da[2 * n:3 * n])
+            np.multiply(grad_c, k[j, 3 * n:], out=da[3 * n:])
+            np.multiply(grad_c, acts[t, n:2 * n], out=dc)  # dc_prev = dc f
+            np.matmul(w_back, da, out=dh)
     need = ctx.needs_input_grad
     back = _outer_order(n)
     gx = gw_ih = gb = gw_hh = None
