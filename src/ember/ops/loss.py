@@ -201,8 +201,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 class SoftmaxCrossEntropy(Function):
     """Cross entropy of (N, C) logits and class indices, log_softmax and NLL in one node.
 
-    Forward keeps the softmax, so the first-order backward is one pass,
-    ``(softmax - onehot) * coef`` per row, with no second exp. ``row_weight``
+    Forward keeps exp(x - max) and its row sums, so the first-order backward
+    is one pass, ``(softmax - onehot) * coef`` per row, with no second exp. ``row_weight``
     (N,) is 1 for a counted target and 0 for an ignored one (or None: all
     count); ``scale`` divides the summed loss ('mean') or is 1; with
     ``per_row`` the output is the (N,) losses ('none').
@@ -220,8 +220,9 @@ class SoftmaxCrossEntropy(Function):
         losses = xp.log(total[:, 0]) - picked
         if row_weight is not None:
             losses *= row_weight
-        p /= total
-        ctx.softmax, ctx.rows, ctx.target = p, rows, target
+        # The softmax is p / total: the division is left to the backward, which
+        # scales every row anyway (one pass fewer).
+        ctx.exp, ctx.total, ctx.rows, ctx.target = p, total, rows, target
         ctx.row_weight, ctx.scale, ctx.per_row = row_weight, scale, per_row
         ctx.save_for_backward(x)
         if per_row:
@@ -248,7 +249,7 @@ class SoftmaxCrossEntropy(Function):
             coef = ga * ga.dtype.type(ctx.scale)
             if rw is not None:
                 coef = (coef * rw)[:, None]
-        gx = ctx.softmax * coef
+        gx = ctx.exp * (coef / ctx.total)  # softmax * coef
         gx[ctx.rows, ctx.target] -= coef if coef.ndim == 0 else coef[:, 0]
         return constant(gx), None, None, None, None
 
