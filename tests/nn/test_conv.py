@@ -33,6 +33,9 @@ CONV2D = [  # (input shape, weight shape, kwargs)
     ((1, 3, 7, 6), (2, 3, 3, 2), dict(padding="same", dilation=2)),
     ((2, 3, 5, 6), (2, 3, 2, 2), dict(padding="valid", stride=3)),
     ((6, 5, 4), (4, 3, 3, 3), dict(padding=1, groups=2)),  # unbatched
+    # stride 1 runs on full-row columns: wide dilated kernels reach past a row's end
+    ((2, 3, 7, 9), (4, 3, 2, 5), dict(padding=(1, 3), dilation=(1, 2))),
+    ((2, 3, 4, 5), (5, 3, 1, 1), {}),  # 1x1: no padding, nothing past the row
 ]
 
 
