@@ -104,10 +104,7 @@ def _backward(ctx, x, w_ih, h0, c0, w_hh, out, g_out, g_c):
     reverse = ctx.reverse
     g_h = np.ascontiguousarray(g_out.transpose(0, 2, 1))  # (T, n, B); free if already so laid out
     need = ctx.needs_input_grad
-    # The gradient of every step's gate pre-activations, feature-major (4n, T, B):
-    # the weight gradients are then single GEMMs over T * B columns. Each chunk's
-    # steps are computed into `da_chunk` and moved there while in cache.
-    flat = np.empty((width, steps, batch), acts.dtype) if need[0] or need[1] or need[5] else None
+    gates = np.empty_like(acts)  # the gradient of every step's gate pre-activations
     gate_sum = np.zeros((width, batch), acts.dtype) if need[2] else None
     order = _inner_order(n)
     w_back = np.ascontiguousarray(w_hh[order].T)
@@ -116,7 +113,6 @@ def _backward(ctx, x, w_ih, h0, c0, w_hh, out, g_out, g_c):
     grad_c = np.empty_like(dh)
     chunk = min(steps, _CHUNK)
     coef = np.empty((chunk, width, batch), acts.dtype)
-    da_chunk = np.empty_like(coef)
     h_to_c = np.empty((chunk, n, batch), acts.dtype)
     own = 0 if reverse else 1  # as in _forward: step t's c_prev is cells[t + 1 - own]
     first = True
@@ -150,22 +146,22 @@ def _backward(ctx, x, w_ih, h0, c0, w_hh, out, g_out, g_c):
             j = t - lo
             np.multiply(dh, hc[j], out=grad_c)  # dc + dh o (1 - tanh(c)^2)
             grad_c += dc
-            da = da_chunk[j]
+            da = gates[t]
             np.multiply(grad_c, k[j, :2 * n].reshape(2, n, batch),
                         out=da[:2 * n].reshape(2, n, batch))
             np.multiply(dh, k[j, 2 * n:3 * n], out=da[2 * n:3 * n])
             np.multiply(grad_c, k[j, 3 * n:], out=da[3 * n:])
             np.multiply(grad_c, acts[t, n:2 * n], out=dc)  # dc_prev = dc f
             np.matmul(w_back, da, out=dh)
-        done = da_chunk[:hi - lo]
-        if flat is not None:
-            flat[:, lo:hi] = done.transpose(1, 0, 2)
         if gate_sum is not None:
-            gate_sum += done.sum(0)
+            gate_sum += gates[lo:hi].sum(0)
     back = _outer_order(n)
     gx = gw_ih = gb = gw_hh = None
-    if flat is not None:
-        flat = flat.reshape(width, steps * batch)
+    if need[0] or need[1] or need[5]:
+        # Feature-major (4n, T * B), in one blockwise copy (copying chunk by chunk
+        # into the strided destination is several times slower): the weight
+        # gradients become single GEMMs over T * B columns.
+        flat = np.ascontiguousarray(gates.transpose(1, 0, 2)).reshape(width, steps * batch)
         w_in = w_ih[order]
         # The input's gradient and its weight's, each the way the input is laid out
         # (a previous layer's output is feature-major; an embedding's, row-major).
