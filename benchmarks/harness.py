@@ -51,16 +51,24 @@ def _time(fn, n):
 
 # Idle BLAS / OpenMP worker threads keep spinning for a while after a call
 # (OpenBLAS: about 0.1 s); the other framework's timed calls would then share
-# the cores with them. A pause at every switch lets them go to sleep.
+# the cores with them. A pause at every switch lets them go to sleep; one
+# untimed call after it wakes the framework's own threads and caches again.
 SWITCH_PAUSE = 0.3
+
+
+def _time_alone(fn, n):
+    """``_time`` after the pause and one untimed call (see SWITCH_PAUSE)."""
+    time.sleep(SWITCH_PAUSE)
+    fn()
+    return _time(fn, n)
 
 
 def compare(name, ember_fn, torch_fn, warmup=5, rounds=15, inner=1, unit_scale=1e3,
             unit="ms", per=1):
     """Time both closures and print medians and the ratio ember / torch.
 
-    Rounds alternate which framework goes first, with an untimed pause of
-    ``SWITCH_PAUSE`` seconds before each block of calls.
+    Rounds alternate which framework goes first. Each block of timed calls
+    follows a pause of ``SWITCH_PAUSE`` seconds and one untimed call.
 
     Args:
         warmup: untimed calls of each first.
@@ -76,10 +84,8 @@ def compare(name, ember_fn, torch_fn, warmup=5, rounds=15, inner=1, unit_scale=1
     te, tt = [], []
     for r in range(rounds):
         first, second = (ember_fn, torch_fn) if r % 2 == 0 else (torch_fn, ember_fn)
-        time.sleep(SWITCH_PAUSE)
-        a = _time(first, inner) / per
-        time.sleep(SWITCH_PAUSE)
-        b = _time(second, inner) / per
+        a = _time_alone(first, inner) / per
+        b = _time_alone(second, inner) / per
         (te, tt)[r % 2].append(a)
         (tt, te)[r % 2].append(b)
     me, mt = statistics.median(te), statistics.median(tt)
