@@ -40,8 +40,9 @@ _CHUNK = 8  # steps whose per-step terms are computed together in the backward
 
 def _inner_order(n):
     """Row permutation from PyTorch's gate order (i, f, g, o) to the order used
-    inside (i, f, o, g): the three sigmoid gates form one contiguous block."""
-    return np.concatenate([np.arange(2 * n), np.arange(3 * n, 4 * n), np.arange(2 * n, 3 * n)])
+    inside, (o, i, f, g): the three sigmoid gates form one contiguous block, and
+    so do the three whose gradients are dc times something (i, f, g)."""
+    return np.concatenate([np.arange(3 * n, 4 * n), np.arange(3 * n)])
 
 
 def _outer_order(n):
@@ -88,17 +89,17 @@ def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
         sig *= half
         sig += half
         c_t = cells[t + own]
-        np.multiply(a[n:2 * n], c, out=c_t)  # f * c
-        np.multiply(a[:n], a[3 * n:], out=ig)  # i * g
+        np.multiply(a[2 * n:3 * n], c, out=c_t)  # f * c
+        np.multiply(a[n:2 * n], a[3 * n:], out=ig)  # i * g
         c_t += ig
         np.tanh(c_t, out=tanh_cells[t])
-        np.multiply(a[2 * n:3 * n], tanh_cells[t], out=out[t])  # h = o * tanh(c)
+        np.multiply(a[:n], tanh_cells[t], out=out[t])  # h = o * tanh(c)
         h, c = out[t], c_t
     return out, np.ascontiguousarray(c.T), (acts, cells, tanh_cells)
 
 
 def _backward(ctx, x, w_ih, h0, c0, w_hh, out, g_out, g_c):
-    acts, cells, tanh_cells = ctx.buffers  # gates in the inner order (i, f, o, g)
+    acts, cells, tanh_cells = ctx.buffers  # gates in the inner order (o, i, f, g)
     steps, width, batch = acts.shape
     n = width // 4
     reverse = ctx.reverse
@@ -118,25 +119,25 @@ def _backward(ctx, x, w_ih, h0, c0, w_hh, out, g_out, g_c):
     first = True
     # Chunks of steps, latest first (earliest first with reverse). What does not
     # depend on the recurrence is computed a chunk at a time; the loop over the
-    # chunk's steps is left with the recurrence itself: 7 array ops and a GEMM.
+    # chunk's steps is left with the recurrence itself: 6 array ops and a GEMM.
     starts = range(0, steps, chunk) if reverse else reversed(range(0, steps, chunk))
     for lo in starts:
         hi = min(lo + chunk, steps)
         a, tc = acts[lo:hi], tanh_cells[lo:hi]
         k, hc = coef[:hi - lo], h_to_c[:hi - lo]
-        # The activations' slopes: s (1 - s) = s - s^2 for i, f, o; 1 - g^2 for g ...
+        # The activations' slopes: s (1 - s) = s - s^2 for o, i, f; 1 - g^2 for g ...
         np.multiply(a, a, out=k)
         np.subtract(a[:, :3 * n], k[:, :3 * n], out=k[:, :3 * n])
         np.subtract(1, k[:, 3 * n:], out=k[:, 3 * n:])
-        # ... times what multiplies each gate: g, c_prev, tanh(c), i. Then
-        # dz_i,f = dc * k_i,f; dz_o = dh * k_o; dz_g = dc * k_g.
-        k[:, :n] *= a[:, 3 * n:]
-        k[:, n:2 * n] *= cells[lo + 1 - own:hi + 1 - own]
-        k[:, 2 * n:3 * n] *= tc
-        k[:, 3 * n:] *= a[:, :n]
+        # ... times what multiplies each gate: tanh(c), g, c_prev, i. Then
+        # dz_o = dh * k_o and dz_i,f,g = dc * k_i,f,g.
+        k[:, :n] *= tc
+        k[:, n:2 * n] *= a[:, 3 * n:]
+        k[:, 2 * n:3 * n] *= cells[lo + 1 - own:hi + 1 - own]
+        k[:, 3 * n:] *= a[:, n:2 * n]
         np.multiply(tc, tc, out=hc)  # o (1 - tanh(c)^2): from h to c
         np.subtract(1, hc, out=hc)
-        hc *= a[:, 2 * n:3 * n]
+        hc *= a[:, :n]
         for t in (range(lo, hi) if reverse else reversed(range(lo, hi))):
             if first:
                 dh[...] = g_h[t]
@@ -147,11 +148,9 @@ def _backward(ctx, x, w_ih, h0, c0, w_hh, out, g_out, g_c):
             np.multiply(dh, hc[j], out=grad_c)  # dc + dh o (1 - tanh(c)^2)
             grad_c += dc
             da = gates[t]
-            np.multiply(grad_c, k[j, :2 * n].reshape(2, n, batch),
-                        out=da[:2 * n].reshape(2, n, batch))
-            np.multiply(dh, k[j, 2 * n:3 * n], out=da[2 * n:3 * n])
-            np.multiply(grad_c, k[j, 3 * n:], out=da[3 * n:])
-            np.multiply(grad_c, acts[t, n:2 * n], out=dc)  # dc_prev = dc f
+            np.multiply(dh, k[j, :n], out=da[:n])
+            np.multiply(grad_c, k[j, n:].reshape(3, n, batch), out=da[n:].reshape(3, n, batch))
+            np.multiply(grad_c, acts[t, 2 * n:3 * n], out=dc)  # dc_prev = dc f
             np.matmul(w_back, da, out=dh)
         if gate_sum is not None:
             gate_sum += gates[lo:hi].sum(0)
