@@ -50,6 +50,14 @@ def _outer_order(n):
     return np.argsort(_inner_order(n))
 
 
+def _permuted_transpose(w, n):
+    """``w[_inner_order(n)].T`` made contiguous in one pass: two block transposes."""
+    out = np.empty((w.shape[1], w.shape[0]), w.dtype)
+    out[:, :n] = w[3 * n:].T
+    out[:, n:] = w[:3 * n].T
+    return out
+
+
 def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
     steps, batch = x.shape[0], x.shape[1]
     n = w_hh.shape[1]
@@ -108,7 +116,7 @@ def _backward(ctx, x, w_ih, h0, c0, w_hh, out, g_out, g_c):
     gates = np.empty_like(acts)  # the gradient of every step's gate pre-activations
     gate_sum = np.zeros((width, batch), acts.dtype) if need[2] else None
     order = _inner_order(n)
-    w_back = np.ascontiguousarray(w_hh[order].T)
+    w_back = _permuted_transpose(w_hh, n)
     dc = np.ascontiguousarray(g_c.T) if g_c is not None else np.zeros((n, batch), acts.dtype)
     dh = np.empty((n, batch), acts.dtype)
     grad_c = np.empty_like(dh)
