@@ -51,15 +51,20 @@ def _time(fn, n):
 
 # Idle BLAS / OpenMP worker threads keep spinning for a while after a call
 # (OpenBLAS: about 0.1 s); the other framework's timed calls would then share
-# the cores with them. A pause at every switch lets them go to sleep; one
-# untimed call after it wakes the framework's own threads and caches again.
+# the cores with them. A pause at every switch lets them go to sleep; untimed
+# calls after it (at least one, for at least SWITCH_WARMUP seconds) wake the
+# framework's own threads, its caches and the CPU's clock again.
 SWITCH_PAUSE = 0.3
+SWITCH_WARMUP = 0.05
 
 
 def _time_alone(fn, n):
-    """``_time`` after the pause and one untimed call (see SWITCH_PAUSE)."""
+    """``_time`` after the pause and the untimed warm-up calls (see SWITCH_PAUSE)."""
     time.sleep(SWITCH_PAUSE)
+    start = time.perf_counter()
     fn()
+    while time.perf_counter() - start < SWITCH_WARMUP:
+        fn()
     return _time(fn, n)
 
 
@@ -68,7 +73,7 @@ def compare(name, ember_fn, torch_fn, warmup=5, rounds=15, inner=1, unit_scale=1
     """Time both closures and print medians and the ratio ember / torch.
 
     Rounds alternate which framework goes first. Each block of timed calls
-    follows a pause of ``SWITCH_PAUSE`` seconds and one untimed call.
+    follows a pause of ``SWITCH_PAUSE`` seconds and untimed warm-up calls.
 
     Args:
         warmup: untimed calls of each first.
