@@ -90,6 +90,25 @@ def test_inplace_on_a_leaf_that_requires_grad_is_refused():
         F.relu_(x)
 
 
+def test_relu_backward_reads_its_output_as_torch():
+    # The gradient passes where the output is not <= 0: not at 0, but at nan. The
+    # output is saved, so changing it in place before backward is refused, as in
+    # PyTorch.
+    a = np.array([-1.0, 0.0, 2.0, np.nan], np.float32)
+    x, tx = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    F.relu(x).sum().backward()
+    TF.relu(tx).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    y = F.relu(x * 1.0)
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.sum().backward()
+    ty = TF.relu(tx * 1.0)
+    ty.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        ty.sum().backward()
+
+
 def test_integer_inputs():
     x = ember.tensor([-2, 0, 3])
     assert F.relu(x).dtype == ember.int64 and F.relu(x).tolist() == [0, 0, 3]

@@ -20,6 +20,7 @@ from ember.backend.random import rng
 from ember.ops import elementwise as _ew
 from ember.ops._util import check_tensor, float_operand, fmt_shape, wrap_dim
 from ember.ops.inplace import inplace as _inplace
+from ember.ops.reduce import constant
 from ember.ops.views import split
 from ember.tensor import Tensor
 
@@ -152,12 +153,27 @@ class _Piecewise(Function):
         return (g * slope,) + (None,) * ctx.n_params
 
 
-class ReLU(_Piecewise):
-    """max(x, 0) (NaN stays NaN); slope 0 at 0, as PyTorch."""
+class ReLU(Function):
+    """max(x, 0) (NaN stays NaN); slope 0 at 0, as PyTorch.
+
+    Saves its output, not a slope array: the backward passes the gradient
+    where the output is not <= 0 (as PyTorch's threshold_backward, so nan
+    passes it), and the forward is one pass.
+    """
 
     @staticmethod
-    def pieces(xp, x):
-        return xp.maximum(x, 0).astype(x.dtype, copy=False), x > 0
+    def forward(ctx, x):
+        y = ctx.xp.maximum(x, 0).astype(x.dtype, copy=False)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        positive = ~(y._array <= 0)  # nan passes the gradient, as in PyTorch
+        if is_grad_enabled():  # create_graph=True: differentiable in g
+            return (g * constant(positive.astype(y._array.dtype)),)
+        return (constant(ctx.xp.multiply(g._array, positive, dtype=g._array.dtype)),)
 
 
 class Hardtanh(_Piecewise):
