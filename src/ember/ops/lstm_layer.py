@@ -16,8 +16,9 @@ gradients are gathered feature-major (one blockwise copy).
 Shapes (forward): ``x`` (T, B, H_in), any strides; ``w_ih`` (4H, H_in);
 ``bias`` (4H,) = b_ih + b_hh, or None; ``h0``, ``c0`` (B, H); ``w_hh`` (4H, H);
 ``reverse``: run from the last step to the first. Returns ``output`` (T, B, H),
-a transposed view of the (T, H, B) buffer, and ``c_n`` (B, H). Gate order is
-PyTorch's: i, f, g, o.
+a transposed view of the (T, H, B) buffer, and ``c_n`` (B, H). The weights
+keep PyTorch's gate order (i, f, g, o); inside, their rows are permuted to
+(o, i, f, g) (``_inner_order``) and gradients are permuted back.
 
 Under ``create_graph=True`` the backward is recomputed with Ember ops
 (``rnn._backward_ember``), so it is differentiable again.
@@ -106,16 +107,57 @@ def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
     return out, np.ascontiguousarray(c.T), (acts, cells, tanh_cells)
 
 
-def _backward(ctx, x, w_ih, h0, c0, w_hh, out, g_out, g_c):
+def _backward(ctx, x, w_ih, h0, w_hh, out, g_out, g_c):
+    """First-order gradients from arrays: (x, w_ih, bias, h0, c0, w_hh, None)."""
+    need = ctx.needs_input_grad
+    gates, gate_sum, dh, dc = _gate_gradients(ctx, w_hh, g_out, g_c, need[2])
+    steps, width, batch = gates.shape
+    n = width // 4
+    back = _outer_order(n)
+    gx = gw_ih = gb = gw_hh = None
+    if need[0] or need[1] or need[5]:
+        # Feature-major (4n, T * B), in one blockwise copy (copying chunk by chunk
+        # into the strided destination is several times slower): the weight
+        # gradients become single GEMMs over T * B columns.
+        flat = np.ascontiguousarray(gates.transpose(1, 0, 2)).reshape(width, steps * batch)
+        w_in = w_ih[_inner_order(n)]
+        # The input's gradient and its weight's, each the way the input is laid out
+        # (a previous layer's output is feature-major; an embedding's, row-major).
+        row_major = x.strides[2] == x.itemsize
+        if need[0]:
+            if row_major:
+                gx = (flat.T @ w_in).reshape(steps, batch, x.shape[2])
+            else:
+                gx = (w_in.T @ flat).reshape(x.shape[2], steps, batch).transpose(1, 2, 0)
+        if need[1]:
+            if row_major:
+                gw_ih = (flat @ x.reshape(steps * batch, x.shape[2]))[back]
+            else:
+                gw_ih = (flat @ x.transpose(2, 0, 1).reshape(x.shape[2], steps * batch).T)[back]
+        if need[5]:
+            gw_hh = (flat @ _previous_outputs(out, h0, ctx.reverse).T)[back]
+    if gate_sum is not None:
+        gb = gate_sum.sum(1)[back]
+    wrap = lambda a: None if a is None else constant(a)
+    return (wrap(gx), wrap(gw_ih), wrap(gb), constant(dh.T) if need[3] else None,
+            constant(dc.T) if need[4] else None, wrap(gw_hh), None)
+
+
+def _gate_gradients(ctx, w_hh, g_out, g_c, want_sum):
+    """Backpropagation through time.
+
+    Returns (gates, gate_sum, dh0, dc0): the gradient of every step's gate
+    pre-activations (T, 4n, B) in the inner order, their sum over steps and
+    batch (4n, B) when ``want_sum`` (else None), and the gradients of h0 and
+    c0, feature-major (n, B).
+    """
     acts, cells, tanh_cells = ctx.buffers  # gates in the inner order (o, i, f, g)
     steps, width, batch = acts.shape
     n = width // 4
     reverse = ctx.reverse
     g_h = np.ascontiguousarray(g_out.transpose(0, 2, 1))  # (T, n, B); free if already so laid out
-    need = ctx.needs_input_grad
-    gates = np.empty_like(acts)  # the gradient of every step's gate pre-activations
-    gate_sum = np.zeros((width, batch), acts.dtype) if need[2] else None
-    order = _inner_order(n)
+    gates = np.empty_like(acts)
+    gate_sum = np.zeros((width, batch), acts.dtype) if want_sum else None
     w_back = _permuted_transpose(w_hh, n)
     dc = np.ascontiguousarray(g_c.T) if g_c is not None else np.zeros((n, batch), acts.dtype)
     dh = np.empty((n, batch), acts.dtype)
@@ -162,41 +204,20 @@ def _backward(ctx, x, w_ih, h0, c0, w_hh, out, g_out, g_c):
             np.matmul(w_back, da, out=dh)
         if gate_sum is not None:
             gate_sum += gates[lo:hi].sum(0)
-    back = _outer_order(n)
-    gx = gw_ih = gb = gw_hh = None
-    if need[0] or need[1] or need[5]:
-        # Feature-major (4n, T * B), in one blockwise copy (copying chunk by chunk
-        # into the strided destination is several times slower): the weight
-        # gradients become single GEMMs over T * B columns.
-        flat = np.ascontiguousarray(gates.transpose(1, 0, 2)).reshape(width, steps * batch)
-        w_in = w_ih[order]
-        # The input's gradient and its weight's, each the way the input is laid out
-        # (a previous layer's output is feature-major; an embedding's, row-major).
-        row_major = x.strides[2] == x.itemsize
-        if need[0]:
-            if row_major:
-                gx = (flat.T @ w_in).reshape(steps, batch, x.shape[2])
-            else:
-                gx = (w_in.T @ flat).reshape(x.shape[2], steps, batch).transpose(1, 2, 0)
-        if need[1]:
-            if row_major:
-                gw_ih = (flat @ x.reshape(steps * batch, x.shape[2]))[back]
-            else:
-                gw_ih = (flat @ x.transpose(2, 0, 1).reshape(x.shape[2], steps * batch).T)[back]
-        if need[5]:  # each step's h_prev: the previous step's output, h0 for the first
-            prev = np.empty((n, steps, batch), acts.dtype)
-            first = steps - 1 if reverse else 0
-            prev[:, first] = h0.T
-            if steps > 1:
-                later, earlier = (slice(None, -1), slice(1, None)) if reverse else \
-                    (slice(1, None), slice(None, -1))
-                prev[:, later] = out[earlier].transpose(1, 0, 2)
-            gw_hh = (flat @ prev.reshape(n, steps * batch).T)[back]
-    if gate_sum is not None:
-        gb = gate_sum.sum(1)[back]
-    wrap = lambda a: None if a is None else constant(a)
-    return (wrap(gx), wrap(gw_ih), wrap(gb), constant(dh.T) if need[3] else None,
-            constant(dc.T) if need[4] else None, wrap(gw_hh), None)
+    return gates, gate_sum, dh, dc
+
+
+def _previous_outputs(out, h0, reverse):
+    """Every step's h_prev, feature-major (n, T * B): the previous step's output
+    from ``out`` (T, n, B), h0 (B, n) for the first step."""
+    steps, n, batch = out.shape
+    prev = np.empty((n, steps, batch), out.dtype)
+    prev[:, steps - 1 if reverse else 0] = h0.T
+    if steps > 1:
+        later, earlier = (slice(None, -1), slice(1, None)) if reverse else \
+            (slice(1, None), slice(None, -1))
+        prev[:, later] = out[earlier].transpose(1, 0, 2)
+    return prev.reshape(n, steps * batch)
 
 
 def _backward_graph(ctx, x, w_ih, bias, h0, c0, w_hh, g_out, g_c):
@@ -238,6 +259,6 @@ class LSTMLayer(Function):
             g_out = output.new_zeros(tuple(output.shape))
         if is_grad_enabled():  # create_graph=True
             return _backward_graph(ctx, x, w_ih, bias, h0, c0, w_hh, g_out, g_c)
-        return _backward(ctx, x._array, w_ih._array, h0._array, c0._array, w_hh._array,
+        return _backward(ctx, x._array, w_ih._array, h0._array, w_hh._array,
                          output._array.transpose(0, 2, 1), g_out._array,
                          None if g_c is None else g_c._array)
