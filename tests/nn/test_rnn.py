@@ -154,8 +154,8 @@ def test_lstm_layer_takes_any_input_strides():
     # (itself a transposed view): same values and gradients as a contiguous copy.
     x = ember.tensor(rand((B, 6, H_IN), 0))
     w_ih, b = ember.tensor(rand((4 * H, H_IN), 1, -1, 1)), ember.tensor(rand((4 * H,), 2))
-    w_hh, h0, c0 = ember.tensor(rand((4 * H, H), 3, -1, 1)), ember.zeros(B, H, dtype=ember.float64), \
-        ember.zeros(B, H, dtype=ember.float64)
+    w_hh = ember.tensor(rand((4 * H, H), 3, -1, 1))
+    h0 = c0 = ember.zeros(B, H, dtype=ember.float64)
     results = []
     for make in (lambda t: t.transpose(0, 1), lambda t: t.transpose(0, 1).contiguous()):
         leaf = x.detach().requires_grad_()

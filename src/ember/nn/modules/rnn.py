@@ -5,8 +5,9 @@ steps (``W_ih x + b_ih``) followed by ``ember.ops.rnn.Recurrence``, which loops
 over time with one GEMM per step and backpropagates through time in one
 graph node. On NumPy, an LSTM layer without projection is instead one
 ``ember.ops.lstm_layer.LSTMLayer`` node, input projection included, which keeps
-its per-step arrays in the layout the small GEMMs run fastest in. Parameter names, shapes, registration order, gate order and
-initialisation are PyTorch's, so state_dicts load in either direction.
+its per-step arrays in the layout the small GEMMs run fastest in. Parameter
+names, shapes, registration order, gate order and initialisation are
+PyTorch's, so state_dicts load in either direction.
 """
 
 import math
