@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from hypothesis import given, settings, strategies as st
 
 import ember
-from ember.ops.embedding import embedding, one_hot
+from ember.ops.embedding import _add_rows_sorted, embedding, one_hot
 from reference import check, close, rand
 
 IDX = np.array([[0, 2, 4, 2], [1, 1, 3, 0]])
@@ -46,6 +47,23 @@ def test_large_batch_gradient_matches_torch(kwargs):
         fn(mod.tensor(idx), w, **kwargs).backward(mod.tensor(g))
         grads.append(w.grad.numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.integers(1, 300), size=st.integers(1, 3000), width=st.integers(1, 6),
+       skew=st.sampled_from([None, 0.01, 0.2, 1.0]), seed=st.integers(0, 2 ** 16))
+def test_sorted_scatter_add_equals_add_at(rows, size, width, skew, seed):
+    # Uniform, geometric (a few frequent indices) and single-index batches: the
+    # per-rank loop, the reduceat over the tails, and both together.
+    r = np.random.default_rng(seed)
+    idx = r.integers(0, rows, size) if skew is None else \
+        np.minimum(r.geometric(skew, size) - 1, rows - 1)
+    values = r.standard_normal((size, width))
+    out = np.zeros((rows, width))
+    _add_rows_sorted(out, idx, values)
+    expected = np.zeros((rows, width))
+    np.add.at(expected, idx, values)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_embedding_max_norm_renormalises_rows_in_place():

@@ -28,6 +28,10 @@ def test_mm_bmm_dot_linear_match_torch():
         check(lambda x, w, b: lin[lib_of(x) is torch](x, w, b) ** 2, rand(sx, 0), rand((5, 4), 1),
               rand((5,), 2))
         check(lambda x, w: lin[lib_of(x) is torch](x, w), rand(sx, 0), rand((5, 4), 1))
+    # A transposed x: the forward's reshape copies it, and the weight gradient
+    # reuses that copy (but not under create_graph, where it must depend on x).
+    check(lambda x, w, b: lin[lib_of(x) is torch](x.transpose(0, 1), w, b) ** 2,
+          rand((3, 2, 4), 0), rand((5, 4), 1), rand((5,), 2))
 
 
 EINSUMS = [

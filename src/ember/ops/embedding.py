@@ -60,13 +60,40 @@ _SORTED_ADD_MIN = 16384  # elements; below it np.add.at's lower fixed cost wins
 
 
 def _add_rows_sorted(out, indices, values):
-    """out[indices[i]] += values[i] for every i, repeats summed: the rows sorted
-    by index (stably, so each index's rows keep their order) and each run summed
-    with one ``reduceat``; about twice as fast as ``np.add.at`` on a batch."""
+    """out[indices[i]] += values[i] for every i, repeats summed in order of i.
+
+    The rows are sorted by index (stably) and numbered within each index's run
+    (rank 0, 1, ...). All rows of one rank have distinct indices, so each rank
+    is one fancy-indexed ``+=``; a batch of tokens has few ranks with many rows.
+    The ranks with fewer than ``_RANK_ROWS_MIN`` rows (the tails of frequent
+    indices) are summed per index with one ``reduceat``, whose cost grows with
+    the number of runs. Several times faster than ``np.add.at`` or a
+    ``reduceat`` over every run.
+    """
     order = np.argsort(indices, kind="stable")
     ordered = indices[order]
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    out[ordered[starts]] += np.add.reduceat(values[order], starts, axis=0)
+    size = ordered.size
+    first = np.empty(size, bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    rank = np.arange(size) - np.repeat(starts, np.diff(np.append(starts, size)))
+    per_rank = np.bincount(rank)  # non-increasing
+    looped = int(np.count_nonzero(per_rank >= _RANK_ROWS_MIN))
+    if looped:
+        by_rank = np.argsort(rank, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(per_rank[:looped])))
+        for r in range(looped):
+            at = by_rank[bounds[r]:bounds[r + 1]]
+            out[ordered[at]] += values[order[at]]
+    if looped < per_rank.size:
+        tail = np.flatnonzero(rank >= looped)
+        tail_ordered = ordered[tail]
+        runs = np.flatnonzero(np.concatenate(([True], tail_ordered[1:] != tail_ordered[:-1])))
+        out[tail_ordered[runs]] += np.add.reduceat(values[order[tail]], runs, axis=0)
+
+
+_RANK_ROWS_MIN = 64  # a rank with fewer rows joins the reduceat (bounds the loop to N / 64)
 
 
 class RowGather(Function):

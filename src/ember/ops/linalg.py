@@ -5,6 +5,7 @@ import string
 import numpy as np
 
 from ember.autograd.function import Function
+from ember.autograd.grad_mode import is_grad_enabled
 from ember.ops.arithmetic import add, mul
 from ember.ops._util import binary_operands, broadcast_shapes, check_tensor, fmt_shape, wrap_dim
 from ember.ops.reduce import constant
@@ -78,7 +79,16 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        y = _gemm(x, w.T)
+        ctx.rows = None
+        if x.ndim > 2:
+            rows = x.reshape(-1, x.shape[-1])
+            if not ctx.xp.may_share_memory(rows, x):
+                # x's layout made the reshape a copy: the weight gradient reuses it
+                # rather than copying x again.
+                ctx.rows = rows
+            y = (rows @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
+        else:
+            y = _gemm(x, w.T)
         if b is not None:
             y += b
         return y
@@ -93,7 +103,10 @@ class Linear(Function):
         gw = gb = None
         if need[1]:
             # Fold batch dimensions into one: a single GEMM for the weight gradient.
-            gw = MatMul.apply(g.reshape(-1, g.shape[-1]).mT, x.reshape(-1, x.shape[-1]))
+            # Under create_graph it must be x itself, so that gw depends on x.
+            rows = constant(ctx.rows) if ctx.rows is not None and not is_grad_enabled() \
+                else x.reshape(-1, x.shape[-1])
+            gw = MatMul.apply(g.reshape(-1, g.shape[-1]).mT, rows)
         if need[2]:
             gb = g.sum(tuple(range(g._array.ndim - 1))) if g._array.ndim > 1 else g
         return gx, gw, gb

@@ -52,11 +52,22 @@ def _outer_order(n):
 
 
 def _permuted_transpose(w, n):
-    """``w[_inner_order(n)].T`` made contiguous in one pass: two block transposes."""
+    """``w[_inner_order(n)].T`` made contiguous: block transposes of 32 rows of
+    ``w`` at a time. (NumPy copies a whole transposed matrix element by element
+    through the cache about three times slower.)"""
     out = np.empty((w.shape[1], w.shape[0]), w.dtype)
-    out[:, :n] = w[3 * n:].T
-    out[:, n:] = w[:3 * n].T
+    src = np.concatenate([np.arange(3 * n, 4 * n), np.arange(3 * n)])
+    for lo in range(0, w.shape[0], _TRANSPOSE_ROWS):
+        hi = min(lo + _TRANSPOSE_ROWS, w.shape[0])
+        rows = src[lo:hi]
+        if hi - lo > 1 and rows[-1] - rows[0] == hi - lo - 1:
+            out[:, lo:hi] = w[rows[0]:rows[-1] + 1].T
+        else:  # a block that straddles the reordering
+            out[:, lo:hi] = w[rows].T
     return out
+
+
+_TRANSPOSE_ROWS = 32
 
 
 def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
@@ -116,10 +127,14 @@ def _backward(ctx, x, w_ih, h0, w_hh, out, g_out, g_c):
     back = _outer_order(n)
     gx = gw_ih = gb = gw_hh = None
     if need[0] or need[1] or need[5]:
-        # Feature-major (4n, T * B), in one blockwise copy (copying chunk by chunk
-        # into the strided destination is several times slower): the weight
-        # gradients become single GEMMs over T * B columns.
-        flat = np.ascontiguousarray(gates.transpose(1, 0, 2)).reshape(width, steps * batch)
+        # Feature-major (4n, T * B), so that the weight gradients are single
+        # GEMMs over T * B columns. Copied one step's block at a time: about
+        # 1.5x faster than one transposing copy, whose reads jump a whole
+        # (4n, B) block for every 32 elements.
+        flat = np.empty((width, steps, batch), gates.dtype)
+        for t in range(steps):
+            flat[:, t] = gates[t]
+        flat = flat.reshape(width, steps * batch)
         w_in = w_ih[_inner_order(n)]
         # The input's gradient and its weight's, each the way the input is laid out
         # (a previous layer's output is feature-major; an embedding's, row-major).
