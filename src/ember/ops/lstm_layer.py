@@ -128,20 +128,13 @@ def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
 def _backward(ctx, x, w_ih, h0, w_hh, out, g_out, g_c):
     """First-order gradients from arrays: (x, w_ih, bias, h0, c0, w_hh, None)."""
     need = ctx.needs_input_grad
-    gates, gate_sum, dh, dc = _gate_gradients(ctx, w_hh, g_out, g_c, need[2])
-    steps, width, batch = gates.shape
+    flat, gate_sum, dh, dc = _gate_gradients(ctx, w_hh, g_out, g_c, need[2])
+    width = flat.shape[0]
+    steps, batch = out.shape[0], out.shape[2]
     n = width // 4
     back = _outer_order(n)
     gx = gw_ih = gb = gw_hh = None
     if need[0] or need[1] or need[5]:
-        # Feature-major (4n, T * B), so that the weight gradients are single
-        # GEMMs over T * B columns. Copied one step's block at a time: about
-        # 1.5x faster than one transposing copy, whose reads jump a whole
-        # (4n, B) block for every 32 elements.
-        flat = np.empty((width, steps, batch), gates.dtype)
-        for t in range(steps):
-            flat[:, t] = gates[t]
-        flat = flat.reshape(width, steps * batch)
         w_in = w_ih[_inner_order(n)]
         # The input's gradient and its weight's, each the way the input is laid out
         # (a previous layer's output is feature-major; an embedding's, row-major).
@@ -168,17 +161,18 @@ def _backward(ctx, x, w_ih, h0, w_hh, out, g_out, g_c):
 def _gate_gradients(ctx, w_hh, g_out, g_c, want_sum):
     """Backpropagation through time.
 
-    Returns (gates, gate_sum, dh0, dc0): the gradient of every step's gate
-    pre-activations (T, 4n, B) in the inner order, their sum over steps and
-    batch (4n, B) when ``want_sum`` (else None), and the gradients of h0 and
-    c0, feature-major (n, B).
+    Returns (flat, gate_sum, dh0, dc0): the gradient of every step's gate
+    pre-activations, feature-major (4n, T * B) in the inner order, so that the
+    weight gradients are single GEMMs over T * B columns; their sum over steps
+    (4n, B) when ``want_sum`` (else None); and the gradients of h0 and c0,
+    feature-major (n, B).
     """
     acts, cells, tanh_cells = ctx.buffers  # gates in the inner order (o, i, f, g)
     steps, width, batch = acts.shape
     n = width // 4
     reverse = ctx.reverse
     g_h = np.ascontiguousarray(g_out.transpose(0, 2, 1))  # (T, n, B); free if already so laid out
-    gates = np.empty_like(acts)
+    flat = np.empty((width, steps, batch), acts.dtype)
     gate_sum = np.zeros((width, batch), acts.dtype) if want_sum else None
     w_back = _permuted_transpose(w_hh, n)
     dc = np.ascontiguousarray(g_c.T) if g_c is not None else np.zeros((n, batch), acts.dtype)
@@ -187,6 +181,7 @@ def _gate_gradients(ctx, w_hh, g_out, g_c, want_sum):
     chunk = min(steps, _CHUNK)
     coef = np.empty((chunk, width, batch), acts.dtype)
     h_to_c = np.empty((chunk, n, batch), acts.dtype)
+    done = np.empty_like(coef)  # the chunk's gate gradients, each step's a contiguous block
     own = 0 if reverse else 1  # as in _forward: step t's c_prev is cells[t + 1 - own]
     first = True
     # Chunks of steps, latest first (earliest first with reverse). What does not
@@ -219,14 +214,18 @@ def _gate_gradients(ctx, w_hh, g_out, g_c, want_sum):
             j = t - lo
             np.multiply(dh, hc[j], out=grad_c)  # dc + dh o (1 - tanh(c)^2)
             grad_c += dc
-            da = gates[t]
+            da = done[j]
             np.multiply(dh, k[j, :n], out=da[:n])
             np.multiply(grad_c, k[j, n:].reshape(3, n, batch), out=da[n:].reshape(3, n, batch))
             np.multiply(grad_c, acts[t, 2 * n:3 * n], out=dc)  # dc_prev = dc f
             np.matmul(w_back, da, out=dh)
+        # Into flat one step's block at a time, while the chunk is in cache (a
+        # single transposing copy jumps a whole block for every B elements).
+        for j in range(hi - lo):
+            flat[:, lo + j] = done[j]
         if gate_sum is not None:
-            gate_sum += gates[lo:hi].sum(0)
-    return gates, gate_sum, dh, dc
+            gate_sum += done[:hi - lo].sum(0)
+    return flat.reshape(width, steps * batch), gate_sum, dh, dc
 
 
 def _previous_outputs(out, h0, reverse):
