@@ -216,7 +216,12 @@ class SoftmaxCrossEntropy(Function):
         picked = x[rows, target] - top[:, 0]
         p = x - top
         xp.exp(p, out=p)
-        total = p.sum(axis=1, keepdims=True)
+        if p.dtype.kind == "f" and p.dtype.itemsize >= 4:
+            # The row sums as a matrix-vector product: BLAS runs it several times
+            # faster than NumPy's reduction over the last axis.
+            total = (p @ xp.ones(p.shape[1], p.dtype))[:, None]
+        else:
+            total = p.sum(axis=1, keepdims=True)
         losses = xp.log(total[:, 0]) - picked
         if row_weight is not None:
             losses *= row_weight
