@@ -273,6 +273,20 @@ def test_layer_matches_torch(kind, num_layers, bidirectional, batch_first, with_
     compare_grads(ours, ref, e_outs, t_outs, e_in, t_in)
 
 
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_output_is_laid_out_as_torch(kind, batch_first, bidirectional):
+    # Scripts rely on the layout: output.view(-1, H) needs (L, N, H) contiguous.
+    ours, ref = twin(kind, IN, HID, 2, batch_first=batch_first, bidirectional=bidirectional)
+    x = rand((N, T_LEN, IN) if batch_first else (T_LEN, N, IN), 0)
+    e_out, t_out = ours(ember.tensor(x))[0], ref(torch.tensor(x))[0]
+    assert e_out.stride() == t_out.stride()
+    assert e_out.is_contiguous() == t_out.is_contiguous()
+    if not batch_first:
+        close(e_out.view(-1, e_out.shape[-1]), t_out.view(-1, t_out.shape[-1]), what="view")
+
+
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_lstm_with_projection_matches_torch(bias, bidirectional):

@@ -211,7 +211,10 @@ class RNNBase(Module):
             x = outs[0] if directions == 1 else cat(outs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
-        return x, stack(h_n), (stack(c_n) if c0 is not None else None)
+        # The LSTM layer leaves its output feature-major (a transposed view), but
+        # PyTorch returns it contiguous, (L, N, D * H), and scripts rely on that
+        # (``output.view(-1, H)``): the last layer's output is copied so laid out.
+        return x.contiguous(), stack(h_n), (stack(c_n) if c0 is not None else None)
 
     def _zero_state(self, x, size):
         directions = 2 if self.bidirectional else 1
