@@ -73,6 +73,25 @@ def test_advanced_indexing_matches_torch(name):
     check(ADVANCED[name], A)
 
 
+@pytest.mark.parametrize("name", ADVANCED)
+def test_advanced_indexing_result_is_laid_out_as_torch(name):
+    # PyTorch's result is row-major; NumPy's can put the indexed axes outermost.
+    e, t = ADVANCED[name](ember.tensor(A)), ADVANCED[name](torch.tensor(A))
+    assert e.is_contiguous()
+    # (A size-1 axis's stride is arbitrary in both, as is an empty tensor's.)
+    assert t.numel() == 0 or [s for s, n in zip(e.stride(), e.shape) if n > 1] == \
+        [s for s, n in zip(t.stride(), t.shape) if n > 1]
+
+
+@pytest.mark.parametrize("dim", range(3))
+def test_index_select_result_is_laid_out_as_torch(dim):
+    idx = np.array([1, 0, 1])
+    e = ember.index_select(ember.tensor(A), dim, ember.tensor(idx))
+    t = torch.index_select(torch.tensor(A), dim, torch.tensor(idx))
+    assert e.stride() == t.stride()
+    close(e, t)
+
+
 def test_repeated_indices_accumulate_gradient():
     x = ember.tensor(A, requires_grad=True)
     x[[1, 1, 1, 3]].sum().backward()

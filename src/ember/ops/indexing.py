@@ -150,7 +150,10 @@ class Index(Function):
     def forward(ctx, x, index):
         ctx.shape, ctx.index = x.shape, index
         base, index = region(x, index)
-        return base[index]
+        out = base[index]
+        # NumPy may lay the result out with the indexed axes outermost; PyTorch's
+        # is row-major, and scripts rely on that (``.view``): copy it so if not.
+        return out if out.flags.c_contiguous else ctx.xp.ascontiguousarray(out)
 
     @staticmethod
     def backward(ctx, g):
