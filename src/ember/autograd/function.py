@@ -106,7 +106,16 @@ class Node:
 
 
 class Function:
-    """Base class of every differentiable op; subclass and define forward/backward."""
+    """Base class of every differentiable op; subclass and define forward/backward.
+
+    ``row_major = True`` on a subclass makes its outputs row-major contiguous
+    (copied when the forward's are not): PyTorch allocates the results of
+    reductions, scans, softmax, cat and the like contiguous whatever its input's
+    layout, where NumPy's follow the input's memory order, and scripts rely on
+    it (``.view``).
+    """
+
+    row_major = False
 
     @staticmethod
     def forward(ctx, *args):
@@ -140,12 +149,23 @@ class Function:
         ctx._to_save = ()
         ctx._non_diff = ()
         out = cls.forward(ctx, *arrays)
+        if cls.row_major:
+            out = _row_major(out, xp)
         if not (needs and _State.enabled):
             if type(out) is tuple:
                 return tuple(Tensor._wrap(_as_array(o, xp), False, None, 0) for o in out)
             data = out if type(out) is np.ndarray else _as_array(out, xp)
             return Tensor._wrap(data, False, None, 0)
         return _record(ctx, cls, args, out, xp)
+
+
+def _row_major(out, xp):
+    """``out`` (an array or a tuple of them) with each array row-major contiguous."""
+    if type(out) is tuple:
+        return tuple(_row_major(o, xp) for o in out)
+    if getattr(out, "ndim", 0) and not out.flags.c_contiguous:
+        return xp.ascontiguousarray(out)
+    return out
 
 
 def _record(ctx, cls, args, out, xp):

@@ -49,6 +49,8 @@ def _const(array, like):
 class Softmax(Function):
     """exp(x) / sum(exp(x)) along ``dim``, with the max subtracted first."""
 
+    row_major = True
+
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
@@ -72,6 +74,8 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """x - log(sum(exp(x))) along ``dim``, with the max subtracted first."""
+
+    row_major = True
 
     @staticmethod
     def forward(ctx, x, dim):

@@ -18,6 +18,8 @@ def reverse_cumsum(x, axis, xp):
 class Cumsum(Function):
     """Running sum along ``axis`` (from the end with ``reverse``); each is the other's backward."""
 
+    row_major = True
+
     @staticmethod
     def forward(ctx, x, axis, reverse):
         ctx.axis, ctx.reverse = axis, reverse
@@ -37,6 +39,8 @@ class Cumprod(Function):
     when the backward itself is recorded (create_graph=True) an O(n^2)
     composition of Ember ops that stays differentiable, as PyTorch does.
     """
+
+    row_major = True
 
     @staticmethod
     def forward(ctx, x, axis):

@@ -203,6 +203,8 @@ class IndexPut(Function):
 class MaskedFill(Function):
     """``x`` with ``value`` (a number or 0-d array) where ``mask`` is True (broadcast)."""
 
+    row_major = True
+
     @staticmethod
     def forward(ctx, x, mask, value):
         ctx.mask = mask

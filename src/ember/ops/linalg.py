@@ -209,8 +209,14 @@ class Einsum(Function):
     def forward(ctx, inputs, output, *operands):
         ctx.inputs, ctx.output = inputs, output
         ctx.save_for_backward(*operands)
-        return ctx.xp.einsum(",".join(inputs) + "->" + output, *operands,
-                             optimize=len(operands) > 1)
+        xp = ctx.xp
+        out = xp.einsum(",".join(inputs) + "->" + output, *operands, optimize=len(operands) > 1)
+        # A computed result is row-major, as PyTorch's; a pure relabelling of one
+        # operand ("ij->ji") stays a view of it, as there.
+        if out.ndim and not out.flags.c_contiguous and \
+                not any(xp.may_share_memory(out, o) for o in operands):
+            out = xp.ascontiguousarray(out)
+        return out
 
     @staticmethod
     def backward(ctx, g):

@@ -104,6 +104,8 @@ def _check_nonempty(input, op):
 class Sum(Function):
     """Sum over ``axes``."""
 
+    row_major = True
+
     @staticmethod
     def forward(ctx, x, axes, keepdim, dtype):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
@@ -116,6 +118,8 @@ class Sum(Function):
 
 class Mean(Function):
     """Mean over ``axes``."""
+
+    row_major = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -166,6 +170,8 @@ class Prod(Function):
     Backward: g * prod / x without zeros; with zeros, g times the product of
     the *other* elements (``ProdOthers``), which needs no division.
     """
+
+    row_major = True
 
     @staticmethod
     def forward(ctx, x, axis, keepdim):
@@ -271,6 +277,8 @@ class SelectValue(Function):
     The gradient is shared equally among the elements equal to the result;
     a NaN result's gradient goes to the NaNs (PyTorch's max() and median()).
     """
+
+    row_major = True
 
     @staticmethod
     def forward(ctx, x, select, axes, keepdim):
@@ -450,6 +458,8 @@ def argmin(input, dim=None, keepdim=False):
 class Logsumexp(Function):
     """log(sum(exp(x))) over ``axes``, shifted by the max so that nothing overflows."""
 
+    row_major = True
+
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         xp = ctx.xp
@@ -488,6 +498,8 @@ def logsumexp(input, dim, keepdim=False):
 
 class NanSum(Function):
     """Sum over ``axes`` treating NaN as zero; NaNs get no gradient."""
+
+    row_major = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -537,7 +549,7 @@ def _truth(op, input, dim, keepdim):
     out = getattr(x, op)(axis=axes, keepdims=keepdim)
     if x.dtype == np.uint8:  # PyTorch keeps uint8 for all/any of uint8
         out = out.astype(np.uint8)
-    return constant(out)
+    return constant(out if out.flags.c_contiguous else xp_of(out).ascontiguousarray(out))
 
 
 def all(input, dim=None, keepdim=False):

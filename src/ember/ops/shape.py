@@ -54,6 +54,8 @@ def _is_legacy_empty(a):
 class Cat(Function):
     """Concatenate along ``axis``; the gradient is cut back into the pieces."""
 
+    row_major = True
+
     @staticmethod
     def forward(ctx, axis, *xs):
         skip = [_is_legacy_empty(x) for x in xs]
@@ -77,6 +79,8 @@ class Cat(Function):
 
 class Stack(Function):
     """Join equal-shaped tensors along a new ``axis``."""
+
+    row_major = True
 
     @staticmethod
     def forward(ctx, axis, *xs):

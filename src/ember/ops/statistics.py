@@ -32,6 +32,8 @@ def _variance_backward(g, x, axes, keepdim, dof):
 class Var(Function):
     """Variance over ``axes`` with divisor N - correction."""
 
+    row_major = True
+
     @staticmethod
     def forward(ctx, x, axes, correction, keepdim):
         n = reduced_numel(x.shape, axes)
@@ -47,6 +49,8 @@ class Var(Function):
 
 class Std(Function):
     """Standard deviation over ``axes``; like PyTorch, no gradient where it is 0."""
+
+    row_major = True
 
     @staticmethod
     def forward(ctx, x, axes, correction, keepdim):
@@ -130,6 +134,8 @@ class VectorNorm(Function):
     share the gradient. Differs from PyTorch: where the norm is 0, second
     derivatives are 0 (PyTorch's are NaN, a 0/0 inside its backward).
     """
+
+    row_major = True
 
     @staticmethod
     def forward(ctx, x, ord, axes, keepdim):
