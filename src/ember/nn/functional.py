@@ -28,7 +28,12 @@ from ember.ops.norm import batch_norm, group_norm, layer_norm, rms_norm
 from ember.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                             adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
 from ember.ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-                            huber_loss, kl_div, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+                            gaussian_nll_loss, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
+                            poisson_nll_loss, smooth_l1_loss)
+from ember.ops.margin_loss import (cosine_embedding_loss, hinge_embedding_loss,
+                                   margin_ranking_loss, multi_margin_loss, multilabel_margin_loss,
+                                   multilabel_soft_margin_loss, soft_margin_loss,
+                                   triplet_margin_loss, triplet_margin_with_distance_loss)
 from ember.tensor import Tensor
 
 
@@ -46,7 +51,10 @@ __all__ = [
     "softmax", "log_softmax", "softmin",
     # losses
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss",
+    "gaussian_nll_loss", "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
+    "multilabel_soft_margin_loss", "cosine_embedding_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
     # layers as functions
     "linear", "bilinear", "dropout", "pad", "normalize", "cosine_similarity", "pairwise_distance",
     "batch_norm", "layer_norm", "rms_norm", "group_norm", "embedding", "one_hot",

@@ -1,4 +1,6 @@
-"""Losses: cross entropy and NLL, regression losses, binary cross entropy, KL divergence.
+"""Losses: cross entropy and NLL, regression losses, binary cross entropy, KL divergence,
+Poisson and Gaussian negative log-likelihoods (margin and embedding losses are in
+``ember.ops.margin_loss``).
 
 Every loss takes PyTorch's arguments, including the deprecated
 ``size_average``/``reduce`` pair (mapped to ``reduction`` with PyTorch's
@@ -23,7 +25,8 @@ from ember.ops.reduce import constant
 from ember.tensor import Tensor
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+           "poisson_nll_loss", "gaussian_nll_loss"]
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -506,4 +509,67 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         loss = _xlogx(target) - target * input
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(loss, reduction)
+
+
+# --- Poisson and Gaussian likelihoods ----------------------------------------
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """Negative log-likelihood of ``target`` counts under Poisson(rate), without the
+    log(target!) constant unless ``full``.
+
+    Args:
+        log_input: ``input`` is log(rate): exp(input) - target * input; else
+            ``input`` is the rate: input - target * log(input + eps).
+        full: add Stirling's approximation of log(target!),
+            target log(target) - target + log(2 pi target) / 2, where target > 1.
+
+    Differs from PyTorch: with ``full``, the gradient in ``target`` is 0 where
+    target is 0 (PyTorch's is nan there).
+    """
+    op = "poisson_nll_loss"
+    _check_pair(input, target, op)
+    reduction = _reduction(reduction, size_average, reduce, op)
+    if log_input:
+        loss = _ew.exp(input) - target * input
+    else:
+        loss = input - target * _ew.log(input + eps)
+    if full:
+        above = _const(target._array > 1, target)
+        safe = target * above + (1 - above)  # 1 where masked: no log(0), and a zero term
+        stirling = safe * _ew.log(safe) - safe + 0.5 * _ew.log(2 * np.pi * safe)
+        loss = loss + stirling * above
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """Negative log-likelihood of ``target`` under Normal(input, var):
+    (log(var) + (input - target)^2 / var) / 2, plus log(2 pi) / 2 if ``full``.
+
+    ``var`` has the input's shape, or it without the last dimension, or that
+    dimension of size 1 (one variance per sample). It is clamped to at least
+    ``eps`` for the value only, as PyTorch: the gradient flows as if unclamped.
+
+    Raises:
+        ValueError: ``var`` of another shape, or with a negative entry.
+    """
+    op = "gaussian_nll_loss"
+    for name, t in (("input", input), ("target", target), ("var", var)):
+        check_tensor(t, op, name)
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (input.shape[:-1] == var.shape[:-1] and var.shape[-1:] == (1,)):
+            raise ValueError(f"{op}: var is of incorrect size: expected {fmt_shape(input.shape)}"
+                             f" or that without its last dimension, got {fmt_shape(var.shape)}")
+    reduction = _reduction(reduction, None, None, op)
+    v = var._array
+    if bool((v < 0).any()):
+        raise ValueError(f"{op}: var has negative entry/entries")
+    var = var + _const(xp_of(v).maximum(v, eps) - v, var)
+    loss = 0.5 * (_ew.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * float(np.log(2 * np.pi))
     return _reduce(loss, reduction)

@@ -3,9 +3,11 @@
 from ember.nn.modules.activation import *  # noqa: F401,F403
 from ember.nn.modules.attention import *  # noqa: F401,F403
 from ember.nn.modules.conv import *  # noqa: F401,F403
+from ember.nn.modules.distance import *  # noqa: F401,F403
 from ember.nn.modules.dropout import *  # noqa: F401,F403
 from ember.nn.modules.linear import *  # noqa: F401,F403
 from ember.nn.modules.loss import *  # noqa: F401,F403
+from ember.nn.modules.margin_loss import *  # noqa: F401,F403
 from ember.nn.modules.normalization import *  # noqa: F401,F403
 from ember.nn.modules.pooling import *  # noqa: F401,F403
 from ember.nn.modules.rnn import *  # noqa: F401,F403

@@ -12,7 +12,8 @@ from ember.nn import functional as F
 from ember.nn.module import Module
 
 __all__ = ["L1Loss", "MSELoss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss",
-           "KLDivLoss", "SmoothL1Loss", "HuberLoss"]
+           "KLDivLoss", "SmoothL1Loss", "HuberLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+           "NLLLoss2d"]
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -193,3 +194,44 @@ class HuberLoss(_Loss):
 
     def forward(self, input, target):
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class PoissonNLLLoss(_Loss):
+    """Negative log-likelihood of counts under a Poisson rate (see ``F.poisson_nll_loss``).
+
+    Args:
+        log_input: the input is log(rate) (True) or the rate itself. Default: True.
+        full: add Stirling's approximation of log(target!). Default: False.
+        eps: added inside log(input) when ``log_input`` is False. Default: 1e-8.
+    """
+
+    def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                 reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full,
+                                  eps=self.eps, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """Negative log-likelihood of the target under Normal(input, var) (see
+    ``F.gaussian_nll_loss``); called as ``loss(input, target, var)``.
+
+    Args:
+        full: add the constant log(2 pi) / 2. Default: False.
+        eps: the smallest variance used (the value only). Default: 1e-6.
+    """
+
+    def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
+        super().__init__(reduction=reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input, target, var):
+        return F.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                   reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """``NLLLoss`` under its old name (PyTorch keeps it, deprecated)."""
