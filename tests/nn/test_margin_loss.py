@@ -221,3 +221,69 @@ def test_hinge_losses_second_derivatives_by_finite_differences(name):
         fn = lambda x: EF.multilabel_margin_loss(x, t) ** 2
     assert ember.autograd.gradcheck(fn, (x,))
     assert ember.autograd.gradgradcheck(fn, (x,))
+
+
+def _ctc_case(seed=0, steps=12, n=3, classes=5, width=4):
+    r = np.random.default_rng(seed)
+    targets = r.integers(1, classes, (n, width))
+    targets[1, 1] = targets[1, 0]  # a repeated label: needs a blank between
+    return (r.standard_normal((steps, n, classes)), targets, np.array([steps, 10, 7]),
+            np.array([width, 2, 3]))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("concatenated", [False, True])
+def test_ctc_loss_matches_torch_through_log_softmax(reduction, concatenated):
+    logits, targets, in_len, tl = _ctc_case()
+    if concatenated:
+        targets = np.concatenate([row[:k] for row, k in zip(targets, tl)])
+
+    def run(x, t, il, tlen):
+        f = F(x)
+        return f.ctc_loss(f.log_softmax(x, -1), t, il, tlen, reduction=reduction)
+
+    # (Compared through log_softmax, where both gradients are the loss's; and
+    # PyTorch has no second derivative.)
+    check(run, logits, targets, in_len, tl, second=False)
+
+
+def test_ctc_loss_blank_unbatched_and_module():
+    logits, targets, in_len, tl = _ctc_case(1)
+    targets = np.where(targets == 2, 0, targets)  # blank 2: no label may be 2
+    lp = torch.log_softmax(torch.tensor(logits), -1)
+    ours = ember.nn.CTCLoss(blank=2, reduction="sum")
+    ref = torch.nn.CTCLoss(blank=2, reduction="sum")
+    args = (targets, in_len, tl)
+    close(ours(ember.tensor(lp.numpy()), *[ember.tensor(a) for a in args]),
+          ref(lp, *[torch.tensor(a) for a in args]))
+    single = lp[:, 0]
+    close(EF.ctc_loss(ember.tensor(single.numpy()), ember.tensor(targets[0]), [12], [4],
+                      reduction="none"),
+          TF.ctc_loss(single, torch.tensor(targets[0]), [12], [4], reduction="none"))
+
+
+def test_ctc_loss_impossible_alignments():
+    # Three labels with a repeat need 4 frames; 2 frames cannot align them.
+    lp = ember.tensor(np.log(np.full((2, 1, 3), 1 / 3)), requires_grad=True)
+    target = ember.tensor([[1, 1, 2]])
+    loss = EF.ctc_loss(lp, target, [2], [3], reduction="sum")
+    assert np.isinf(loss.item())
+    zeroed = EF.ctc_loss(lp, target, [2], [3], reduction="sum", zero_infinity=True)
+    assert zeroed.item() == 0.0
+    zeroed.backward()
+    assert not lp.grad.numpy().any()
+    ref = TF.ctc_loss(torch.tensor(lp.detach().numpy()), torch.tensor([[1, 1, 2]]), [2], [3],
+                      reduction="sum", zero_infinity=True)
+    assert ref.item() == 0.0
+
+
+def test_ctc_loss_errors():
+    lp = ember.zeros(5, 2, 4)
+    with pytest.raises(ValueError, match="blank must be a class index"):
+        EF.ctc_loss(lp, ember.ones(2, 3, dtype=ember.long), [5, 5], [3, 3], blank=4)
+    with pytest.raises(ValueError, match="input lengths must be in"):
+        EF.ctc_loss(lp, ember.ones(2, 3, dtype=ember.long), [6, 5], [3, 3])
+    with pytest.raises(ValueError, match="2 integer lengths"):
+        EF.ctc_loss(lp, ember.ones(2, 3, dtype=ember.long), [5], [3, 3])
+    with pytest.raises(ValueError, match="1-D concatenation"):
+        EF.ctc_loss(lp, ember.ones(5, dtype=ember.long), [5, 5], [3, 3])

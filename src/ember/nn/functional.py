@@ -30,6 +30,7 @@ from ember.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_m
 from ember.ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                             gaussian_nll_loss, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
                             poisson_nll_loss, smooth_l1_loss)
+from ember.ops.ctc import ctc_loss
 from ember.ops.margin_loss import (cosine_embedding_loss, hinge_embedding_loss,
                                    margin_ranking_loss, multi_margin_loss, multilabel_margin_loss,
                                    multilabel_soft_margin_loss, soft_margin_loss,
@@ -55,6 +56,7 @@ __all__ = [
     "gaussian_nll_loss", "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
     "multilabel_soft_margin_loss", "cosine_embedding_loss", "multi_margin_loss",
     "multilabel_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
+    "ctc_loss",
     # layers as functions
     "linear", "bilinear", "dropout", "pad", "normalize", "cosine_similarity", "pairwise_distance",
     "batch_norm", "layer_norm", "rms_norm", "group_norm", "embedding", "one_hot",

@@ -13,7 +13,7 @@ from ember.nn.module import Module
 
 __all__ = ["L1Loss", "MSELoss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss",
            "KLDivLoss", "SmoothL1Loss", "HuberLoss", "PoissonNLLLoss", "GaussianNLLLoss",
-           "NLLLoss2d"]
+           "NLLLoss2d", "CTCLoss"]
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -235,3 +235,23 @@ class GaussianNLLLoss(_Loss):
 
 class NLLLoss2d(NLLLoss):
     """``NLLLoss`` under its old name (PyTorch keeps it, deprecated)."""
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss (see ``F.ctc_loss``); called as
+    ``loss(log_probs, targets, input_lengths, target_lengths)``.
+
+    Args:
+        blank: the blank label. Default: 0.
+        reduction: "mean" (each loss over its target length, then the batch
+            mean) | "sum" | "none".
+        zero_infinity: give samples with no possible alignment loss 0. Default: False.
+    """
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=self.blank,
+                          reduction=self.reduction, zero_infinity=self.zero_infinity)
