@@ -1,6 +1,7 @@
 """The layers, one family per module; ``ember.nn`` re-exports them all."""
 
 from ember.nn.modules.activation import *  # noqa: F401,F403
+from ember.nn.modules.adaptive import *  # noqa: F401,F403
 from ember.nn.modules.attention import *  # noqa: F401,F403
 from ember.nn.modules.conv import *  # noqa: F401,F403
 from ember.nn.modules.distance import *  # noqa: F401,F403
