@@ -148,5 +148,5 @@ def test_dropout_layers_train_and_eval():
     assert repr(ember.nn.Dropout(0.2)) == repr(torch.nn.Dropout(0.2))
     with pytest.raises(ValueError, match="between 0 and 1, but got 1.5"):
         ember.nn.Dropout(1.5)
-    with pytest.raises(RuntimeError, match="Dropout2d: expected 3D or 4D input.*2D"):
+    with pytest.raises(RuntimeError, match="dropout2d: Expected 3D or 4D input.*2D"):
         ember.nn.Dropout2d()(ember.ones(3, 4))

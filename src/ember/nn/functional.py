@@ -58,7 +58,9 @@ __all__ = [
     "multilabel_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
     "ctc_loss",
     # layers as functions
-    "linear", "bilinear", "dropout", "pad", "normalize", "cosine_similarity", "pairwise_distance",
+    "linear", "bilinear", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+    "feature_alpha_dropout", "pad", "normalize", "cosine_similarity", "pairwise_distance",
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
     "batch_norm", "layer_norm", "rms_norm", "group_norm", "embedding", "one_hot",
     "scaled_dot_product_attention", "multi_head_attention_forward",
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
@@ -96,6 +98,134 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if inplace:
         return _inplace(input, lambda t: t * mask, "dropout_")
     return input * mask
+
+
+def _keep_mask(input, shape, p):
+    """A constant 0/1 mask of ``shape`` (broadcasting to ``input``): 1 with probability 1 - p."""
+    keep = rng().random(shape) >= p
+    dtype = float_operand(input)._array.dtype
+    return Tensor._wrap(xp_of(input._array).asarray(keep.astype(dtype)), False, None, 0)
+
+
+def _channel_dropout(input, p, training, inplace, dims, op):
+    """Zero whole channels of (N, C, *spatial) or unbatched (C, *spatial) input, with
+    ``dims`` spatial dimensions, and scale the rest by 1 / (1 - p)."""
+    check_tensor(input, op)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{op}: Expected {dims + 1}D or {dims + 2}D input, but received a "
+                           f"{input.ndim}D input of shape {list(input.shape)}")
+    if not training or p == 0:
+        return input
+    mask = _keep_mask(input, tuple(input.shape[:-dims]) + (1,) * dims, p)
+    if p < 1:
+        mask = mask * (1.0 / (1.0 - p))
+    if inplace:
+        return _inplace(input, lambda t: t * mask, op + "_")
+    return input * mask
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, L) or (C, L) input with probability ``p``."""
+    return _channel_dropout(input, p, training, inplace, 1, "dropout1d")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, H, W) or (C, H, W) input with probability ``p``.
+
+    Differs from PyTorch: 3-D input is read as unbatched (C, H, W); PyTorch warns
+    and applies 1-D channel dropout to it, for historical reasons.
+    """
+    return _channel_dropout(input, p, training, inplace, 2, "dropout2d")
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability ``p``."""
+    return _channel_dropout(input, p, training, inplace, 3, "dropout3d")
+
+
+# SELU's negative saturation value, -scale * alpha: where alpha dropout sends dropped units.
+_SELU_SATURATION = -1.7580993408473766
+
+
+def _alpha_dropout(input, p, training, inplace, channels, op):
+    check_tensor(input, op)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2) if channels else input.shape
+    keep = _keep_mask(input, shape, p)
+    # Dropped units take SELU's saturation value; a and b restore mean 0 and variance 1.
+    a = ((1 - p) * (1 + p * _SELU_SATURATION ** 2)) ** -0.5
+    b = -a * _SELU_SATURATION * p
+    shift = (1 - keep) * (a * _SELU_SATURATION + b) + keep * b
+    if inplace:
+        return _inplace(input, lambda t: t * (keep * a) + shift, op + "_")
+    return input * (keep * a) + shift
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for self-normalising (SELU) networks: dropped units are set to SELU's
+    saturation value and the result is rescaled to keep mean 0 and variance 1.
+    (``training`` defaults to False, as in PyTorch.)"""
+    return _alpha_dropout(input, p, training, inplace, False, "alpha_dropout")
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """``alpha_dropout`` of whole channels of (N, C, ...) input."""
+    return _alpha_dropout(input, p, training, inplace, True, "feature_alpha_dropout")
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C * r^2, H, W) -> (*, C, H * r, W * r): sub-pixel rearrangement, r = upscale_factor."""
+    check_tensor(input, "pixel_shuffle")
+    r = int(upscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_shuffle: expected an input of at least 3 dimensions, got "
+                           f"{input.ndim}")
+    *lead, c, h, w = input.shape
+    if r <= 0 or c % (r * r):
+        raise RuntimeError(f"pixel_shuffle: expected the channel count {c} to be divisible by "
+                           f"the square of the upscale factor {r}")
+    n = len(lead)
+    x = input.reshape(*lead, c // (r * r), r, r, h, w)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H * r, W * r) -> (*, C * r^2, H, W): the inverse of ``pixel_shuffle``."""
+    check_tensor(input, "pixel_unshuffle")
+    r = int(downscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_unshuffle: expected an input of at least 3 dimensions, got "
+                           f"{input.ndim}")
+    *lead, c, h, w = input.shape
+    if r <= 0 or h % r or w % r:
+        raise RuntimeError(f"pixel_unshuffle: expected height {h} and width {w} to be divisible "
+                           f"by the downscale factor {r}")
+    n = len(lead)
+    x = input.reshape(*lead, c, h // r, r, w // r, r)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+def channel_shuffle(input, groups):
+    """(N, g * k, *) -> channels reordered as (N, k * g, *): interleave the ``groups``."""
+    check_tensor(input, "channel_shuffle")
+    if input.ndim < 3:
+        raise RuntimeError(f"channel_shuffle: expected an input of at least 3 dimensions, got "
+                           f"{input.ndim}")
+    n, c = input.shape[:2]
+    if groups <= 0 or c % groups:
+        raise ValueError(f"channel_shuffle: the channel count {c} must be divisible by groups "
+                         f"{groups} (> 0)")
+    rest = tuple(input.shape[2:])
+    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
 
 
 _GATHER_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}  # NumPy's names

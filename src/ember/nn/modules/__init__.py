@@ -10,7 +10,9 @@ from ember.nn.modules.linear import *  # noqa: F401,F403
 from ember.nn.modules.loss import *  # noqa: F401,F403
 from ember.nn.modules.margin_loss import *  # noqa: F401,F403
 from ember.nn.modules.normalization import *  # noqa: F401,F403
+from ember.nn.modules.padding import *  # noqa: F401,F403
 from ember.nn.modules.pooling import *  # noqa: F401,F403
 from ember.nn.modules.rnn import *  # noqa: F401,F403
+from ember.nn.modules.shuffle import *  # noqa: F401,F403
 from ember.nn.modules.sparse import *  # noqa: F401,F403
 from ember.nn.modules.transformer import *  # noqa: F401,F403

@@ -1,4 +1,5 @@
-"""Dropout layers: Dropout (elements), Dropout1d and Dropout2d (whole channels).
+"""Dropout layers: Dropout (elements), Dropout1d/2d/3d (whole channels), and the
+alpha dropouts of self-normalising networks.
 
 In training each element (or channel) is zeroed with probability ``p`` and
 the rest are scaled by 1 / (1 - p), so the expected value is unchanged; in
@@ -6,12 +7,10 @@ eval mode the layers are the identity.
 """
 
 import ember.nn.functional as F
-from ember.backend.device import xp_of
-from ember.backend.random import rng
 from ember.nn.module import Module
-from ember.tensor import Tensor
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+           "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
@@ -38,30 +37,7 @@ class Dropout(_DropoutNd):
         return F.dropout(input, self.p, self.training, self.inplace)
 
 
-class _FeatureDropout(_DropoutNd):
-    """Zero whole channels: the mask has shape (N, C, 1, ...) and broadcasts."""
-
-    _feature_dims = 1  # trailing dims per channel
-
-    def forward(self, input):
-        n = self._feature_dims
-        if input.ndim not in (n + 1, n + 2):
-            raise RuntimeError(f"{type(self).__name__}: expected {n + 1}D or {n + 2}D input "
-                               f"(unbatched or batched), got {input.ndim}D input of shape "
-                               f"{list(input.shape)}")
-        if not self.training or self.p == 0:
-            return input
-        mask_shape = tuple(input.shape[:-n]) + (1,) * n
-        keep = rng().random(mask_shape) >= self.p
-        scale = 1.0 / (1.0 - self.p) if self.p < 1 else 0.0
-        mask = xp_of(input._array).asarray((keep * scale).astype(input._array.dtype))
-        mask = Tensor._wrap(mask, False, None, 0)
-        if self.inplace:
-            return input.mul_(mask)
-        return input * mask
-
-
-class Dropout1d(_FeatureDropout):
+class Dropout1d(_DropoutNd):
     """Zero whole channels of (N, C, L) or (C, L) input with probability ``p`` in training.
 
     Args:
@@ -69,10 +45,11 @@ class Dropout1d(_FeatureDropout):
         inplace: modify the input in place. Default: False.
     """
 
-    _feature_dims = 1
+    def forward(self, input):
+        return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
-class Dropout2d(_FeatureDropout):
+class Dropout2d(_DropoutNd):
     """Zero whole channels of (N, C, H, W) or (C, H, W) input with probability ``p`` in training.
 
     Differs from PyTorch: 3-D input is always read as unbatched (C, H, W);
@@ -83,4 +60,41 @@ class Dropout2d(_FeatureDropout):
         inplace: modify the input in place. Default: False.
     """
 
-    _feature_dims = 2
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability ``p``.
+
+    Args:
+        p: probability of a channel to be zeroed. Default: 0.5.
+        inplace: modify the input in place. Default: False.
+    """
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout for SELU networks (see ``F.alpha_dropout``): keeps mean 0 and variance 1.
+
+    Args:
+        p: probability of an element to be dropped. Default: 0.5.
+        inplace: modify the input in place. Default: False.
+    """
+
+    def forward(self, input):
+        return F.alpha_dropout(input, self.p, self.training, self.inplace)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """``AlphaDropout`` of whole channels (see ``F.feature_alpha_dropout``).
+
+    Args:
+        p: probability of a channel to be dropped. Default: 0.5.
+        inplace: modify the input in place. Default: False.
+    """
+
+    def forward(self, input):
+        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)

@@ -1,0 +1,132 @@
+"""Padding, shuffling, upsampling and channel/alpha dropout layers against PyTorch."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import ember
+import ember.nn.functional as EF
+from reference import check, close, rand
+
+PADS = {1: (1, 2), 2: (1, 0, 2, 1), 3: (1, 1, 0, 2, 1, 0)}
+
+
+@pytest.mark.parametrize("kind", ["Zero", "Constant", "Reflection", "Replication", "Circular"])
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@pytest.mark.parametrize("batched", [True, False])
+def test_padding_layers_match_torch(kind, dims, batched):
+    name = f"{kind}Pad{dims}d"
+    args = (PADS[dims],) + ((2.5,) if kind == "Constant" else ())
+    ours, ref = getattr(ember.nn, name)(*args), getattr(torch.nn, name)(*args)
+    shape = ((2,) if batched else ()) + (3,) + (4,) * dims
+    check(lambda x: (ours if isinstance(x, ember.Tensor) else ref)(x), rand(shape, 0))
+    assert repr(ours) == repr(ref)
+
+
+def test_padding_layer_takes_one_int_and_checks_its_input():
+    close(ember.nn.ReplicationPad2d(2)(ember.tensor(rand((1, 2, 3, 3), 0))),
+          torch.nn.ReplicationPad2d(2)(torch.tensor(rand((1, 2, 3, 3), 0))))
+    with pytest.raises(ValueError, match="expected an int or 4 padding amounts"):
+        ember.nn.ZeroPad2d((1, 2, 3))
+    with pytest.raises(ValueError, match="expected 3D or 4D input"):
+        ember.nn.ZeroPad2d(1)(ember.zeros(3, 3))
+
+
+@pytest.mark.parametrize("shape,r", [((2, 8, 3, 5), 2), ((18, 2, 2), 3), ((2, 1, 4, 3, 3), 2)])
+def test_pixel_shuffle_and_unshuffle_match_torch(shape, r):
+    check(lambda x: (EF if isinstance(x, ember.Tensor) else TF).pixel_shuffle(x, r),
+          rand(shape, 0))
+    out_shape = shape[:-3] + (shape[-3] // (r * r), shape[-2] * r, shape[-1] * r)
+    check(lambda x: (EF if isinstance(x, ember.Tensor) else TF).pixel_unshuffle(x, r),
+          rand(out_shape, 1))
+    x = ember.tensor(rand(shape, 2))
+    close(ember.nn.PixelUnshuffle(r)(ember.nn.PixelShuffle(r)(x)), x)
+
+
+def test_pixel_shuffle_errors():
+    with pytest.raises(RuntimeError, match="divisible by the square of the upscale factor"):
+        EF.pixel_shuffle(ember.zeros(1, 6, 2, 2), 2)
+    with pytest.raises(RuntimeError, match="divisible by the downscale factor"):
+        EF.pixel_unshuffle(ember.zeros(1, 1, 3, 4), 2)
+
+
+def test_channel_shuffle_matches_torch():
+    x = rand((2, 6, 3, 2), 0)
+    close(ember.nn.ChannelShuffle(3)(ember.tensor(x)), torch.nn.ChannelShuffle(3)(torch.tensor(x)))
+    check(lambda t: (EF.channel_shuffle(t, 2) if isinstance(t, ember.Tensor)
+                     else TF.channel_shuffle(t, 2)), x)
+    with pytest.raises(ValueError, match="divisible by groups"):
+        EF.channel_shuffle(ember.zeros(1, 5, 2), 2)
+
+
+@pytest.mark.parametrize("name", ["UpsamplingNearest2d", "UpsamplingBilinear2d"])
+def test_upsampling_layers_match_torch(name):
+    for kwargs in ({"scale_factor": 2}, {"size": (5, 7)}):
+        ours, ref = getattr(ember.nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+        check(lambda x: (ours if isinstance(x, ember.Tensor) else ref)(x), rand((2, 3, 4, 3), 0))
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_channel_dropout_zeroes_whole_channels(dims):
+    ember.manual_seed(0)
+    fn = getattr(EF, f"dropout{dims}d")
+    x = ember.ones((16, 32) + (3,) * dims)
+    y = fn(x, p=0.25).numpy()
+    per_channel = y.reshape(16, 32, -1)
+    assert ((per_channel == 0).all(-1) | (per_channel == 1 / 0.75).all(-1)).all()
+    assert 0.15 < (per_channel[..., 0] == 0).mean() < 0.35
+    assert fn(x, p=0.5, training=False) is x
+    unbatched = fn(ember.ones((32,) + (3,) * dims), p=0.5).numpy().reshape(32, -1)
+    assert ((unbatched == 0).all(-1) | (unbatched == 2).all(-1)).all()
+    with pytest.raises(RuntimeError, match=f"Expected {dims + 1}D or {dims + 2}D input"):
+        fn(ember.ones((2,) * (dims + 3)))
+    module = getattr(ember.nn, f"Dropout{dims}d")(0.25)
+    assert module(x).shape == x.shape
+    module.eval()
+    assert module(x) is x
+
+
+def test_channel_dropout_in_place_and_gradient():
+    ember.manual_seed(1)
+    x = ember.ones(4, 8, 5, requires_grad=True)
+    y = EF.dropout1d(x, p=0.5)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.detach().numpy())
+    z = ember.ones(4, 8, 5)
+    out = EF.dropout1d(z, p=0.5, inplace=True)
+    assert out is z and set(np.unique(z.numpy())) <= {0.0, 2.0}
+
+
+@pytest.mark.parametrize("feature", [False, True])
+def test_alpha_dropout_keeps_mean_and_variance(feature):
+    ember.manual_seed(0)
+    fn = EF.feature_alpha_dropout if feature else EF.alpha_dropout
+    x = ember.tensor(np.random.default_rng(0).standard_normal((256, 64, 16)))
+    y = fn(x, p=0.2, training=True).numpy()
+    assert abs(y.mean()) < 0.03 and abs(y.var() - 1) < 0.05
+    # Dropped units all take one value: a * (SELU's saturation) + b, as PyTorch's.
+    p, sat = 0.2, -1.7580993408473766
+    a = ((1 - p) * (1 + p * sat ** 2)) ** -0.5
+    dropped = a * sat - a * sat * p
+    kept = np.isclose(y, a * x.numpy() - a * sat * p)
+    assert np.isclose(y[~kept], dropped).all() and 0.15 < (~kept).mean() < 0.25
+    if feature:  # whole channels
+        assert (kept.reshape(256, 64, -1).all(-1) | (~kept).reshape(256, 64, -1).all(-1)).all()
+    assert fn(x, p=0.2) is x  # training defaults to False, as in PyTorch
+    assert not fn(x, p=1.0, training=True).numpy().any()
+    module = (ember.nn.FeatureAlphaDropout if feature else ember.nn.AlphaDropout)(0.2)
+    assert module(x).shape == x.shape
+    module.eval()
+    assert module(x) is x
+
+
+def test_alpha_dropout_formula_matches_torch_with_nothing_dropped():
+    # With p tiny, almost surely nothing drops: the output is a * x + b, as torch's.
+    x = rand((4, 5), 0)
+    p, sat = 1e-12, -1.7580993408473766
+    a = ((1 - p) * (1 + p * sat ** 2)) ** -0.5
+    ours = EF.alpha_dropout(ember.tensor(x), p, training=True).numpy()
+    np.testing.assert_allclose(ours, a * x - a * sat * p, rtol=1e-12)
+    np.testing.assert_allclose(ours, TF.alpha_dropout(torch.tensor(x), p, True).numpy(),
+                               rtol=1e-12)
