@@ -19,10 +19,11 @@ import numpy as np
 
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import is_grad_enabled, no_grad
+from ember.backend.device import xp_of
 from ember.ops._util import check_tensor, float_operand, fmt_shape
 from ember.tensor import Tensor
 
-__all__ = ["layer_norm", "rms_norm", "group_norm", "batch_norm"]
+__all__ = ["layer_norm", "rms_norm", "group_norm", "batch_norm", "instance_norm"]
 
 
 class LayerNorm(Function):
@@ -319,3 +320,38 @@ def _update_running(data, axes, count, running_mean, running_var, momentum):
             if stat is not None:
                 new = (1 - momentum) * stat._array + momentum * batch.astype(stat._array.dtype)
                 stat.copy_(Tensor._wrap(new.astype(stat._array.dtype), False, None, 0))
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalise each channel of each sample of (N, C, *) input over its positions.
+
+    Batch normalisation of the (1, N * C, *) view, as PyTorch computes it: with
+    ``use_input_stats`` each instance's own statistics normalise it and the
+    running statistics (when given) move towards their mean over the batch;
+    otherwise the running statistics normalise every instance.
+    """
+    check_tensor(input, "instance_norm")
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm: expected input of shape (N, C, *) with at least one "
+                         f"position dimension, got {fmt_shape(input.shape)}")
+    n, c = input.shape[:2]
+    _check_channels(input, weight, bias, "instance_norm")
+    for name, s in (("running_mean", running_mean), ("running_var", running_var)):
+        if s is not None and tuple(s.shape) != (c,):
+            raise RuntimeError(f"instance_norm: expected {name} of shape [{c}] (the input's "
+                               f"channels), got {fmt_shape(s.shape)}")
+    # Channel k of the (1, N * C) view is channel k % C of sample k // C: tile per sample.
+    per_instance = lambda t: None if t is None else t.repeat(n)
+    stats = [None if s is None else Tensor._wrap(xp_of(s._array).tile(s._array, n), False,
+                                                 None, 0)
+             for s in (running_mean, running_var)]
+    out = batch_norm(input.reshape(1, n * c, *input.shape[2:]), stats[0], stats[1],
+                     per_instance(weight), per_instance(bias), use_input_stats, momentum, eps)
+    if use_input_stats:
+        with no_grad():
+            for stat, updated in zip((running_mean, running_var), stats):
+                if stat is not None:
+                    stat.copy_(Tensor._wrap(updated._array.reshape(n, c).mean(0), False, None,
+                                            0))
+    return out.reshape(input.shape)

@@ -1,0 +1,111 @@
+"""Instance normalisation layers: InstanceNorm1d/2d/3d, as ``torch.nn``'s.
+
+Each channel of each sample is normalised over its own positions (style
+transfer, GANs). By default there are no learned parameters and no running
+statistics; ``affine`` adds ``weight``/``bias`` per channel and
+``track_running_stats`` keeps running statistics for eval mode, with
+PyTorch's names (``running_mean``, ``running_var``, ``num_batches_tracked``).
+"""
+
+import warnings
+
+import ember
+from ember.autograd.grad_mode import no_grad
+from ember.nn.module import Module
+from ember.nn.modules.normalization import _register_affine, _reset_affine
+from ember.ops.norm import instance_norm
+
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+
+
+class _InstanceNorm(Module):
+    """Shared by InstanceNorm1d/2d/3d; subclasses set ``_positions`` (1, 2 or 3)."""
+
+    _positions = 1
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        kw = {"device": device, "dtype": dtype}
+        _register_affine(self, num_features, affine, bias, kw)
+        if track_running_stats:
+            self.register_buffer("running_mean", ember.zeros(num_features, **kw))
+            self.register_buffer("running_var", ember.ones(num_features, **kw))
+            self.register_buffer("num_batches_tracked",
+                                 ember.tensor(0, dtype=ember.int64, device=device))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self):
+        """Reset the running statistics, and weight = 1, bias = 0."""
+        self.reset_running_stats()
+        _reset_affine(self)
+
+    def forward(self, input):
+        """(N, C, *positions) or unbatched (C, *positions) input, normalised per instance."""
+        unbatched_dims = self._positions + 1
+        if input.ndim not in (unbatched_dims, unbatched_dims + 1):
+            raise ValueError(f"{type(self).__name__}: expected {unbatched_dims}D or "
+                             f"{unbatched_dims + 1}D input (got {input.ndim}D input)")
+        channels = input.shape[input.ndim - unbatched_dims]
+        if channels != self.num_features:
+            if self.affine:
+                raise ValueError(f"{type(self).__name__}: expected input's size at dim="
+                                 f"{input.ndim - unbatched_dims} to match num_features "
+                                 f"({self.num_features}), but got: {channels}.")
+            warnings.warn(f"{type(self).__name__}: input's size at dim="
+                          f"{input.ndim - unbatched_dims} ({channels}) does not match "
+                          f"num_features ({self.num_features}); num_features is unused "
+                          f"without affine", stacklevel=2)
+        single = input.ndim == unbatched_dims
+        x = input.unsqueeze(0) if single else input
+        out = instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training or not self.track_running_stats,
+                            0.0 if self.momentum is None else self.momentum, self.eps)
+        return out.squeeze(0) if single else out
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) or (C, L) input (Ulyanov et al., 2016).
+
+    Args:
+        num_features: C.
+        eps: added to the variance. Default: 1e-5.
+        momentum: weight of the new statistics in the running ones. Default: 0.1.
+        affine: learn ``weight`` (init 1) and ``bias`` (init 0). Default: False.
+        track_running_stats: keep running statistics and use them in eval
+            mode. Default: False.
+        bias (keyword-only): with ``affine``, learn ``bias`` too. Default: True.
+    """
+
+    _positions = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) or (C, H, W) input; Args as InstanceNorm1d."""
+
+    _positions = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or (C, D, H, W) input; Args as
+    InstanceNorm1d."""
+
+    _positions = 3
