@@ -130,3 +130,31 @@ def test_alpha_dropout_formula_matches_torch_with_nothing_dropped():
     np.testing.assert_allclose(ours, a * x - a * sat * p, rtol=1e-12)
     np.testing.assert_allclose(ours, TF.alpha_dropout(torch.tensor(x), p, True).numpy(),
                                rtol=1e-12)
+
+
+FOLDS = [dict(kernel_size=3), dict(kernel_size=(2, 3), dilation=(2, 1), padding=(1, 2),
+                                   stride=(2, 1)), dict(kernel_size=2, stride=2)]
+
+
+@pytest.mark.parametrize("kwargs", FOLDS)
+@pytest.mark.parametrize("batched", [True, False])
+def test_unfold_and_fold_match_torch(kwargs, batched):
+    shape = ((2,) if batched else ()) + (3, 6, 7)
+    lib = lambda x: EF if isinstance(x, ember.Tensor) else TF
+    cols = check(lambda x: lib(x).unfold(x, **kwargs), rand(shape, 0))
+    check(lambda c: lib(c).fold(c, (6, 7), **kwargs), rand(tuple(cols.shape), 1))
+    ours, ref = ember.nn.Unfold(**kwargs), torch.nn.Unfold(**kwargs)
+    assert repr(ours) == repr(ref)
+    folded = ember.nn.Fold((6, 7), **kwargs)
+    assert repr(folded) == repr(torch.nn.Fold((6, 7), **kwargs))
+    close(folded(ours(ember.tensor(rand(shape, 2)))),
+          torch.nn.Fold((6, 7), **kwargs)(ref(torch.tensor(rand(shape, 2)))))
+
+
+def test_fold_errors():
+    with pytest.raises(RuntimeError, match="divisible by the product of kernel_size"):
+        EF.fold(ember.zeros(1, 5, 4), (3, 3), 2)
+    with pytest.raises(RuntimeError, match="number of sliding blocks"):
+        EF.fold(ember.zeros(1, 4, 5), (3, 3), 2)
+    with pytest.raises(RuntimeError, match="smaller than the dilated kernel"):
+        EF.unfold(ember.zeros(1, 1, 2, 2), 3)
