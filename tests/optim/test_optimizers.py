@@ -39,6 +39,13 @@ CASES = [
     ("RAdam", dict(lr=0.01)),
     ("RAdam", dict(lr=0.01, weight_decay=0.1, betas=(0.9, 0.99))),
     ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.1, maximize=True)),
+    ("Rprop", dict(lr=0.01)),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
+    ("ASGD", dict(lr=0.01)),
+    ("ASGD", dict(lr=0.05, lambd=1e-2, alpha=0.5, t0=10, weight_decay=0.1)),
+    ("ASGD", dict(lr=0.05, t0=0, maximize=True)),
 ]
 
 
@@ -125,7 +132,21 @@ def test_state_dict_layout_matches_torch(name):
             np.testing.assert_allclose(v.numpy(), tv.numpy(), rtol=1e-10, atol=1e-12)
 
 
-ROUND_TRIP_CASES = [c for c in CASES if c[0] != "SGD" or "momentum" in c[1]][::2]
+# ASGD is left out: loading casts its float32 ``eta`` and ``mu`` to the parameters'
+# dtype (PyTorch's loader does the same), so the continuation differs in rounding.
+ROUND_TRIP_CASES = [c for c in CASES if (c[0] != "SGD" or "momentum" in c[1])
+                    and c[0] != "ASGD"][::2]
+
+
+def test_asgd_state_after_loading_has_torch_dtypes():
+    states = []
+    for lib in (torch, ember):
+        _, _, opt = run(lib, "ASGD", dict(lr=0.05), steps=3)
+        fresh = [lib.zeros(s, dtype=lib.float64, requires_grad=True) for s in SHAPES]
+        loaded = getattr(lib.optim, "ASGD")(fresh, lr=0.05)
+        loaded.load_state_dict(copy.deepcopy(opt.state_dict()))
+        states.append({k: str(v.dtype).split(".")[1] for k, v in loaded.state[fresh[0]].items()})
+    assert states[0] == states[1]
 
 
 @pytest.mark.parametrize("name,kwargs", ROUND_TRIP_CASES)

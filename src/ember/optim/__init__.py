@@ -14,7 +14,10 @@ from ember.optim.adamax import Adamax
 from ember.optim.nadam import NAdam
 from ember.optim.radam import RAdam
 from ember.optim.lion import Lion
+from ember.optim.adadelta import Adadelta
+from ember.optim.rprop import Rprop
+from ember.optim.asgd import ASGD
 from ember.optim import lr_scheduler
 
 __all__ = ["Optimizer", "required", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adamax",
-           "NAdam", "RAdam", "Lion", "lr_scheduler"]
+           "NAdam", "RAdam", "Lion", "Adadelta", "Rprop", "ASGD", "lr_scheduler"]
