@@ -17,7 +17,9 @@ from ember.optim.lion import Lion
 from ember.optim.adadelta import Adadelta
 from ember.optim.rprop import Rprop
 from ember.optim.asgd import ASGD
+from ember.optim.lbfgs import LBFGS
 from ember.optim import lr_scheduler
 
 __all__ = ["Optimizer", "required", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adamax",
-           "NAdam", "RAdam", "Lion", "Adadelta", "Rprop", "ASGD", "lr_scheduler"]
+           "NAdam", "RAdam", "Lion", "Adadelta", "Rprop", "ASGD", "LBFGS",
+           "lr_scheduler"]
