@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+import ember.nn.functional as EF
 from hypothesis import given, settings, strategies as st
 
 import ember
@@ -150,3 +151,58 @@ def test_dropout_layers_train_and_eval():
         ember.nn.Dropout(1.5)
     with pytest.raises(RuntimeError, match="dropout2d: Expected 3D or 4D input.*2D"):
         ember.nn.Dropout2d()(ember.ones(3, 4))
+
+
+BAG_CASES = [
+    dict(mode="mean"),
+    dict(mode="sum"),
+    dict(mode="max"),
+    dict(mode="sum", padding_idx=2),
+    dict(mode="mean", padding_idx=2),
+    dict(mode="max", padding_idx=0),
+]
+
+
+@pytest.mark.parametrize("kwargs", BAG_CASES)
+@pytest.mark.parametrize("layout", ["2d", "offsets", "last_offset"])
+def test_embedding_bag_matches_torch(kwargs, layout):
+    r = np.random.default_rng(0)
+    weight = rand((6, 3), 1)
+    if layout == "2d":
+        idx, extra = r.integers(0, 6, (4, 5)), {}
+    else:
+        idx = r.integers(0, 6, 11)
+        offsets = np.array([0, 3, 3, 7] + ([11] if layout == "last_offset" else []))  # a bag empty
+        extra = {"include_last_offset": layout == "last_offset"}
+
+    def run(w, *rest):
+        lib = ember if isinstance(w, ember.Tensor) else torch
+        fn = EF.embedding_bag if lib is ember else TF.embedding_bag
+        offs = None if layout == "2d" else lib.tensor(offsets)
+        return fn(lib.tensor(idx), w, offs, **kwargs, **extra)
+
+    check(run, weight, second=kwargs["mode"] != "max")
+
+
+def test_embedding_bag_per_sample_weights_and_module():
+    r = np.random.default_rng(1)
+    idx, offsets, psw = r.integers(0, 6, 9), np.array([0, 4, 6]), rand((9,), 2)
+    check(lambda w, s: (EF if isinstance(w, ember.Tensor) else TF).embedding_bag(
+        (ember if isinstance(w, ember.Tensor) else torch).tensor(idx), w,
+        (ember if isinstance(w, ember.Tensor) else torch).tensor(offsets), mode="sum",
+        per_sample_weights=s), rand((6, 3), 3), psw, second=False)  # torch has no 2nd order
+    ref = torch.nn.EmbeddingBag(6, 3, mode="sum", padding_idx=1).double()
+    ours = ember.nn.EmbeddingBag(6, 3, mode="sum", padding_idx=1).double()
+    assert repr(ours) == repr(ref) and not ours.weight.detach().numpy()[1].any()
+    ours.load_state_dict({k: ember.tensor(v.numpy()) for k, v in ref.state_dict().items()})
+    close(ours(ember.tensor(idx), ember.tensor(offsets)),
+          ref(torch.tensor(idx), torch.tensor(offsets)))
+    frozen = ember.nn.EmbeddingBag.from_pretrained(ember.tensor(rand((6, 3), 4)))
+    assert not frozen.weight.requires_grad and frozen.mode == "mean"
+    with pytest.raises(NotImplementedError, match="only supported for mode='sum'"):
+        EF.embedding_bag(ember.tensor(idx), ours.weight, ember.tensor(offsets), mode="mean",
+                         per_sample_weights=ember.tensor(psw))
+    with pytest.raises(ValueError, match="offsets\\[0\\] has to be 0"):
+        EF.embedding_bag(ember.tensor(idx), ours.weight, ember.tensor([1, 4]))
+    with pytest.raises(ValueError, match="offsets has to be None if input is 2D"):
+        EF.embedding_bag(ember.tensor(idx.reshape(3, 3)), ours.weight, ember.tensor([0, 1]))
