@@ -158,3 +158,48 @@ def test_fold_errors():
         EF.fold(ember.zeros(1, 4, 5), (3, 3), 2)
     with pytest.raises(RuntimeError, match="smaller than the dilated kernel"):
         EF.unfold(ember.zeros(1, 1, 2, 2), 3)
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.5])
+@pytest.mark.parametrize("ceil", [False, True])
+def test_lp_pool_matches_torch(p, ceil):
+    lib = lambda x: EF if isinstance(x, ember.Tensor) else TF
+    check(lambda x: lib(x).lp_pool1d(x, p, 3, 2, ceil), rand((2, 3, 8), 0, 0.1, 2))
+    check(lambda x: lib(x).lp_pool2d(x, p, (2, 3), None, ceil), rand((2, 3, 6, 7), 1, 0.1, 2))
+    close(ember.nn.LPPool2d(p, 2)(ember.tensor(rand((1, 2, 4, 4), 2, 0.1, 2))),
+          torch.nn.LPPool2d(p, 2)(torch.tensor(rand((1, 2, 4, 4), 2, 0.1, 2))))
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+@pytest.mark.parametrize("explicit_size", [False, True])
+def test_max_unpool_inverts_max_pool_as_torch(dims, explicit_size):
+    # 7 wide needs output_size (the default, 6, cannot hold every index); 6 does not.
+    shape = (2, 3) + ((7,) if explicit_size else (6,)) * dims
+    x = rand(shape, 0)
+    pool = getattr(TF, f"max_pool{dims}d")
+    values, indices = pool(torch.tensor(x), 2, 2, return_indices=True)
+    size = shape[2:] if explicit_size else None
+
+    def run(v):
+        if isinstance(v, ember.Tensor):
+            return getattr(EF, f"max_unpool{dims}d")(v, ember.tensor(indices.numpy()), 2,
+                                                     output_size=size)
+        return getattr(TF, f"max_unpool{dims}d")(v, indices, 2, output_size=size)
+
+    check(run, values.numpy())
+    ours = getattr(ember.nn, f"MaxUnpool{dims}d")(2)
+    assert repr(ours) == repr(getattr(torch.nn, f"MaxUnpool{dims}d")(2))
+    assert ours(ember.tensor(values.numpy()), ember.tensor(indices.numpy()),
+                output_size=size).shape == tuple(shape[:2]) + (6 + explicit_size,) * dims
+    with pytest.raises(ValueError, match="invalid output_size"):
+        ours(ember.tensor(values.numpy()), ember.tensor(indices.numpy()), output_size=(9,) * dims)
+
+
+@pytest.mark.parametrize("shape", [(2, 7, 5), (2, 6, 3, 4), (1, 5, 2, 2, 3)])
+@pytest.mark.parametrize("size", [1, 2, 3, 5])
+def test_local_response_norm_matches_torch(shape, size):
+    check(lambda x: (EF if isinstance(x, ember.Tensor) else TF).local_response_norm(
+        x, size, alpha=0.3, beta=0.6, k=1.5), rand(shape, 0))
+    ours, ref = ember.nn.LocalResponseNorm(size), torch.nn.LocalResponseNorm(size)
+    assert repr(ours) == repr(ref)
+    close(ours(ember.tensor(rand(shape, 1))), ref(torch.tensor(rand(shape, 1))))

@@ -12,8 +12,10 @@ from ember.autograd.grad_mode import no_grad
 from ember.nn.module import Module
 from ember.nn.parameter import Parameter
 from ember.ops.norm import batch_norm, group_norm, layer_norm, rms_norm
+from ember.ops.unpool import local_response_norm
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "RMSNorm", "GroupNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "RMSNorm", "GroupNorm",
+           "LocalResponseNorm"]
 
 
 def _register_affine(module, shape, affine, bias, kw):
@@ -235,3 +237,23 @@ class GroupNorm(Module):
     def extra_repr(self):
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class LocalResponseNorm(Module):
+    """Normalise each element by its neighbouring channels' mean square (AlexNet):
+    x / (k + alpha * mean of x^2 over ``size`` channels) ** beta.
+
+    Args:
+        size: channels in the window. alpha: Default: 1e-4. beta: Default: 0.75.
+        k: Default: 1.
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

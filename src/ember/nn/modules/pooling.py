@@ -1,6 +1,7 @@
 """Pooling and resampling layers, as ``torch.nn``'s: MaxPool1d/2d, AvgPool1d/2d,
 AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, Upsample."""
 
+from ember.nn import functional as F
 from ember.nn.module import Module
 from ember.ops.interpolate import interpolate
 from ember.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
@@ -8,7 +9,8 @@ from ember.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_m
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Upsample",
-           "UpsamplingNearest2d", "UpsamplingBilinear2d"]
+           "UpsamplingNearest2d", "UpsamplingBilinear2d", "LPPool1d", "LPPool2d", "MaxUnpool1d",
+           "MaxUnpool2d"]
 
 
 class _MaxPoolNd(Module):
@@ -224,3 +226,70 @@ class UpsamplingBilinear2d(Upsample):
 
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
+
+
+class LPPool1d(Module):
+    """The p-norm of each window of (N, C, L) input (see ``F.lp_pool1d``).
+
+    Args:
+        norm_type: p. kernel_size, stride (default: kernel_size), ceil_mode: as pools.
+    """
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def forward(self, input):
+        return F.lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool2d(LPPool1d):
+    """The p-norm of each window of (N, C, H, W) input (see ``F.lp_pool2d``); Args as
+    LPPool1d."""
+
+    def forward(self, input):
+        return F.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class _MaxUnpoolNd(Module):
+    _dims = 1
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        tup = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v,) * self._dims
+        self.kernel_size = tup(kernel_size)
+        self.stride = tup(stride if stride is not None else kernel_size)
+        self.padding = tup(padding)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Undo ``MaxPool1d(return_indices=True)``: ``forward(input, indices, output_size=None)``
+    puts each value at its index, zeros elsewhere.
+
+    Args:
+        kernel_size, stride (default: kernel_size), padding: the pool's.
+    """
+
+    _dims = 1
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Undo ``MaxPool2d(return_indices=True)``; Args and forward as MaxUnpool1d."""
+
+    _dims = 2
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
