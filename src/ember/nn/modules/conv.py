@@ -1,4 +1,5 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, as ``torch.nn``'s."""
+"""Convolution layers: Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, as
+``torch.nn``'s."""
 
 import math
 
@@ -8,8 +9,9 @@ from ember.nn.module import Module
 from ember.nn.parameter import Parameter
 from ember.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, ntuple
 from ember.ops.creation import empty
+from ember.ops.volume import conv3d
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -155,6 +157,34 @@ class Conv2d(_Conv):
 
     _dims = 2
     _conv = staticmethod(conv2d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, 0, device, dtype)
+
+
+class Conv3d(_Conv):
+    """3-D (volumetric) convolution layer: ``F.conv3d(input, weight, bias, ...)``.
+
+    Args:
+        in_channels, out_channels: channels of the input and the output.
+        kernel_size, stride, dilation: an int or a triple (depth, height, width).
+        padding: an int, a triple, 'valid' or 'same' (stride 1 only). Default: 0.
+        groups: independent channel groups; both channel counts must divide. Default: 1.
+        bias: learn an additive bias. Default: True.
+        padding_mode: 'zeros', 'reflect', 'replicate' or 'circular'. Default: 'zeros'.
+
+    Shape:
+        input (N, C_in, D, H, W) or (C_in, D, H, W); output (N, C_out, D_out, H_out, W_out).
+
+    Attributes:
+        weight: (out_channels, in_channels / groups, kD, kH, kW), U(-k, k) with
+            k = 1 / sqrt(in_channels / groups * kD * kH * kW); bias: (out_channels,), same bound.
+    """
+
+    _dims = 3
+    _conv = staticmethod(conv3d)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):

@@ -1,16 +1,17 @@
-"""Pooling and resampling layers, as ``torch.nn``'s: MaxPool1d/2d, AvgPool1d/2d,
-AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, Upsample."""
+"""Pooling and resampling layers, as ``torch.nn``'s: MaxPool1d/2d/3d, AvgPool1d/2d/3d,
+AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d, LPPool1d/2d, MaxUnpool1d/2d, Upsample."""
 
 from ember.nn import functional as F
 from ember.nn.module import Module
 from ember.ops.interpolate import interpolate
+from ember.ops.volume import adaptive_avg_pool3d, avg_pool3d, max_pool3d
 from ember.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                             adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "LPPool1d", "LPPool2d", "MaxUnpool1d",
-           "MaxUnpool2d"]
+           "MaxUnpool2d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -293,3 +294,33 @@ class MaxUnpool2d(_MaxUnpoolNd):
     def forward(self, input, indices, output_size=None):
         return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
                               output_size)
+
+
+class MaxPool3d(_MaxPoolNd):
+    """Maximum over sliding windows of (N, C, D, H, W) or (C, D, H, W): ``F.max_pool3d``.
+
+    Args: as MaxPool2d, with triples. ``return_indices`` gives flat positions in
+    each D * H * W volume.
+    """
+
+    _pool = staticmethod(max_pool3d)
+
+
+class AvgPool3d(AvgPool2d):
+    """Mean over sliding windows of (N, C, D, H, W) or (C, D, H, W): ``F.avg_pool3d``;
+    Args as AvgPool2d."""
+
+    def forward(self, input):
+        return avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad, self.divisor_override)
+
+
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """Mean over ``output_size`` (D_out, H_out, W_out) near-equal windows:
+    ``F.adaptive_avg_pool3d``; None in ``output_size`` keeps that input size."""
+
+    _max = False
+    _pool = staticmethod(adaptive_avg_pool3d)
+
+    def __init__(self, output_size):
+        super().__init__(output_size)

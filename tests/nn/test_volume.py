@@ -1,0 +1,87 @@
+"""3-D convolution and pooling against PyTorch: values, gradients, second derivatives,
+layers (names, initial bounds, repr) and errors."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import ember
+import ember.nn.functional as EF
+from reference import check, close, rand
+
+
+def lib(x):
+    return EF if isinstance(x, ember.Tensor) else TF
+
+
+CONVS = [dict(), dict(stride=(1, 2, 1), padding=(1, 0, 1), dilation=(2, 1, 1)),
+         dict(padding="same"), dict(groups=2, padding=1), dict(padding="valid", stride=2)]
+
+
+@pytest.mark.parametrize("kwargs", CONVS)
+@pytest.mark.parametrize("batched", [True, False])
+def test_conv3d_matches_torch(kwargs, batched):
+    groups = kwargs.get("groups", 1)
+    x = rand(((2,) if batched else ()) + (4, 5, 4, 5), 0)
+    check(lambda x, w, b: lib(x).conv3d(x, w, b, **kwargs), x,
+          rand((6, 4 // groups, 2, 3, 2), 1), rand((6,), 2))
+
+
+POOLS = [dict(kernel_size=2), dict(kernel_size=(3, 2, 2), stride=(2, 1, 2), padding=(1, 1, 0),
+                                   ceil_mode=True), dict(kernel_size=2, stride=1, dilation=2)]
+
+
+@pytest.mark.parametrize("kwargs", POOLS)
+def test_max_pool3d_matches_torch_with_indices(kwargs):
+    check(lambda x: lib(x).max_pool3d(x, **kwargs), rand((2, 3, 5, 6, 7), 0))
+    x = rand((2, 3, 5, 6, 7), 1)
+    e_val, e_idx = EF.max_pool3d(ember.tensor(x), return_indices=True, **kwargs)
+    t_val, t_idx = TF.max_pool3d(torch.tensor(x), return_indices=True, **kwargs)
+    close(e_val, t_val)
+    np.testing.assert_array_equal(e_idx.numpy(), t_idx.numpy())
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    dict(kernel_size=(2, 3, 3), padding=1, count_include_pad=False),
+    dict(kernel_size=2, divisor_override=3),
+])
+def test_avg_pool3d_matches_torch(kwargs):
+    check(lambda x: lib(x).avg_pool3d(x, **kwargs), rand((2, 3, 5, 6, 7), 0))
+
+
+@pytest.mark.parametrize("size", [2, (3, None, 4), (5, 6, 7), 1])
+def test_adaptive_avg_pool3d_matches_torch(size):
+    check(lambda x: lib(x).adaptive_avg_pool3d(x, size), rand((2, 3, 5, 6, 7), 0))
+    check(lambda x: lib(x).adaptive_avg_pool3d(x, size), rand((3, 5, 6, 7), 1))
+
+
+def test_3d_layers_match_torch():
+    torch.manual_seed(0)
+    ref = torch.nn.Conv3d(4, 6, 3, padding=1, groups=2, padding_mode="replicate").double()
+    ours = ember.nn.Conv3d(4, 6, 3, padding=1, groups=2, padding_mode="replicate").double()
+    assert repr(ours) == repr(ref) and list(ours.state_dict()) == list(ref.state_dict())
+    bound = 1 / np.sqrt(2 * 27)
+    assert np.abs(ours.weight.detach().numpy()).max() <= bound
+    ours.load_state_dict({k: ember.tensor(v.numpy()) for k, v in ref.state_dict().items()})
+    x = rand((2, 4, 4, 5, 6), 0)
+    close(ours(ember.tensor(x)), ref(torch.tensor(x)))
+    for name, args in (("MaxPool3d", (2,)), ("AvgPool3d", (2,)), ("AdaptiveAvgPool3d", (3,))):
+        o, r = getattr(ember.nn, name)(*args), getattr(torch.nn, name)(*args)
+        assert repr(o) == repr(r)
+        close(o(ember.tensor(x)), r(torch.tensor(x)))
+
+
+def test_3d_errors():
+    with pytest.raises(RuntimeError, match="5-D weight"):
+        EF.conv3d(ember.zeros(1, 2, 3, 3, 3), ember.zeros(2, 2, 3, 3))
+    with pytest.raises(RuntimeError, match="channels"):
+        EF.conv3d(ember.zeros(1, 3, 3, 3, 3), ember.zeros(2, 2, 1, 1, 1))
+    with pytest.raises(ValueError, match="not supported for strided"):
+        EF.conv3d(ember.zeros(1, 2, 3, 3, 3), ember.zeros(2, 2, 1, 1, 1), padding="same",
+                  stride=2)
+    with pytest.raises(RuntimeError, match="pad should be at most half"):
+        EF.max_pool3d(ember.zeros(1, 1, 4, 4, 4), 2, padding=2)
