@@ -85,3 +85,28 @@ def test_3d_errors():
                   stride=2)
     with pytest.raises(RuntimeError, match="pad should be at most half"):
         EF.max_pool3d(ember.zeros(1, 1, 4, 4, 4), 2, padding=2)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(stride=2, padding=1, output_padding=1),
+                                    dict(stride=(1, 2, 2), dilation=(2, 1, 1), groups=2),
+                                    dict(groups=4, padding=(1, 0, 0))])
+@pytest.mark.parametrize("batched", [True, False])
+def test_conv_transpose3d_matches_torch(kwargs, batched):
+    groups = kwargs.get("groups", 1)
+    x = rand(((2,) if batched else ()) + (4, 3, 4, 2), 0)
+    check(lambda x, w, b: lib(x).conv_transpose3d(x, w, b, **kwargs), x,
+          rand((4, 2, 2, 3, 2), 1), rand((2 * groups,), 2))
+
+
+def test_conv_transpose3d_layer_matches_torch():
+    torch.manual_seed(0)
+    ref = torch.nn.ConvTranspose3d(4, 6, 3, stride=2, padding=1, groups=2).double()
+    ours = ember.nn.ConvTranspose3d(4, 6, 3, stride=2, padding=1, groups=2).double()
+    assert repr(ours) == repr(ref)
+    ours.load_state_dict({k: ember.tensor(v.numpy()) for k, v in ref.state_dict().items()})
+    x = rand((2, 4, 3, 4, 3), 0)
+    close(ours(ember.tensor(x), output_size=(6, 8, 6)),
+          ref(torch.tensor(x), output_size=(6, 8, 6)))
+    with pytest.raises(ValueError, match="output_padding must be smaller"):
+        EF.conv_transpose3d(ember.zeros(1, 2, 2, 2, 2), ember.zeros(2, 2, 1, 1, 1),
+                            output_padding=1)

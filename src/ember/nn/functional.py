@@ -29,7 +29,8 @@ from ember.ops.linalg import linear
 from ember.ops.norm import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from ember.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                             adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
-from ember.ops.volume import adaptive_avg_pool3d, avg_pool3d, conv3d, max_pool3d
+from ember.ops.volume import (adaptive_avg_pool3d, avg_pool3d, conv3d, conv_transpose3d,
+                              max_pool3d)
 from ember.ops.unpool import (local_response_norm, lp_pool1d, lp_pool2d, max_unpool1d,
                               max_unpool2d)
 from ember.ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
@@ -72,7 +73,8 @@ __all__ = [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
     "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
     "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate", "lp_pool1d", "lp_pool2d",
-    "max_unpool1d", "max_unpool2d", "local_response_norm", "conv3d", "max_pool3d", "avg_pool3d",
+    "max_unpool1d", "max_unpool2d", "local_response_norm", "conv3d", "conv_transpose3d",
+    "max_pool3d", "avg_pool3d",
     "adaptive_avg_pool3d",
 ]
 

@@ -1,11 +1,13 @@
-"""3-D (volumetric) convolution and pooling: conv3d, max_pool3d, avg_pool3d,
-adaptive_avg_pool3d, as PyTorch's.
+"""3-D (volumetric) convolution and pooling: conv3d, conv_transpose3d, max_pool3d,
+avg_pool3d, adaptive_avg_pool3d, as PyTorch's.
 
 Each is a composition of differentiable Ember ops: the windows of the padded
 (N, C, D, H, W) input are strided views (``Tensor.unfold`` along the three
 axes), convolution is one GEMM per group over the gathered windows, max and
 average pooling reduce each window, and adaptive averaging applies one
-averaging matrix per axis. Gradients of every order come from those ops.
+averaging matrix per axis; the transposed convolution is a GEMM whose
+products are added into the output volume with ``index_add``. Gradients of
+every order come from those ops.
 These are the general paths, not tuned kernels: 2-D layers have their own.
 """
 
@@ -19,7 +21,7 @@ from ember.ops.pool import (_averaging_matrix, _batched, _output_size, _restore,
 from ember.ops.reduce import constant
 from ember.ops.shape import cat
 
-__all__ = ["conv3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d"]
+__all__ = ["conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d"]
 
 
 def _pad3d(x, pads, value=0.0):
@@ -85,6 +87,65 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     y = y.reshape(n, *out, o).permute(0, 4, 1, 2, 3).contiguous()
     if bias is not None:
         y = y + check_tensor(bias, op, "bias").reshape(1, o, 1, 1, 1)
+    return _restore(y, single)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """The transpose (gradient) of ``conv3d``: (N, C_in, D, H, W) input, weight
+    (C_in, C_out / groups, kd, kh, kw); output size per axis
+    (I - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1."""
+    op = "conv_transpose3d"
+    check_tensor(input, op)
+    check_tensor(weight, op, "weight")
+    if weight.ndim != 5:
+        raise RuntimeError(f"{op}: expected a 5-D weight (C_in, C_out / groups, kd, kh, kw), "
+                           f"got {fmt_shape(weight.shape)}")
+    x, single = _batched(input, 3, op)
+    n, c = x.shape[:2]
+    if groups <= 0 or weight.shape[0] != c or c % groups:
+        raise RuntimeError(f"{op}: expected input with {weight.shape[0]} channels, divisible "
+                           f"by groups={groups}, got input {fmt_shape(input.shape)}")
+    kernel = tuple(weight.shape[2:])
+    stride = ntuple(stride, 3, "stride", op)
+    padding = ntuple(padding, 3, "padding", op)
+    extra = ntuple(output_padding, 3, "output_padding", op)
+    dilation = ntuple(dilation, 3, "dilation", op)
+    if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"{op}: output_padding must be smaller than stride or dilation, got "
+                         f"output_padding={extra}, stride={stride}, dilation={dilation}")
+    size_in = x.shape[2:]
+    full = tuple((i - 1) * s + d * (k - 1) + 1 + e for i, s, d, k, e in
+                 zip(size_in, stride, dilation, kernel, extra))  # before cropping the padding
+    out = tuple(f - 2 * p for f, p in zip(full, padding))
+    if any(v <= 0 for v in out):
+        raise RuntimeError(f"{op}: the output size {out} is not positive")
+    cg, og = c // groups, weight.shape[1]
+    # Every (input position, kernel offset) pair's place in the uncropped output volume.
+    pos = [(np.arange(i)[:, None] * s + np.arange(k)[None, :] * d)
+           for i, s, k, d in zip(size_in, stride, kernel, dilation)]  # (I, k) per axis
+    z, r, q = np.meshgrid(np.arange(size_in[0]), np.arange(size_in[1]), np.arange(size_in[2]),
+                          indexing="ij")
+    kz, kr, kq = np.meshgrid(*(np.arange(k) for k in kernel), indexing="ij")
+    place = ((pos[0][z[..., None, None, None], kz] * full[1]
+              + pos[1][r[..., None, None, None], kr]) * full[2]
+             + pos[2][q[..., None, None, None], kq]).reshape(-1)  # (I..., k...) flattened
+    index = constant(place.astype(np.int64)).to(x.device)
+    positions = size_in[0] * size_in[1] * size_in[2]
+    zeros = constant(np.zeros((n, og, full[0] * full[1] * full[2]), x._array.dtype)).to(x.device)
+    parts = []
+    for g in range(groups):
+        rows = x[:, g * cg:(g + 1) * cg].reshape(n, cg, positions).mT  # (N, L, cg)
+        prod = matmul(rows, weight[g * cg:(g + 1) * cg].reshape(cg, -1))  # (N, L, og * K)
+        # (N, og, L * K), in the order of ``place``: position, then kernel offset.
+        prod = prod.reshape(n, positions, og, -1).permute(0, 2, 1, 3).reshape(n, og, -1)
+        parts.append(zeros.index_add(2, index, prod))
+    y = parts[0] if groups == 1 else cat(parts, 1)
+    y = y.reshape(n, og * groups, *full)
+    y = y[:, :, padding[0]:padding[0] + out[0], padding[1]:padding[1] + out[1],
+          padding[2]:padding[2] + out[2]].contiguous()
+    if bias is not None:
+        y = y + check_tensor(bias, op, "bias").reshape(1, -1, 1, 1, 1)
     return _restore(y, single)
 
 

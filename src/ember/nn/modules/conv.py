@@ -1,5 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, as
-``torch.nn``'s."""
+"""Convolution layers: Conv1d/2d/3d and ConvTranspose1d/2d/3d, as ``torch.nn``'s."""
 
 import math
 
@@ -9,9 +8,10 @@ from ember.nn.module import Module
 from ember.nn.parameter import Parameter
 from ember.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, ntuple
 from ember.ops.creation import empty
-from ember.ops.volume import conv3d
+from ember.ops.volume import conv3d, conv_transpose3d
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -273,3 +273,20 @@ class ConvTranspose2d(_ConvTranspose):
 
     _dims = 2
     _conv = staticmethod(conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """3-D transposed convolution layer: ``F.conv_transpose3d`` (the gradient of conv3d).
+
+    Args: as ``ConvTranspose2d``, with triples (depth, height, width).
+
+    Shape:
+        input (N, C_in, D, H, W) or (C_in, D, H, W); output (N, C_out, D_out, H_out,
+        W_out), each (I - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
+
+    Attributes:
+        weight: (in_channels, out_channels / groups, kD, kH, kW); bias: (out_channels,).
+    """
+
+    _dims = 3
+    _conv = staticmethod(conv_transpose3d)
