@@ -676,7 +676,8 @@ class Module:
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args, kwargs):
-        for hook_id, hook in self._forward_pre_hooks.items():
+        # Over a copy: a hook may remove itself (lazy modules do), as PyTorch allows.
+        for hook_id, hook in tuple(self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 res = hook(self, args, kwargs)
                 if res is not None:
@@ -696,7 +697,7 @@ class Module:
         result = None
         try:
             result = self.forward(*args, **kwargs)
-            for hook_id, hook in self._forward_hooks.items():
+            for hook_id, hook in tuple(self._forward_hooks.items()):
                 called.add(hook_id)
                 if hook_id in self._forward_hooks_with_kwargs:
                     res = hook(self, args, kwargs, result)

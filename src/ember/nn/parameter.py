@@ -8,7 +8,7 @@ accumulates into ``p.grad`` as for any leaf.
 import ember
 from ember.tensor import Tensor, _init
 
-__all__ = ["Parameter", "Buffer"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter"]
 
 
 class Parameter(Tensor):
@@ -55,3 +55,36 @@ class Buffer(Tensor):
             raise TypeError(f"Buffer: expected data to be a Tensor, got {type(data).__name__}")
         _init(self, data._array, data.requires_grad, None, 0)
         self.persistent = persistent
+
+
+class _Uninitialized:
+    """A placeholder of a lazy module: no shape until ``materialize``."""
+
+    def materialize(self, shape, device=None, dtype=None):
+        """Give the placeholder its storage (uninitialised values) and become ``_becomes``.
+
+        The object stays the same, so an optimizer built before the first
+        forward keeps updating it.
+        """
+        dtype = self.dtype if dtype is None else dtype
+        device = self.device if device is None else device
+        self._array = ember.empty(tuple(shape), dtype=dtype, device=device)._array
+        self._version += 1
+        self.__class__ = self._becomes
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+class UninitializedParameter(_Uninitialized, Parameter):
+    """A parameter of a lazy module whose shape is not known yet (``torch.nn``'s name).
+
+    ``materialize(shape)`` turns it into an ordinary ``Parameter`` in place;
+    lazy modules do so at their first forward, from the input's shape.
+    """
+
+    _becomes = Parameter
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        Parameter.__init__(self, ember.empty(0, device=device, dtype=dtype), requires_grad)
+
