@@ -110,3 +110,26 @@ def test_conv_transpose3d_layer_matches_torch():
     with pytest.raises(ValueError, match="output_padding must be smaller"):
         EF.conv_transpose3d(ember.zeros(1, 2, 2, 2, 2), ember.zeros(2, 2, 1, 1, 1),
                             output_padding=1)
+
+
+@pytest.mark.parametrize("size", [2, (3, None, 4), (5, 6, 7), 1])
+def test_adaptive_max_pool3d_matches_torch_with_indices(size):
+    check(lambda x: lib(x).adaptive_max_pool3d(x, size), rand((2, 3, 5, 6, 7), 0))
+    x = rand((3, 5, 6, 7), 1)
+    e_val, e_idx = EF.adaptive_max_pool3d(ember.tensor(x), size, return_indices=True)
+    t_val, t_idx = TF.adaptive_max_pool3d(torch.tensor(x), size, return_indices=True)
+    close(e_val, t_val)
+    np.testing.assert_array_equal(e_idx.numpy(), t_idx.numpy())
+    ours, ref = ember.nn.AdaptiveMaxPool3d(size), torch.nn.AdaptiveMaxPool3d(size)
+    assert repr(ours) == repr(ref)
+
+
+def test_lp_pool3d_and_max_unpool3d_match_torch():
+    check(lambda x: lib(x).lp_pool3d(x, 2.0, 2), rand((2, 3, 4, 4, 5), 0, 0.1, 2))
+    close(ember.nn.LPPool3d(3.0, (2, 2, 1))(ember.tensor(rand((1, 2, 4, 4, 3), 1, 0.1, 2))),
+          torch.nn.LPPool3d(3.0, (2, 2, 1))(torch.tensor(rand((1, 2, 4, 4, 3), 1, 0.1, 2))))
+    values, indices = TF.max_pool3d(torch.tensor(rand((2, 3, 4, 4, 6), 2)), 2,
+                                    return_indices=True)
+    check(lambda v: EF.max_unpool3d(v, ember.tensor(indices.numpy()), 2)
+          if isinstance(v, ember.Tensor) else TF.max_unpool3d(v, indices, 2), values.numpy())
+    assert repr(ember.nn.MaxUnpool3d(2)) == repr(torch.nn.MaxUnpool3d(2))

@@ -29,10 +29,10 @@ from ember.ops.linalg import linear
 from ember.ops.norm import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from ember.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                             adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
-from ember.ops.volume import (adaptive_avg_pool3d, avg_pool3d, conv3d, conv_transpose3d,
-                              max_pool3d)
-from ember.ops.unpool import (local_response_norm, lp_pool1d, lp_pool2d, max_unpool1d,
-                              max_unpool2d)
+from ember.ops.volume import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, conv3d,
+                              conv_transpose3d, max_pool3d)
+from ember.ops.unpool import (local_response_norm, lp_pool1d, lp_pool2d, lp_pool3d, max_unpool1d,
+                              max_unpool2d, max_unpool3d)
 from ember.ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                             gaussian_nll_loss, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
                             poisson_nll_loss, smooth_l1_loss)
@@ -75,7 +75,7 @@ __all__ = [
     "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate", "lp_pool1d", "lp_pool2d",
     "max_unpool1d", "max_unpool2d", "local_response_norm", "conv3d", "conv_transpose3d",
     "max_pool3d", "avg_pool3d",
-    "adaptive_avg_pool3d",
+    "adaptive_avg_pool3d", "adaptive_max_pool3d", "lp_pool3d", "max_unpool3d",
 ]
 
 

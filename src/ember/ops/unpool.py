@@ -7,8 +7,10 @@ import math
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.conv import ntuple
 from ember.ops.pool import avg_pool1d, avg_pool2d
+from ember.ops.volume import avg_pool3d
 
-__all__ = ["lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d", "local_response_norm"]
+__all__ = ["lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d",
+           "local_response_norm"]
 
 
 def _lp_pool(pool, input, norm_type, kernel, stride, ceil_mode):
@@ -33,6 +35,14 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     check_tensor(input, "lp_pool2d")
     kernel = ntuple(kernel_size, 2, "kernel_size", "lp_pool2d")
     return _lp_pool(avg_pool2d, input, float(norm_type), kernel,
+                    stride if stride is not None else kernel, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """The p-norm of each window of (N, C, D, H, W) input (see ``lp_pool1d``)."""
+    check_tensor(input, "lp_pool3d")
+    kernel = ntuple(kernel_size, 3, "kernel_size", "lp_pool3d")
+    return _lp_pool(avg_pool3d, input, float(norm_type), kernel,
                     stride if stride is not None else kernel, ceil_mode)
 
 
@@ -100,3 +110,10 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     mean = avg_pool1d(pad(rows, (size // 2, (size - 1) // 2)), size, 1)
     mean = mean.reshape(moved.shape).movedim(-1, 1)
     return input / (mean * alpha + k) ** beta
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Undo ``max_pool3d``: each value goes to its flat ``indices`` position in its
+    (D_out, H_out, W_out) volume, zeros elsewhere."""
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3,
+                       "max_unpool3d")

@@ -1,5 +1,5 @@
 """3-D (volumetric) convolution and pooling: conv3d, conv_transpose3d, max_pool3d,
-avg_pool3d, adaptive_avg_pool3d, as PyTorch's.
+avg_pool3d, adaptive_avg_pool3d, adaptive_max_pool3d, as PyTorch's.
 
 Each is a composition of differentiable Ember ops: the windows of the padded
 (N, C, D, H, W) input are strided views (``Tensor.unfold`` along the three
@@ -13,15 +13,17 @@ These are the general paths, not tuned kernels: 2-D layers have their own.
 
 import numpy as np
 
+from ember.backend.device import xp_of
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.conv import ntuple
 from ember.ops.linalg import matmul
-from ember.ops.pool import (_averaging_matrix, _batched, _output_size, _restore,
-                            pool_out_size)
+from ember.ops.pool import (PoolGather, _adaptive_bounds, _averaging_matrix, _batched,
+                            _output_size, _restore, pool_out_size)
 from ember.ops.reduce import constant
 from ember.ops.shape import cat
 
-__all__ = ["conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d"]
+__all__ = ["conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
+           "adaptive_max_pool3d"]
 
 
 def _pad3d(x, pads, value=0.0):
@@ -243,3 +245,32 @@ def adaptive_avg_pool3d(input, output_size):
         # Bring the axis last, average it, put it back.
         y = matmul(y.movedim(2 + axis, -1), m.mT).movedim(-1, 2 + axis)
     return _restore(y, single)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Maximum over ``output_size`` (D_out, H_out, W_out) near-equal windows.
+
+    Each window's argmax (its flat index in the D * H * W volume) is found with
+    one NumPy reduction per window; the values are then gathered differentiably
+    (``PoolGather``), so the gradient goes to the maxima.
+    """
+    op = "adaptive_max_pool3d"
+    x, single = _batched(input, 3, op)
+    sizes = _output_size(output_size, x, 3, op)
+    a = x._array
+    xp = xp_of(a)
+    d, h, w = a.shape[2:]
+    index = xp.empty(a.shape[:2] + sizes, np.int64)
+    (z0, z1), (r0, r1), (q0, q1) = (_adaptive_bounds(s, o) for s, o in zip((d, h, w), sizes))
+    for i in range(sizes[0]):
+        for j in range(sizes[1]):
+            for k in range(sizes[2]):
+                win = a[:, :, z0[i]:z1[i], r0[j]:r1[j], q0[k]:q1[k]]
+                arg = win.reshape(a.shape[:2] + (-1,)).argmax(-1)
+                dz, rest = divmod(arg, (r1[j] - r0[j]) * (q1[k] - q0[k]))
+                dr, dq = divmod(rest, q1[k] - q0[k])
+                index[:, :, i, j, k] = ((z0[i] + dz) * h + r0[j] + dr) * w + q0[k] + dq
+    y = _restore(PoolGather.apply(x, index), single)
+    if not return_indices:
+        return y
+    return y, _restore(constant(index), single)

@@ -1,17 +1,18 @@
 """Pooling and resampling layers, as ``torch.nn``'s: MaxPool1d/2d/3d, AvgPool1d/2d/3d,
-AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d, LPPool1d/2d, MaxUnpool1d/2d, Upsample."""
+AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d, LPPool1d/2d/3d, MaxUnpool1d/2d/3d, Upsample."""
 
 from ember.nn import functional as F
 from ember.nn.module import Module
 from ember.ops.interpolate import interpolate
-from ember.ops.volume import adaptive_avg_pool3d, avg_pool3d, max_pool3d
+from ember.ops.volume import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d
 from ember.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                             adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "LPPool1d", "LPPool2d", "MaxUnpool1d",
-           "MaxUnpool2d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d"]
+           "MaxUnpool2d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d",
+           "LPPool3d", "MaxUnpool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -324,3 +325,29 @@ class AdaptiveAvgPool3d(_AdaptivePool):
 
     def __init__(self, output_size):
         super().__init__(output_size)
+
+
+class AdaptiveMaxPool3d(_AdaptivePool):
+    """Maximum over ``output_size`` (D_out, H_out, W_out) near-equal windows:
+    ``F.adaptive_max_pool3d``; ``return_indices`` also gives flat positions."""
+
+    _max = True
+    _pool = staticmethod(adaptive_max_pool3d)
+
+
+class LPPool3d(LPPool1d):
+    """The p-norm of each window of (N, C, D, H, W) input (see ``F.lp_pool3d``); Args as
+    LPPool1d."""
+
+    def forward(self, input):
+        return F.lp_pool3d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Undo ``MaxPool3d(return_indices=True)``; Args and forward as MaxUnpool1d."""
+
+    _dims = 3
+
+    def forward(self, input, indices, output_size=None):
+        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
