@@ -203,3 +203,36 @@ def test_local_response_norm_matches_torch(shape, size):
     ours, ref = ember.nn.LocalResponseNorm(size), torch.nn.LocalResponseNorm(size)
     assert repr(ours) == repr(ref)
     close(ours(ember.tensor(rand(shape, 1))), ref(torch.tensor(rand(shape, 1))))
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_affine_grid_matches_torch(align_corners):
+    check(lambda t: (EF if isinstance(t, ember.Tensor) else TF).affine_grid(
+        t, (2, 3, 5, 4), align_corners=align_corners), rand((2, 2, 3), 0))
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_matches_torch(mode, padding_mode, align_corners):
+    grid = np.random.default_rng(1).uniform(-1.4, 1.4, (2, 6, 7, 2))
+    # (PyTorch has no second derivative here; nearest has no gradient in the grid.)
+    check(lambda x, g: (EF if isinstance(x, ember.Tensor) else TF).grid_sample(
+        x, g, mode=mode, padding_mode=padding_mode, align_corners=align_corners),
+        rand((2, 3, 5, 4), 0), grid, second=False,
+        grad_inputs=[0, 1] if mode == "bilinear" else [0])
+
+
+def test_spatial_transformer_pattern():
+    # The tutorial's pattern: a predicted affine map resamples the input image.
+    theta = ember.tensor(np.array([[[0.8, 0.1, 0.05], [-0.1, 0.9, 0.0]]]), requires_grad=True)
+    image = ember.tensor(rand((1, 1, 8, 8), 0))
+    warped = EF.grid_sample(image, EF.affine_grid(theta, (1, 1, 8, 8), align_corners=False),
+                            align_corners=False)
+    warped.sum().backward()
+    t_theta = torch.tensor(theta.detach().numpy(), requires_grad=True)
+    TF.grid_sample(torch.tensor(image.numpy()), TF.affine_grid(t_theta, (1, 1, 8, 8),
+                   align_corners=False), align_corners=False).sum().backward()
+    close(theta.grad, t_theta.grad)
+    with pytest.raises(NotImplementedError, match="'bicubic' is not available"):
+        EF.grid_sample(image, ember.zeros(1, 2, 2, 2, dtype=ember.float64), mode="bicubic")

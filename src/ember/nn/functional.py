@@ -25,6 +25,7 @@ from ember.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ember.ops.embedding import embedding, one_hot
 from ember.ops.embedding_bag import embedding_bag
 from ember.ops.fold import fold, unfold
+from ember.ops.grid import affine_grid, grid_sample
 from ember.ops.linalg import linear
 from ember.ops.norm import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from ember.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
@@ -66,7 +67,8 @@ __all__ = [
     # layers as functions
     "linear", "bilinear", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
     "feature_alpha_dropout", "pad", "normalize", "cosine_similarity", "pairwise_distance",
-    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold",
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "affine_grid",
+    "grid_sample",
     "batch_norm", "instance_norm", "layer_norm", "rms_norm", "group_norm", "embedding",
     "embedding_bag", "one_hot",
     "scaled_dot_product_attention", "multi_head_attention_forward",

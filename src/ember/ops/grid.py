@@ -1,0 +1,129 @@
+"""Spatial transformers: ``affine_grid`` and ``grid_sample`` (2-D), as PyTorch's.
+
+``affine_grid`` maps every output pixel's normalised coordinates through a
+batch of 2 x 3 affine matrices. ``grid_sample`` reads an input image at such
+coordinates (x, y in [-1, 1] across the width and height), bilinearly or at
+the nearest pixel, with zeros, the border or a reflection outside. Both are
+compositions of Ember ops: the sampling weights come from the grid (so the
+gradient reaches it) and the four neighbours are gathered from the input (so
+it reaches the input too).
+"""
+
+import numpy as np
+
+from ember.backend.device import xp_of
+from ember.ops import elementwise as _ew
+from ember.ops._util import check_tensor, fmt_shape
+from ember.ops.comparison import clamp
+from ember.ops.linalg import matmul
+from ember.ops.reduce import constant
+from ember.ops.scatter import gather
+
+__all__ = ["affine_grid", "grid_sample"]
+
+
+def _base(size, align_corners):
+    """The normalised pixel-centre coordinates along one axis of ``size``."""
+    if align_corners:
+        return np.linspace(-1.0, 1.0, size) if size > 1 else np.zeros(1)
+    return (2 * np.arange(size) + 1) / size - 1
+
+
+def affine_grid(theta, size, align_corners=False):
+    """Sampling grid (N, H, W, 2) of the affine maps ``theta`` (N, 2, 3) for an output
+    of ``size`` (N, C, H, W): grid[n, i, j] = theta[n] @ (x_j, y_i, 1)."""
+    op = "affine_grid"
+    check_tensor(theta, op, "theta")
+    size = tuple(int(s) for s in size)
+    if len(size) != 4 or tuple(theta.shape) != (size[0], 2, 3):
+        raise ValueError(f"{op}: expected theta of shape (N, 2, 3) and a 4-D size (N, C, H, W) "
+                         f"with the same N, got theta {fmt_shape(theta.shape)} and size {size}")
+    if not theta.dtype.is_floating_point:
+        raise ValueError(f"{op}: expected theta to have floating point type, got {theta.dtype}")
+    n, _, h, w = size
+    dtype = theta._array.dtype
+    xs, ys = _base(w, align_corners), _base(h, align_corners)
+    base = np.stack(np.broadcast_arrays(xs[None, :], ys[:, None], np.ones((1, 1))), -1)
+    base = constant(xp_of(theta._array).asarray(base.reshape(h * w, 3).astype(dtype)))
+    return matmul(base, theta.mT).reshape(n, h, w, 2)  # (N, H*W, 3) @ (N, 3, 2)
+
+
+def _unnormalise(coord, size, align_corners):
+    """Grid coordinates in [-1, 1] to pixel coordinates (Tensors)."""
+    if align_corners:
+        return (coord + 1) * ((size - 1) / 2)
+    return ((coord + 1) * size - 1) / 2
+
+
+def _reflect(coord, low, high):
+    """Reflect pixel coordinates into [low, high] (PyTorch's reflection padding)."""
+    if high <= low:
+        return coord * 0.0 + low
+    span = high - low
+    shifted = _ew.abs(coord - low)
+    periods = constant(xp_of(shifted._array).floor(shifted._array / span))
+    extra = shifted - periods * span
+    flips = constant((periods._array % 2).astype(shifted._array.dtype))
+    return (extra + low) * (1 - flips) + (high - extra) * flips
+
+
+def _source(coord, size, padding_mode, align_corners):
+    x = _unnormalise(coord, size, align_corners)
+    if padding_mode == "border":
+        return clamp(x, 0, size - 1)
+    if padding_mode == "reflection":
+        x = _reflect(x, 0.0, size - 1.0) if align_corners else _reflect(x, -0.5, size - 0.5)
+        return clamp(x, 0, size - 1)
+    return x
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
+    """Sample (N, C, H, W) ``input`` at ``grid`` (N, H_out, W_out, 2) locations.
+
+    Args:
+        grid: (x, y) per output pixel, -1 and 1 being the input's edges (the
+            outer pixels' edges, or their centres with ``align_corners``).
+        mode: 'bilinear' or 'nearest' (PyTorch's 'bicubic' is not available).
+        padding_mode: what lies outside: 'zeros', 'border' (the edge values) or
+            'reflection'.
+    Returns:
+        (N, C, H_out, W_out).
+    """
+    op = "grid_sample"
+    check_tensor(input, op)
+    check_tensor(grid, op, "grid")
+    if mode not in ("bilinear", "nearest"):
+        raise NotImplementedError(f"{op}: mode must be 'bilinear' or 'nearest' ('bicubic' is "
+                                  f"not available), got {mode!r}")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"{op}: padding_mode must be 'zeros', 'border' or 'reflection', got "
+                         f"{padding_mode!r}")
+    if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or \
+            grid.shape[0] != input.shape[0]:
+        raise ValueError(f"{op}: expected input (N, C, H, W) and grid (N, H_out, W_out, 2) "
+                         f"with the same N, got {fmt_shape(input.shape)} and "
+                         f"{fmt_shape(grid.shape)}")
+    n, c, h, w = input.shape
+    ho, wo = grid.shape[1:3]
+    x = _source(grid[..., 0], w, padding_mode, align_corners)
+    y = _source(grid[..., 1], h, padding_mode, align_corners)
+    xp = xp_of(input._array)
+    flat = input.reshape(n, c, h * w)
+
+    def read(xi, yi):
+        """Input values at integer pixels (xi, yi) (N, H_out, W_out), 0 outside."""
+        inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
+        at = (xp.clip(yi, 0, h - 1) * w + xp.clip(xi, 0, w - 1)).reshape(n, 1, ho * wo)
+        values = gather(flat, 2, constant(xp.broadcast_to(at, (n, c, ho * wo)).copy()))
+        mask = constant(inside.reshape(n, 1, ho * wo).astype(input._array.dtype))
+        return (values * mask).reshape(n, c, ho, wo)
+
+    if mode == "nearest":
+        return read(xp.rint(x._array).astype(np.int64), xp.rint(y._array).astype(np.int64))
+    x0, y0 = xp.floor(x._array), xp.floor(y._array)
+    # Weights from the grid (differentiable), neighbours at fixed integer positions.
+    wx1, wy1 = (x - constant(x0)).unsqueeze(1), (y - constant(y0)).unsqueeze(1)
+    wx0, wy0 = 1 - wx1, 1 - wy1
+    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    return (read(x0, y0) * wx0 * wy0 + read(x0 + 1, y0) * wx1 * wy0
+            + read(x0, y0 + 1) * wx0 * wy1 + read(x0 + 1, y0 + 1) * wx1 * wy1)
