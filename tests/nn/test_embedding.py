@@ -206,3 +206,14 @@ def test_embedding_bag_per_sample_weights_and_module():
         EF.embedding_bag(ember.tensor(idx), ours.weight, ember.tensor([1, 4]))
     with pytest.raises(ValueError, match="offsets has to be None if input is 2D"):
         EF.embedding_bag(ember.tensor(idx.reshape(3, 3)), ours.weight, ember.tensor([0, 1]))
+
+
+def test_embedding_bag_checks_its_arguments():
+    w = ember.tensor(rand((10, 3), 0))
+    idx = ember.tensor(np.array([1, 2, 3, 4, 5, 6]))
+    with pytest.raises(ValueError, match="padding_idx must be within the 10 rows"):
+        EF.embedding_bag(idx, w, ember.tensor([0, 2]), padding_idx=12)
+    with pytest.raises(ValueError, match="last offset must be the input's length 6, got 4"):
+        EF.embedding_bag(idx, w, ember.tensor([0, 2, 4]), include_last_offset=True)
+    with pytest.raises(ValueError, match="max mode does not support scaling"):
+        EF.embedding_bag(idx, w, ember.tensor([0, 2]), mode="max", scale_grad_by_freq=True)

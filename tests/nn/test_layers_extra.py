@@ -30,7 +30,10 @@ def test_padding_layer_takes_one_int_and_checks_its_input():
     with pytest.raises(ValueError, match="expected an int or 4 padding amounts"):
         ember.nn.ZeroPad2d((1, 2, 3))
     with pytest.raises(ValueError, match="expected 3D or 4D input"):
-        ember.nn.ZeroPad2d(1)(ember.zeros(3, 3))
+        ember.nn.ReflectionPad2d(1)(ember.zeros(3, 3))
+    # Constant padding takes any input with enough dimensions, as PyTorch's.
+    assert ember.nn.ZeroPad2d(1)(ember.zeros(4, 5)).shape == (6, 7)
+    assert ember.nn.ConstantPad1d(1, 2.0)(ember.zeros(2, 3, 4, 5)).shape == (2, 3, 4, 7)
 
 
 @pytest.mark.parametrize("shape,r", [((2, 8, 3, 5), 2), ((18, 2, 2), 3), ((2, 1, 4, 3, 3), 2)])
@@ -236,3 +239,17 @@ def test_spatial_transformer_pattern():
     close(theta.grad, t_theta.grad)
     with pytest.raises(NotImplementedError, match="'bicubic' is not available"):
         EF.grid_sample(image, ember.zeros(1, 2, 2, 2, dtype=ember.float64), mode="bicubic")
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+def test_grid_sample_edge_coordinates_get_torch_gradients(padding_mode):
+    # The identity grid with align_corners lands exactly on the edge pixels, where
+    # PyTorch's clipped coordinates pass no gradient.
+    image = rand((1, 1, 5, 6), 0)
+    grads = []
+    for lib, fn in ((ember, EF), (torch, TF)):
+        theta = lib.tensor(np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]), requires_grad=True)
+        fn.grid_sample(lib.tensor(image), fn.affine_grid(theta, (1, 1, 5, 6), align_corners=True),
+                       padding_mode=padding_mode, align_corners=True).sum().backward()
+        grads.append(theta.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10, atol=1e-12)

@@ -79,3 +79,26 @@ def test_lazy_errors_and_state():
     assert repr(p) == "<UninitializedParameter>"
     p.materialize((2, 3))
     assert type(p) is ember.nn.Parameter and p.shape == (2, 3) and p.requires_grad
+
+
+@pytest.mark.parametrize("lazy,eager", [
+    (lambda: ember.nn.LazyLinear(4), lambda: ember.nn.Linear(5, 4)),
+    (lambda: ember.nn.LazyConv2d(6, 3, groups=2), lambda: ember.nn.Conv2d(4, 6, 3, groups=2)),
+    (lambda: ember.nn.LazyConvTranspose2d(6, 3), lambda: ember.nn.ConvTranspose2d(4, 6, 3)),
+    (lambda: ember.nn.LazyBatchNorm1d(), lambda: ember.nn.BatchNorm1d(7)),
+])
+def test_loading_a_checkpoint_before_the_first_forward_shapes_the_layer(lazy, eager):
+    ours, source = lazy(), eager()
+    ours.load_state_dict(source.state_dict())
+    assert not ours.has_uninitialized_params()
+    assert repr(ours).split("(", 1)[1] == repr(source).split("(", 1)[1]
+    shape = {"Linear": (2, 5), "Conv2d": (1, 4, 5, 5), "ConvTranspose2d": (1, 4, 3, 3),
+             "BatchNorm1d": (3, 7)}[type(source).__name__]
+    x = ember.tensor(rand(shape, 0), dtype=ember.float32)
+    source.eval(), ours.eval()
+    close(ours(x), source(x))
+    assert type(ours) is type(source)
+
+
+def test_lazy_layer_takes_its_input_by_keyword():
+    assert ember.nn.LazyLinear(4)(input=ember.zeros(2, 3)).shape == (2, 4)

@@ -135,6 +135,16 @@ def test_gaussian_nll_loss(reduction, full, var_shape):
           rand((N, C), 0), rand((N, C), 1), var)
 
 
+@pytest.mark.parametrize("var", [0.5, "row", "column"])
+def test_gaussian_nll_loss_takes_torch_var_forms(var):
+    # A number, or one dimension of size 1 anywhere (PyTorch 2.13's rule).
+    v = {"row": rand((1, C), 2, 0.1, 2), "column": rand((N, 1), 2, 0.1, 2)}.get(var, var)
+    if isinstance(v, float):
+        check(lambda x, t: F(x).gaussian_nll_loss(x, t, v), rand((N, C), 0), rand((N, C), 1))
+    else:
+        check(lambda x, t, w: F(x).gaussian_nll_loss(x, t, w), rand((N, C), 0), rand((N, C), 1), v)
+
+
 def test_gaussian_nll_loss_errors():
     x = ember.zeros(3, 2)
     with pytest.raises(ValueError, match="var is of incorrect size"):
@@ -287,3 +297,16 @@ def test_ctc_loss_errors():
         EF.ctc_loss(lp, ember.ones(2, 3, dtype=ember.long), [5], [3, 3])
     with pytest.raises(ValueError, match="1-D concatenation"):
         EF.ctc_loss(lp, ember.ones(5, dtype=ember.long), [5, 5], [3, 3])
+
+
+def test_ctc_loss_ignores_padding_past_each_target_length():
+    logits, _, in_len, _ = _ctc_case(2)
+    targets = np.array([[1, 2, 2], [3, -1, -1], [4, 4, 99]])  # padding out of range
+    lengths = np.array([3, 1, 2])
+    lp = torch.log_softmax(torch.tensor(logits), -1)
+    close(EF.ctc_loss(ember.tensor(lp.numpy()), ember.tensor(targets), in_len, lengths,
+                      reduction="none"),
+          TF.ctc_loss(lp, torch.tensor(targets), torch.tensor(in_len), torch.tensor(lengths),
+                      reduction="none"))
+    with pytest.raises(ValueError, match="target label 7 is not a class index"):
+        EF.ctc_loss(ember.tensor(lp.numpy()), ember.tensor([[1, 7, 2]] * 3), in_len, [3, 3, 3])

@@ -43,6 +43,8 @@ def run(lib, steps, **kwargs):
     dict(line_search_fn="strong_wolfe", max_iter=4, history_size=2, lr=0.8),
     dict(max_iter=3, max_eval=2),
     dict(tolerance_grad=1e-3, tolerance_change=1e-4, line_search_fn="strong_wolfe"),
+    dict(max_iter=1, lr=0.1, line_search_fn="strong_wolfe"),  # the search gets 24 evaluations
+    dict(max_iter=4, max_eval=5, line_search_fn="strong_wolfe"),
 ])
 def test_trajectory_matches_torch(kwargs):
     ours, our_calls, our_counts = run(ember, 4, **kwargs)
@@ -96,3 +98,20 @@ def test_state_holds_tensors_and_a_checkpoint_resumes_the_trajectory():
     opt2.step(closure2), opt2.step(closure2)
     for a, b in zip(fresh, full[-1]):
         np.testing.assert_allclose(a.detach().numpy(), b, rtol=1e-12)
+
+
+def test_a_linear_objective_does_not_break_the_line_search():
+    # Equal trial steps make the cubic fit divide by zero; PyTorch's tensors give
+    # inf/nan there, which the clipping resolves, and so do Ember's floats.
+    results = []
+    for lib in (ember, torch):
+        p = lib.tensor(np.array([-1.5, 2.0]), requires_grad=True)
+        opt = lib.optim.LBFGS([p], line_search_fn="strong_wolfe", max_iter=3)
+
+        def closure():
+            opt.zero_grad()
+            loss = p.sum() * 1.0
+            loss.backward()
+            return loss
+        results.append((opt.step(closure).item(), p.detach().numpy().tolist()))
+    assert results[0] == results[1]

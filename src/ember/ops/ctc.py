@@ -103,6 +103,12 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     if (in_len < 0).any() or (in_len > steps).any() or (tl < 0).any():
         raise ValueError(f"{op}: input lengths must be in [0, {steps}] and target lengths >= 0")
     labels = _padded_targets(targets, tl, n)
+    used = np.arange(labels.shape[1])[None, :] < tl[:, None]  # padding past each length
+    bad = used & ((labels < 0) | (labels >= classes))
+    if bad.any():
+        raise ValueError(f"{op}: target label {int(labels[bad][0])} is not a class index in "
+                         f"[0, {classes})")
+    labels = np.where(used, labels, blank)  # padding is never read; keep it a valid index
     # The extended label sequences: blank, l1, blank, l2, ..., blank.
     width = 2 * labels.shape[1] + 1
     ext = np.full((n, width), blank, np.int64)

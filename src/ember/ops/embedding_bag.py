@@ -47,6 +47,9 @@ def _bags(input, offsets, include_last_offset, op):
     if (np.diff(starts) < 0).any() or starts[-1] > idx.size:
         raise ValueError(f"{op}: offsets must be non-decreasing and at most the input's "
                          f"length {idx.size}")
+    if include_last_offset and starts[-1] != idx.size:
+        raise ValueError(f"{op}: with include_last_offset the last offset must be the input's "
+                         f"length {idx.size}, got {int(starts[-1])}")
     bounds = np.append(starts, idx.size) if not include_last_offset else starts
     bags = len(bounds) - 1
     owner = np.repeat(np.arange(bags), np.diff(bounds))
@@ -91,7 +94,13 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
     idx, owner, bags = _bags(input, offsets, include_last_offset, op)
     rows = weight.shape[0]
     if padding_idx is not None:
+        if not -rows <= padding_idx < rows:
+            raise ValueError(f"{op}: padding_idx must be within the {rows} rows of weight, got "
+                             f"{padding_idx}")
         padding_idx %= rows
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError(f"{op}: max mode does not support scaling the gradient by the "
+                         f"frequency")
     keep = idx != padding_idx if padding_idx is not None else np.ones(idx.shape, bool)
     xp = xp_of(weight._array)
     looked = embedding(constant(xp.asarray(idx[keep])), weight, max_norm=max_norm,

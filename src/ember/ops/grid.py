@@ -14,7 +14,6 @@ import numpy as np
 from ember.backend.device import xp_of
 from ember.ops import elementwise as _ew
 from ember.ops._util import check_tensor, fmt_shape
-from ember.ops.comparison import clamp
 from ember.ops.linalg import matmul
 from ember.ops.reduce import constant
 from ember.ops.scatter import gather
@@ -24,9 +23,10 @@ __all__ = ["affine_grid", "grid_sample"]
 
 def _base(size, align_corners):
     """The normalised pixel-centre coordinates along one axis of ``size``."""
-    if align_corners:
-        return np.linspace(-1.0, 1.0, size) if size > 1 else np.zeros(1)
-    return (2 * np.arange(size) + 1) / size - 1
+    line = np.linspace(-1.0, 1.0, size) if size > 1 else np.zeros(1)
+    # The same arithmetic as PyTorch's, so that coordinates meant to land on pixel
+    # centres land on them exactly (bilinear sampling has a kink there).
+    return line if align_corners else line * ((size - 1) / size)
 
 
 def affine_grid(theta, size, align_corners=False):
@@ -67,13 +67,22 @@ def _reflect(coord, low, high):
     return (extra + low) * (1 - flips) + (high - extra) * flips
 
 
+def _clip(x, size):
+    """Pixel coordinates clipped to [0, size - 1], with no gradient at or beyond
+    either bound (PyTorch's rule: a coordinate exactly on the edge gets none)."""
+    xp = xp_of(x._array)
+    inside = constant(((x._array > 0) & (x._array < size - 1)).astype(x._array.dtype))
+    clipped = constant(xp.clip(x._array, 0, size - 1))
+    return x * inside + clipped * (1 - inside)
+
+
 def _source(coord, size, padding_mode, align_corners):
     x = _unnormalise(coord, size, align_corners)
     if padding_mode == "border":
-        return clamp(x, 0, size - 1)
+        return _clip(x, size)
     if padding_mode == "reflection":
         x = _reflect(x, 0.0, size - 1.0) if align_corners else _reflect(x, -0.5, size - 0.5)
-        return clamp(x, 0, size - 1)
+        return _clip(x, size)
     return x
 
 

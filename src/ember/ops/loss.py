@@ -548,22 +548,32 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     """Negative log-likelihood of ``target`` under Normal(input, var):
     (log(var) + (input - target)^2 / var) / 2, plus log(2 pi) / 2 if ``full``.
 
-    ``var`` has the input's shape, or it without the last dimension, or that
-    dimension of size 1 (one variance per sample). It is clamped to at least
+    ``var`` (a tensor or a number) has the input's shape, or it without the
+    last dimension, or it with one dimension of size 1. It is clamped to at least
     ``eps`` for the value only, as PyTorch: the gradient flows as if unclamped.
 
     Raises:
         ValueError: ``var`` of another shape, or with a negative entry.
     """
     op = "gaussian_nll_loss"
-    for name, t in (("input", input), ("target", target), ("var", var)):
+    check_tensor(input, op)
+    if isinstance(var, (int, float)) and not isinstance(var, bool):
+        if var < 0:
+            raise ValueError(f"{op}: var has negative entry/entries")
+        var = input.detach() * 0 + float(var)
+    for name, t in (("target", target), ("var", var)):
         check_tensor(t, op, name)
     if var.shape != input.shape:
+        # One variance per sample: var without the last dimension, or with one
+        # dimension of size 1 where the input's is not.
+        mismatched = [v for i, v in zip(input.shape, var.shape) if i != v] \
+            if var.ndim == input.ndim else None
         if input.shape[:-1] == var.shape:
             var = var.unsqueeze(-1)
-        elif not (input.shape[:-1] == var.shape[:-1] and var.shape[-1:] == (1,)):
-            raise ValueError(f"{op}: var is of incorrect size: expected {fmt_shape(input.shape)}"
-                             f" or that without its last dimension, got {fmt_shape(var.shape)}")
+        elif mismatched != [1]:
+            raise ValueError(f"{op}: var is of incorrect size: expected {fmt_shape(input.shape)},"
+                             f" that without its last dimension, or that with one dimension "
+                             f"of size 1, got {fmt_shape(var.shape)}")
     reduction = _reduction(reduction, None, None, op)
     v = var._array
     if bool((v < 0).any()):

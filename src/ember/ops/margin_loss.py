@@ -187,9 +187,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
                          f"{fmt_shape(input.shape)} and {fmt_shape(target.shape)}")
     single = input.ndim == 1
     x = input.unsqueeze(0) if single else input
-    t = np.asarray(target._array if not single else target._array[None])
-    if hasattr(t, "get"):  # CuPy: the bookkeeping is small, on the host
-        t = t.get()
+    t = target._array if not single else target._array[None]
+    t = np.asarray(t.get() if hasattr(t, "get") else t)  # the bookkeeping is small: on the host
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected an integer target, got {target.dtype}")
     n, classes = x.shape

@@ -1,5 +1,5 @@
-"""Power-average pooling (``lp_pool1d/2d``), max unpooling (``max_unpool1d/2d``) and
-local response normalisation, as PyTorch's: compositions of average pooling,
+"""Power-average pooling (``lp_pool1d/2d/3d``), max unpooling (``max_unpool1d/2d/3d``)
+and local response normalisation, as PyTorch's: compositions of average pooling,
 scatter and elementwise ops, so gradients of every order come from those."""
 
 import math

@@ -192,14 +192,15 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         return _restore(y, single)
     # The window position of each maximum (the first), then its place in the volume.
     flat = win.detach().reshape(*win.shape[:5], -1).argmax(-1)._array
-    kd_i, kh_i, kw_i = np.unravel_index(np.asarray(flat), kernel)
+    flat = np.asarray(flat.get() if hasattr(flat, "get") else flat)  # on the host
+    kd_i, kh_i, kw_i = np.unravel_index(flat, kernel)
     grids = np.meshgrid(*(np.arange(v) for v in out), indexing="ij")
     (pd, _), (ph, _), (pw, _) = pads
     z = grids[0] * stride[0] + kd_i * dilation[0] - pd
     r = grids[1] * stride[1] + kh_i * dilation[1] - ph
     q = grids[2] * stride[2] + kw_i * dilation[2] - pw
     d_, h_, w_ = x.shape[2:]
-    index = constant(((z * h_ + r) * w_ + q).astype(np.int64))
+    index = constant(xp_of(x._array).asarray(((z * h_ + r) * w_ + q).astype(np.int64)))
     return _restore(y, single), _restore(index, single)
 
 

@@ -6,10 +6,13 @@ last ``history_size`` (step, gradient change) pairs, scaled by the newest
 pair's curvature; the step length is ``lr`` (the first iteration's is scaled
 down by the gradient's size), or a strong-Wolfe line search when
 ``line_search_fn="strong_wolfe"``. The iteration logic, tolerances and state
-follow PyTorch's ``torch.optim.LBFGS``, so trajectories agree.
+follow PyTorch's ``torch.optim.LBFGS``, so float64 trajectories agree. (With
+float32 parameters PyTorch keeps the step length and curvature scalars as
+float32 tensors, where Ember uses Python floats; the trajectories then drift
+apart in rounding.)
 """
 
-import math
+import numpy as np
 
 from ember.autograd.grad_mode import enable_grad
 from ember.backend.device import xp_of
@@ -23,18 +26,24 @@ __all__ = ["LBFGS"]
 def _cubic_minimum(x1, f1, g1, x2, f2, g2, bounds=None):
     """The minimiser of the cubic through (x1, f1, slope g1) and (x2, f2, slope g2),
     clipped to ``bounds`` (default: the interval between x1 and x2); the bounds'
-    midpoint when the cubic has no minimum."""
+    midpoint when the cubic has no minimum.
+
+    In IEEE float64 without exceptions, as PyTorch's tensor arithmetic: a zero
+    interval gives inf or nan, which the clipping then resolves.
+    """
     lo, hi = bounds if bounds is not None else (min(x1, x2), max(x1, x2))
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    disc = d1 * d1 - g1 * g2
-    if disc < 0:
-        return (lo + hi) / 2.0
-    d2 = math.sqrt(disc)
-    if x1 <= x2:
-        at = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
-    else:
-        at = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
-    return min(max(at, lo), hi)
+    x1, f1, g1, x2, f2, g2 = (np.float64(v) for v in (x1, f1, g1, x2, f2, g2))
+    with np.errstate(all="ignore"):
+        d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+        disc = d1 * d1 - g1 * g2
+        if disc < 0:
+            return float((lo + hi) / 2.0)
+        d2 = np.sqrt(disc)
+        if x1 <= x2:
+            at = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
+        else:
+            at = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
+    return float(min(max(at, lo), hi))
 
 
 def _strong_wolfe(evaluate, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9,
@@ -249,9 +258,10 @@ class LBFGS(Optimizer):
             step_evals = 0
             if line_search is not None:
                 start = [p._array.copy() for p in self._params]
+                # The line search may use the evaluations this step has left.
                 loss, flat_grad, t, step_evals = _strong_wolfe(
                     lambda step: self._directional(closure, start, step, d), t, d, loss,
-                    flat_grad, gtd)
+                    flat_grad, gtd, max_ls=max_eval - evals)
                 self._add(t, d)
                 converged = float(xp.abs(flat_grad).max()) <= tolerance_grad
             else:

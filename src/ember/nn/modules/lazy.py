@@ -32,16 +32,44 @@ class LazyModuleMixin:
     cls_to_become = None
 
     def _start_lazy(self):
-        self._lazy_hook = self.register_forward_pre_hook(LazyModuleMixin._infer)
+        self._lazy_hook = self.register_forward_pre_hook(LazyModuleMixin._infer,
+                                                         with_kwargs=True)
+        self.register_load_state_dict_pre_hook(LazyModuleMixin._shape_from_checkpoint)
+
+    @staticmethod
+    def _shape_from_checkpoint(module, state_dict, prefix, *_):
+        """Loading a checkpoint before the first forward gives each placeholder the
+        checkpoint's shape (and a lazy norm its size), as PyTorch's lazy modules do."""
+        for name, param in list(module._parameters.items()):
+            key = prefix + name
+            if isinstance(param, UninitializedParameter) and key in state_dict:
+                param.materialize(tuple(state_dict[key].shape))
+        if getattr(module, "num_features", None) == 0 and prefix + "running_mean" in state_dict:
+            size = tuple(state_dict[prefix + "running_mean"].shape)
+            module.num_features = size[0]
+            like = dict(device=module.running_mean.device, dtype=module.running_mean.dtype)
+            module.running_mean = ember.zeros(size, **like)
+            module.running_var = ember.ones(size, **like)
+        elif getattr(module, "num_features", None) == 0 and module.weight is not None and \
+                not isinstance(module.weight, UninitializedParameter):
+            module.num_features = module.weight.shape[0]
+        weight = module._parameters.get("weight")
+        if weight is None or isinstance(weight, UninitializedParameter):
+            return
+        if getattr(module, "in_features", None) == 0:
+            module.in_features = weight.shape[1]
+        if getattr(module, "in_channels", None) == 0:
+            module.in_channels = weight.shape[0] if module._transposed else \
+                weight.shape[1] * module.groups
 
     def has_uninitialized_params(self):
         """Whether any parameter still waits for its shape."""
         return any(isinstance(p, UninitializedParameter) for p in self.parameters(recurse=False))
 
     @staticmethod
-    def _infer(module, args):
+    def _infer(module, args, kwargs):
         if module.has_uninitialized_params():
-            module.initialize_parameters(*args)
+            module.initialize_parameters(*args, *kwargs.values())
         module._lazy_hook.remove()
         del module._lazy_hook
         if module.cls_to_become is not None:

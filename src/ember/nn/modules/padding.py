@@ -32,6 +32,10 @@ class _PadNd(Module):
         self.padding, self.value = padding, value
 
     def forward(self, input):
+        # Constant padding takes any input with enough dimensions; the gathering
+        # modes want (C, *) or (N, C, *), as PyTorch's.
+        if self._mode == "constant" and input.ndim >= self._dims:
+            return F.pad(input, self.padding, self._mode, self.value)
         if input.ndim not in (self._dims + 1, self._dims + 2):
             raise ValueError(f"{type(self).__name__}: expected {self._dims + 1}D or "
                              f"{self._dims + 2}D input, got {input.ndim}D")
