@@ -49,3 +49,8 @@ def test_errors():
         ember.nn.InstanceNorm1d(4, affine=True)(ember.zeros(2, 3, 5))
     with pytest.warns(UserWarning, match="does not match num_features"):
         ember.nn.InstanceNorm1d(4)(ember.tensor(np.random.rand(2, 3, 5)))
+
+
+def test_one_position_per_channel_is_refused_in_training():
+    with pytest.raises(ValueError, match="more than 1 spatial element"):
+        ember.nn.InstanceNorm1d(3)(ember.randn(2, 3, 1))

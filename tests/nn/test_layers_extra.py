@@ -196,6 +196,9 @@ def test_max_unpool_inverts_max_pool_as_torch(dims, explicit_size):
                 output_size=size).shape == tuple(shape[:2]) + (6 + explicit_size,) * dims
     with pytest.raises(ValueError, match="invalid output_size"):
         ours(ember.tensor(values.numpy()), ember.tensor(indices.numpy()), output_size=(9,) * dims)
+    with pytest.raises(ValueError, match=f"should have {dims} or {dims + 2} elements"):
+        ours(ember.tensor(values.numpy()), ember.tensor(indices.numpy()),
+             output_size=(6,) * (dims + 1))
 
 
 @pytest.mark.parametrize("shape", [(2, 7, 5), (2, 6, 3, 4), (1, 5, 2, 2, 3)])

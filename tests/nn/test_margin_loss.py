@@ -165,6 +165,8 @@ def test_errors_name_the_problem():
         EF.margin_ranking_loss(x, x, ember.ones(3))
     with pytest.raises(ValueError, match="reduction must be one of"):
         EF.soft_margin_loss(x, x, reduction="avg")
+    with pytest.raises(ValueError, match=r"expected a target of shape \(3,\), got shape \[3, 1\]"):
+        EF.multi_margin_loss(x, ember.zeros(3, 1, dtype=ember.long))
 
 
 MODULES = [

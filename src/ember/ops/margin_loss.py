@@ -124,6 +124,10 @@ def _class_targets(input, target, op):
                          f"{fmt_shape(input.shape)}")
     single = input.ndim == 1
     x = input.unsqueeze(0) if single else input
+    if target.ndim != (0 if single else 1) and not (single and target.shape == (1,)):
+        expected = "one class index" if single else f"shape ({x.shape[0]},)"
+        raise ValueError(f"{op}: expected a target of {expected}, got shape "
+                         f"{fmt_shape(target.shape)} for input {fmt_shape(input.shape)}")
     t = target._array.reshape(-1)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected an integer target, got {target.dtype}")

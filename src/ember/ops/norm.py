@@ -337,6 +337,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                          f"position dimension, got {fmt_shape(input.shape)}")
     n, c = input.shape[:2]
     _check_channels(input, weight, bias, "instance_norm")
+    if use_input_stats and math.prod(input.shape[2:]) <= 1:
+        raise ValueError(f"instance_norm: expected more than 1 spatial element when training, "
+                         f"got input of size {fmt_shape(input.shape)}")
     for name, s in (("running_mean", running_mean), ("running_var", running_var)):
         if s is not None and tuple(s.shape) != (c,):
             raise RuntimeError(f"instance_norm: expected {name} of shape [{c}] (the input's "

@@ -64,9 +64,11 @@ def _max_unpool(input, indices, kernel, stride, padding, output_size, dims, op):
     if output_size is None:
         size = default
     else:
+        if len(output_size) not in (dims, dims + 2):
+            raise ValueError(f"{op}: output_size should have {dims} or {dims + 2} elements, "
+                             f"got {len(output_size)}")
         size = tuple(int(s) for s in output_size)[-dims:]
-        if len(size) != dims or any(not d - s < o < d + s for o, d, s in
-                                    zip(size, default, stride)):
+        if any(not d - s < o < d + s for o, d, s in zip(size, default, stride)):
             raise ValueError(f"{op}: invalid output_size {tuple(output_size)} (expected about "
                              f"{default}, within one stride)")
     n, c = x.shape[:2]
