@@ -1,3 +1,5 @@
 """Helpers around modules and parameters (``ember.nn.utils.clip_grad_norm_``...)."""
 
+from ember.nn.utils import rnn  # noqa: F401
 from ember.nn.utils.clip_grad import *  # noqa: F401,F403
+from ember.nn.utils.convert_parameters import *  # noqa: F401,F403
