@@ -17,7 +17,9 @@ import warnings
 from ember.autograd.grad_mode import no_grad
 from ember.nn import functional as F
 from ember.nn.module import Module
+from ember.nn.modules.rnn_packed import run_packed
 from ember.nn.parameter import Parameter
+from ember.nn.utils.rnn import PackedSequence
 from ember.ops import rnn as _rnn
 from ember.ops.lstm_layer import LSTMLayer
 from ember.ops.creation import empty, zeros
@@ -176,35 +178,38 @@ class RNNBase(Module):
             raise RuntimeError(f"{type(self).__name__}: Expected {what} size {expected}, got "
                                f"{tuple(state.shape)}")
 
-    def _run(self, x, h0, c0):
-        """The stacked layers on x (L, N, H_in): (output, h_n, c_n or None)."""
+    def _layer_direction(self, x, h0, c0, k, reverse):
+        """Layer-direction ``k`` over x (L, N, H_in) from states h0, c0 (N, ...):
+        (output (L, N, H_out), c_n or None)."""
         steps, batch = x.shape[0], x.shape[1]
         directions = 2 if self.bidirectional else 1
         per = len(self._flat_weights_names) // (self.num_layers * directions)
+        w = dict(zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+                     if self.bias else ("weight_ih", "weight_hh", "weight_hr"),
+                     (getattr(self, n) for n in self._flat_weights_names[k * per:(k + 1) * per])))
+        # All steps' input projections in one GEMM over (L * N) rows; where
+        # b_hh only adds to them (not GRU's), it joins b_ih there.
+        b_ih, b_hh = w.get("bias_ih"), w.get("bias_hh")
+        if b_hh is not None and _rnn.CELLS[self.mode].bias_folds:
+            b_ih, b_hh = b_ih + b_hh, None
+        if self.mode == "LSTM" and not self.proj_size and x.device.type == "cpu":
+            return LSTMLayer.apply(x, w["weight_ih"], b_ih, h0, c0, w["weight_hh"], reverse)
+        xg = linear(x.reshape(steps * batch, x.shape[-1]), w["weight_ih"],
+                    b_ih).reshape(steps, batch, -1)
+        res = _rnn.Recurrence.apply(xg, h0, c0, w["weight_hh"], b_hh, w.get("weight_hr"),
+                                    self.mode, reverse)
+        return res if c0 is not None else (res, None)
+
+    def _run(self, x, h0, c0):
+        """The stacked layers on x (L, N, H_in): (output, h_n, c_n or None)."""
+        directions = 2 if self.bidirectional else 1
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outs = []
             for direction in range(directions):
                 k = layer * directions + direction
-                w = dict(zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
-                             if self.bias else ("weight_ih", "weight_hh", "weight_hr"),
-                             (getattr(self, n) for n in
-                              self._flat_weights_names[k * per:(k + 1) * per])))
-                # All steps' input projections in one GEMM over (L * N) rows; where
-                # b_hh only adds to them (not GRU's), it joins b_ih there.
-                b_ih, b_hh = w.get("bias_ih"), w.get("bias_hh")
-                if b_hh is not None and _rnn.CELLS[self.mode].bias_folds:
-                    b_ih, b_hh = b_ih + b_hh, None
-                if self.mode == "LSTM" and not self.proj_size and x.device.type == "cpu":
-                    res = LSTMLayer.apply(x, w["weight_ih"], b_ih, h0[k], c0[k],
-                                          w["weight_hh"], direction == 1)
-                else:
-                    xg = linear(x.reshape(steps * batch, x.shape[-1]), w["weight_ih"],
-                                b_ih).reshape(steps, batch, -1)
-                    res = _rnn.Recurrence.apply(xg, h0[k], c0[k] if c0 is not None else None,
-                                                w["weight_hh"], b_hh, w.get("weight_hr"),
-                                                self.mode, direction == 1)
-                out, c = res if c0 is not None else (res, None)
+                out, c = self._layer_direction(x, h0[k], c0[k] if c0 is not None else None, k,
+                                               direction == 1)
                 h_n.append(out[0] if direction else out[-1])
                 c_n.append(c)
                 outs.append(out)
@@ -220,6 +225,15 @@ class RNNBase(Module):
         directions = 2 if self.bidirectional else 1
         return zeros(self.num_layers * directions, x.shape[1], size, dtype=x.dtype,
                      device=x.device)
+
+    def _packed_zero_state(self, packed, size):
+        return zeros(self.num_layers * (2 if self.bidirectional else 1),
+                     int(packed.batch_sizes[0]), size, dtype=packed.data.dtype,
+                     device=packed.data.device)
+
+    def _packed_expected(self, packed, size):
+        return (self.num_layers * (2 if self.bidirectional else 1), int(packed.batch_sizes[0]),
+                size)
 
     def _expected(self, x, size):
         return (self.num_layers * (2 if self.bidirectional else 1), x.shape[1], size)
@@ -242,6 +256,11 @@ class _SingleStateRNN(RNNBase):
         Returns:
             (output, h_n): output (L, N, D * H) (batch first if so built), h_n like hx.
         """
+        if isinstance(input, PackedSequence):
+            h0 = hx if hx is not None else self._packed_zero_state(input, self.hidden_size)
+            self._check_state(h0, self._packed_expected(input, self.hidden_size), "hidden")
+            out, h_n, _ = run_packed(self, input, h0, None)
+            return out, h_n
         x, states, batched = self._prepare(input, None if hx is None else [hx])
         h0 = states[0] if states is not None else self._zero_state(x, self.hidden_size)
         self._check_state(h0, self._expected(x, self.hidden_size), "hidden")
@@ -321,8 +340,16 @@ class LSTM(RNNBase):
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise TypeError(f"LSTM: expected hx to be a pair (h_0, c_0), got "
                             f"{type(hx).__name__}")
-        x, states, batched = self._prepare(input, None if hx is None else list(hx))
         out_size = self.proj_size or self.hidden_size
+        if isinstance(input, PackedSequence):
+            h0, c0 = hx if hx is not None else (
+                self._packed_zero_state(input, out_size),
+                self._packed_zero_state(input, self.hidden_size))
+            self._check_state(h0, self._packed_expected(input, out_size), "hidden[0]")
+            self._check_state(c0, self._packed_expected(input, self.hidden_size), "hidden[1]")
+            out, h_n, c_n = run_packed(self, input, h0, c0)
+            return out, (h_n, c_n)
+        x, states, batched = self._prepare(input, None if hx is None else list(hx))
         if states is None:
             states = [self._zero_state(x, out_size), self._zero_state(x, self.hidden_size)]
         self._check_state(states[0], self._expected(x, out_size), "hidden[0]")
