@@ -39,3 +39,43 @@ def test_parameters_and_vector_round_trip_as_torch():
     np.testing.assert_array_equal(ours.bias.detach().numpy(), [6.0, 7.0])
     with pytest.raises(ValueError, match="8 elements"):
         ember.nn.utils.vector_to_parameters(ember.zeros(7), ours.parameters())
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.parametrize("build,shape", [
+    (lambda lib: lib.nn.Linear(3, 2), (4, 3)),
+    (lambda lib: lib.nn.Conv2d(2, 4, 3), (1, 2, 5, 5)),
+])
+@pytest.mark.parametrize("dim", [0, 1, None])
+def test_weight_norm_matches_torch(build, shape, dim):
+    torch.manual_seed(0)
+    ref, ours = build(torch).double(), build(ember).double()
+    ours.load_state_dict({k: ember.tensor(v.numpy()) for k, v in ref.state_dict().items()})
+    torch.nn.utils.weight_norm(ref, dim=dim)
+    ember.nn.utils.weight_norm(ours, dim=dim)
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    x = rand(shape, 0)
+    for step in range(2):  # the weight is rebuilt from g and v before every forward
+        a, b = ours(ember.tensor(x)), ref(torch.tensor(x))
+        close(a, b)
+        (a ** 2).sum().backward()
+        (b ** 2).sum().backward()
+        for name in ("weight_g", "weight_v"):
+            close(getattr(ours, name).grad, getattr(ref, name).grad, what=name)
+        with torch.no_grad():
+            ref.weight_g.mul_(1.5)
+        ours.weight_g.data = ours.weight_g.data * 1.5
+    ember.nn.utils.remove_weight_norm(ours)
+    torch.nn.utils.remove_weight_norm(ref)
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    close(ours.weight, ref.weight)
+
+
+def test_weight_norm_errors():
+    m = ember.nn.Linear(3, 2)
+    with pytest.warns(FutureWarning):
+        ember.nn.utils.weight_norm(m)
+    with pytest.raises(RuntimeError, match="two weight_norm hooks"):
+        ember.nn.utils.weight_norm(m)
+    with pytest.raises(ValueError, match="weight_norm of 'bias' not found"):
+        ember.nn.utils.remove_weight_norm(m, "bias")
