@@ -79,3 +79,43 @@ def test_weight_norm_errors():
         ember.nn.utils.weight_norm(m)
     with pytest.raises(ValueError, match="weight_norm of 'bias' not found"):
         ember.nn.utils.remove_weight_norm(m, "bias")
+
+
+@pytest.mark.parametrize("build,shape", [
+    (lambda lib: lib.nn.Linear(3, 2), (4, 3)),
+    (lambda lib: lib.nn.Conv2d(2, 4, 3), (1, 2, 5, 5)),
+    (lambda lib: lib.nn.ConvTranspose2d(2, 4, 3), (1, 2, 4, 4)),
+])
+def test_spectral_norm_matches_torch(build, shape):
+    torch.manual_seed(0)
+    ref, ours = build(torch).double(), build(ember).double()
+    ours.load_state_dict({k: ember.tensor(v.numpy()) for k, v in ref.state_dict().items()})
+    torch.nn.utils.spectral_norm(ref, n_power_iterations=2)
+    ember.nn.utils.spectral_norm(ours, n_power_iterations=2)
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    # u and v start random: take torch's, then both iterate alike.
+    ours.load_state_dict({k: ember.tensor(v.numpy()) for k, v in ref.state_dict().items()})
+    x = rand(shape, 0)
+    for _ in range(3):
+        a, b = ours(ember.tensor(x)), ref(torch.tensor(x))
+        close(a, b)
+        (a ** 2).sum().backward()
+        (b ** 2).sum().backward()
+        close(ours.weight_orig.grad, ref.weight_orig.grad)
+        close(ours.weight_u, ref.weight_u)
+    ours.eval(), ref.eval()
+    close(ours(ember.tensor(x)), ref(torch.tensor(x)))
+    ember.nn.utils.remove_spectral_norm(ours)
+    torch.nn.utils.remove_spectral_norm(ref)
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    close(ours.weight, ref.weight)
+
+
+def test_spectral_norm_errors():
+    m = ember.nn.utils.spectral_norm(ember.nn.Linear(3, 2))
+    with pytest.raises(RuntimeError, match="two spectral_norm hooks"):
+        ember.nn.utils.spectral_norm(m)
+    with pytest.raises(ValueError, match="n_power_iterations to be positive"):
+        ember.nn.utils.spectral_norm(ember.nn.Linear(3, 2), n_power_iterations=0)
+    with pytest.raises(ValueError, match="spectral_norm of 'bias' not found"):
+        ember.nn.utils.remove_spectral_norm(m, "bias")
