@@ -133,3 +133,31 @@ def test_lp_pool3d_and_max_unpool3d_match_torch():
     check(lambda v: EF.max_unpool3d(v, ember.tensor(indices.numpy()), 2)
           if isinstance(v, ember.Tensor) else TF.max_unpool3d(v, indices, 2), values.numpy())
     assert repr(ember.nn.MaxUnpool3d(2)) == repr(torch.nn.MaxUnpool3d(2))
+
+
+@pytest.mark.parametrize("shape,kernel,size", [((2, 3, 7, 7), 3, 3), ((1, 2, 9, 8), (2, 3), (5, 4)),
+                                                ((3, 8, 8), 2, (4, 7))])
+def test_fractional_max_pool2d_matches_torch(shape, kernel, size):
+    samples = np.random.default_rng(1).random(((shape[0] if len(shape) == 4 else 1),
+                                               shape[-3], 2))
+    check(lambda x, s: lib(x).fractional_max_pool2d(x, kernel, output_size=size,
+                                                     _random_samples=s),
+          rand(shape, 0), samples, grad_inputs=[0])
+    e_val, e_idx = EF.fractional_max_pool2d(ember.tensor(rand(shape, 2)), kernel, size,
+                                            return_indices=True,
+                                            _random_samples=ember.tensor(samples))
+    t_val, t_idx = TF.fractional_max_pool2d(torch.tensor(rand(shape, 2)), kernel, size,
+                                            return_indices=True,
+                                            _random_samples=torch.tensor(samples))
+    close(e_val, t_val)
+    np.testing.assert_array_equal(e_idx.numpy(), t_idx.numpy())
+
+
+def test_fractional_max_pool2d_layer_and_errors():
+    ember.manual_seed(0)
+    pool = ember.nn.FractionalMaxPool2d(2, output_ratio=0.5)
+    assert pool(ember.zeros(2, 3, 8, 10)).shape == (2, 3, 4, 5)
+    with pytest.raises(ValueError, match="either an output size, or a pooling ratio"):
+        ember.nn.FractionalMaxPool2d(2)
+    with pytest.raises(ValueError, match="does not fit"):
+        EF.fractional_max_pool2d(ember.zeros(1, 1, 4, 4), 3, output_size=3)

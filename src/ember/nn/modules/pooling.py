@@ -12,7 +12,7 @@ __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1
            "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "LPPool1d", "LPPool2d", "MaxUnpool1d",
            "MaxUnpool2d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d",
-           "LPPool3d", "MaxUnpool3d"]
+           "LPPool3d", "MaxUnpool3d", "FractionalMaxPool2d"]
 
 
 class _MaxPoolNd(Module):
@@ -351,3 +351,32 @@ class MaxUnpool3d(_MaxUnpoolNd):
     def forward(self, input, indices, output_size=None):
         return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding,
                               output_size)
+
+
+class FractionalMaxPool2d(Module):
+    """Max pooling over pseudo-randomly placed windows (``F.fractional_max_pool2d``).
+
+    Args:
+        kernel_size: the windows' size.
+        output_size or output_ratio: the output's size, or its fraction of the input's.
+        return_indices: also return the flat argmax positions.
+        _random_samples: fixed window placements (N, C, 2), for reproducibility.
+    """
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                 _random_samples=None):
+        super().__init__()
+        if output_size is None and output_ratio is None:
+            raise ValueError("FractionalMaxPool2d requires specifying either an output size, "
+                             "or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        self.kernel_size, self.output_size, self.output_ratio = kernel_size, output_size, \
+            output_ratio
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+
+    def forward(self, input):
+        return F.fractional_max_pool2d(input, self.kernel_size, self.output_size,
+                                       self.output_ratio, self.return_indices,
+                                       self._random_samples)
