@@ -161,3 +161,20 @@ def test_fractional_max_pool2d_layer_and_errors():
         ember.nn.FractionalMaxPool2d(2)
     with pytest.raises(ValueError, match="does not fit"):
         EF.fractional_max_pool2d(ember.zeros(1, 1, 4, 4), 3, output_size=3)
+
+
+def test_fractional_max_pool3d_matches_torch():
+    samples = np.random.default_rng(1).random((2, 3, 3))
+    check(lambda x, s: lib(x).fractional_max_pool3d(x, (2, 3, 2), output_size=(4, 5, 6),
+                                                     _random_samples=s),
+          rand((2, 3, 7, 8, 9), 0), samples, grad_inputs=[0])
+    e_val, e_idx = EF.fractional_max_pool3d(ember.tensor(rand((2, 3, 7, 8, 9), 2)), 2,
+                                            (3, 4, 5), return_indices=True,
+                                            _random_samples=ember.tensor(samples))
+    t_val, t_idx = TF.fractional_max_pool3d(torch.tensor(rand((2, 3, 7, 8, 9), 2)), 2,
+                                            (3, 4, 5), return_indices=True,
+                                            _random_samples=torch.tensor(samples))
+    close(e_val, t_val)
+    np.testing.assert_array_equal(e_idx.numpy(), t_idx.numpy())
+    assert ember.nn.FractionalMaxPool3d(2, output_ratio=0.5)(ember.zeros(1, 2, 8, 8, 6)).shape \
+        == (1, 2, 4, 4, 3)

@@ -25,7 +25,7 @@ from ember.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from ember.ops.embedding import embedding, one_hot
 from ember.ops.embedding_bag import embedding_bag
 from ember.ops.fold import fold, unfold
-from ember.ops.fractional_pool import fractional_max_pool2d
+from ember.ops.fractional_pool import fractional_max_pool2d, fractional_max_pool3d
 from ember.ops.grid import affine_grid, grid_sample
 from ember.ops.linalg import linear
 from ember.ops.norm import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
@@ -79,7 +79,7 @@ __all__ = [
     "max_unpool1d", "max_unpool2d", "local_response_norm", "conv3d", "conv_transpose3d",
     "max_pool3d", "avg_pool3d",
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "lp_pool3d", "max_unpool3d",
-    "fractional_max_pool2d",
+    "fractional_max_pool2d", "fractional_max_pool3d",
 ]
 
 

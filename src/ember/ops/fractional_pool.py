@@ -1,4 +1,5 @@
-"""Fractional max pooling (Graham, 2014), 2-D, as PyTorch's ``fractional_max_pool2d``.
+"""Fractional max pooling (Graham, 2014), 2-D and 3-D, as PyTorch's
+``fractional_max_pool2d`` and ``fractional_max_pool3d``.
 
 The output is a chosen size (or ratio of the input); its windows, of a fixed
 kernel size, start at pseudo-random, increasing positions: along an axis of
@@ -17,7 +18,7 @@ from ember.ops.conv import ntuple
 from ember.ops.pool import _batched, _restore
 from ember.ops.reduce import constant
 
-__all__ = ["fractional_max_pool2d"]
+__all__ = ["fractional_max_pool2d", "fractional_max_pool3d"]
 
 
 def _starts(sample, size, out, kernel):
@@ -32,6 +33,71 @@ def _starts(sample, size, out, kernel):
     return starts
 
 
+def _fractional(input, kernel_size, output_size, output_ratio, return_indices, samples_in,
+                dims, op):
+    """Fractional max pooling of ``dims`` spatial axes; ``samples_in`` (N, C, dims)
+    in spatial-axis order (or None to draw them)."""
+    x, single = _batched(input, dims, op)
+    n, c = x.shape[:2]
+    sizes = x.shape[2:]
+    kernel = ntuple(kernel_size, dims, "kernel_size", op)
+    if output_size is None:
+        if output_ratio is None:
+            raise ValueError(f"{op} requires specifying either an output_size or an "
+                             f"output_ratio")
+        ratio = tuple(float(v) for v in output_ratio) \
+            if isinstance(output_ratio, (tuple, list)) else (float(output_ratio),) * dims
+        if len(ratio) != dims or not all(0 < r < 1 for r in ratio):
+            raise ValueError(f"{op}: output_ratio must be one number or {dims}, each between "
+                             f"0 and 1, got {output_ratio}")
+        output_size = tuple(int(s * r) for s, r in zip(sizes, ratio))
+    out = ntuple(output_size, dims, "output_size", op)
+    if any(o + k - 1 > s or o < 1 for o, k, s in zip(out, kernel, sizes)):
+        raise ValueError(f"{op}: output size {out} with kernel {kernel} does not fit the "
+                         f"input {fmt_shape(sizes)}")
+    samples = rng().random((n, c, dims)) if samples_in is None else samples_in
+    samples = samples.astype(x._array.dtype).astype(np.float64)  # PyTorch: in the input's dtype
+    spans = [_starts(samples[..., axis], s, o, k)[..., None] + np.arange(k)
+             for axis, (s, o, k) in enumerate(zip(sizes, out, kernel))]  # (N, C, o, k) each
+    # Index grids broadcasting to (N, C, *out, *kernel).
+    width = 2 + 2 * dims
+    grids = [np.arange(n).reshape((n,) + (1,) * (width - 1)),
+             np.arange(c).reshape((1, c) + (1,) * (width - 2))]
+    for axis, span in enumerate(spans):
+        shape = [n, c] + [1] * (2 * dims)
+        shape[2 + axis], shape[2 + dims + axis] = out[axis], kernel[axis]
+        grids.append(span.reshape(shape))
+    full = (n, c) + out + kernel
+    windows = x[tuple(constant(np.broadcast_to(g, full).copy()) for g in grids)]
+    y = _restore(windows.amax(tuple(range(2 + dims, width))), single)
+    if not return_indices:
+        return y
+    arg = np.asarray(windows.detach().reshape(n, c, *out, -1).argmax(-1).numpy())
+    offsets = np.unravel_index(arg, kernel)
+    flat = np.zeros(arg.shape, np.int64)
+    for axis in range(dims):
+        lead = [np.arange(n).reshape((n,) + (1,) * (dims + 1)),
+                np.arange(c).reshape((1, c) + (1,) * dims)]
+        pos = np.arange(out[axis]).reshape((1, 1) + tuple(out[axis] if a == axis else 1
+                                                          for a in range(dims)))
+        flat = flat * sizes[axis] + spans[axis][lead[0], lead[1], pos, offsets[axis]]
+    return y, _restore(constant(flat), single)
+
+
+def _samples(random_samples, input, dims, op):
+    """``_random_samples`` as a host array (N, C, dims), or None."""
+    if random_samples is None:
+        return None
+    check_tensor(random_samples, op, "_random_samples")
+    n = input.shape[0] if input.ndim == dims + 2 else 1
+    expected = (n, input.shape[-dims - 1], dims)
+    if tuple(random_samples.shape) != expected:
+        raise ValueError(f"{op}: expected _random_samples of shape {expected}, got "
+                         f"{fmt_shape(random_samples.shape)}")
+    a = random_samples._array
+    return np.asarray(a.get() if hasattr(a, "get") else a, np.float64)
+
+
 def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
                           return_indices=False, _random_samples=None):
     """Maximum over pseudo-randomly placed windows of (N, C, H, W) (or unbatched) input.
@@ -41,55 +107,22 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
         output_size: (H_out, W_out), or output_ratio: fractions of (H, W) in (0, 1).
         return_indices: also return each maximum's flat index in its H * W plane.
         _random_samples: (N, C, 2) numbers in [0, 1) placing the windows (for W,
-            then H); drawn from Ember's generator when not given.
+            then H, PyTorch's order); drawn from Ember's generator when not given.
     Differs from PyTorch: tied maxima share the gradient.
     """
     op = "fractional_max_pool2d"
-    x, single = _batched(input, 2, op)
-    n, c, h, w = x.shape
-    kh, kw = ntuple(kernel_size, 2, "kernel_size", op)
-    if output_size is None:
-        if output_ratio is None:
-            raise ValueError(f"{op} requires specifying either an output_size or an "
-                             f"output_ratio")
-        ratio = tuple(float(v) for v in output_ratio) \
-            if isinstance(output_ratio, (tuple, list)) else (float(output_ratio),) * 2
-        if len(ratio) != 2:
-            raise ValueError(f"{op}: expected output_ratio to be a number or a pair, got "
-                             f"{output_ratio}")
-        if not all(0 < r < 1 for r in ratio):
-            raise ValueError(f"{op}: output_ratio must be between 0 and 1, got {ratio}")
-        output_size = (int(h * ratio[0]), int(w * ratio[1]))
-    oh, ow = ntuple(output_size, 2, "output_size", op)
-    if oh + kh - 1 > h or ow + kw - 1 > w or min(oh, ow) < 1:
-        raise ValueError(f"{op}: output size {(oh, ow)} with kernel {(kh, kw)} does not fit "
-                         f"the input {fmt_shape((h, w))}")
-    if _random_samples is None:
-        samples = rng().random((n, c, 2))
-    else:
-        check_tensor(_random_samples, op, "_random_samples")
-        if tuple(_random_samples.shape) != (n, c, 2):
-            raise ValueError(f"{op}: expected _random_samples of shape {(n, c, 2)}, got "
-                             f"{fmt_shape(_random_samples.shape)}")
-        a = _random_samples._array
-        samples = np.asarray(a.get() if hasattr(a, "get") else a, np.float64)
-    samples = samples.astype(x._array.dtype).astype(np.float64)  # PyTorch: in the input's dtype
-    rows = _starts(samples[..., 1], h, oh, kh)[..., None] + np.arange(kh)  # (N, C, oh, kh)
-    cols = _starts(samples[..., 0], w, ow, kw)[..., None] + np.arange(kw)  # (N, C, ow, kw)
-    bn = np.arange(n)[:, None, None, None, None, None]
-    bc = np.arange(c)[None, :, None, None, None, None]
-    r = rows[:, :, :, None, :, None]
-    q = cols[:, :, None, :, None, :]
-    index = tuple(constant(np.broadcast_to(v, (n, c, oh, ow, kh, kw)).copy())
-                  for v in (bn, bc, r, q))
-    windows = x[index]  # (N, C, oh, ow, kh, kw)
-    y = _restore(windows.amax((4, 5)), single)
-    if not return_indices:
-        return y
-    arg = np.asarray(windows.detach().reshape(n, c, oh, ow, -1).argmax(-1).numpy())
-    di, dj = np.divmod(arg, kw)
-    # The winning (row, column) of each window, from its offsets di, dj.
-    bn, bc = np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None]
-    rr = rows[bn, bc, np.arange(oh)[None, None, :, None], di]
-    qq = cols[bn, bc, np.arange(ow)[None, None, None, :], dj]
-    return y, _restore(constant(rr * w + qq), single)
+    check_tensor(input, op)
+    samples = _samples(_random_samples, input, 2, op)
+    return _fractional(input, kernel_size, output_size, output_ratio, return_indices,
+                       None if samples is None else samples[..., ::-1], 2, op)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    """Maximum over pseudo-randomly placed windows of (N, C, T, H, W) (or unbatched)
+    input; arguments as ``fractional_max_pool2d``, with triples, and
+    ``_random_samples`` (N, C, 3) for T, H, W (PyTorch's order)."""
+    op = "fractional_max_pool3d"
+    check_tensor(input, op)
+    return _fractional(input, kernel_size, output_size, output_ratio, return_indices,
+                       _samples(_random_samples, input, 3, op), 3, op)

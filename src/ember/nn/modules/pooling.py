@@ -12,7 +12,7 @@ __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1
            "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "Upsample",
            "UpsamplingNearest2d", "UpsamplingBilinear2d", "LPPool1d", "LPPool2d", "MaxUnpool1d",
            "MaxUnpool2d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d",
-           "LPPool3d", "MaxUnpool3d", "FractionalMaxPool2d"]
+           "LPPool3d", "MaxUnpool3d", "FractionalMaxPool2d", "FractionalMaxPool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -367,8 +367,8 @@ class FractionalMaxPool2d(Module):
                  _random_samples=None):
         super().__init__()
         if output_size is None and output_ratio is None:
-            raise ValueError("FractionalMaxPool2d requires specifying either an output size, "
-                             "or a pooling ratio")
+            raise ValueError(f"{type(self).__name__} requires specifying either an output "
+                             f"size, or a pooling ratio")
         if output_size is not None and output_ratio is not None:
             raise ValueError("only one of output_size and output_ratio may be specified")
         self.kernel_size, self.output_size, self.output_ratio = kernel_size, output_size, \
@@ -378,5 +378,15 @@ class FractionalMaxPool2d(Module):
 
     def forward(self, input):
         return F.fractional_max_pool2d(input, self.kernel_size, self.output_size,
+                                       self.output_ratio, self.return_indices,
+                                       self._random_samples)
+
+
+class FractionalMaxPool3d(FractionalMaxPool2d):
+    """Max pooling over pseudo-randomly placed windows of (N, C, T, H, W) input
+    (``F.fractional_max_pool3d``); Args as FractionalMaxPool2d, with triples."""
+
+    def forward(self, input):
+        return F.fractional_max_pool3d(input, self.kernel_size, self.output_size,
                                        self.output_ratio, self.return_indices,
                                        self._random_samples)
