@@ -84,3 +84,34 @@ def test_lstm_with_projection_on_packed_input():
     close(eo.data, to.data)
     close(eh, th)
     close(ec, tc)
+
+
+def test_packed_sequence_constructor_and_conversions_as_torch():
+    packed = E.pack_padded_sequence(ember.tensor(rand((4, 3, 2), 0)), [2, 4, 3],
+                                    enforce_sorted=False)
+    rebuilt = E.PackedSequence(packed.data, packed.batch_sizes, packed.sorted_indices)
+    np.testing.assert_array_equal(rebuilt.unsorted_indices.numpy(),
+                                  packed.unsorted_indices.numpy())
+    bare = E.PackedSequence(packed.data, packed.batch_sizes)
+    assert bare.sorted_indices is None and bare.unsorted_indices is None
+    assert packed.float().data.dtype == ember.float32 and not packed.is_cuda
+    assert packed.double().data.dtype == ember.float64 and packed.cpu().data is not None
+
+
+def test_fractional_windows_are_placed_in_the_input_dtype():
+    # float32 arithmetic places some windows one step off float64's, as PyTorch's does.
+    x = np.arange(350, dtype=np.float32).reshape(1, 1, 2, 175)
+    samples = np.array([[[0.3779082, 0.5]]], np.float32)
+    _, ours = ember.nn.functional.fractional_max_pool2d(
+        ember.tensor(x), (1, 3), output_size=(2, 158), return_indices=True,
+        _random_samples=ember.tensor(samples))
+    _, ref = torch.nn.functional.fractional_max_pool2d(
+        torch.tensor(x), (1, 3), output_size=(2, 158), return_indices=True,
+        _random_samples=torch.tensor(samples))
+    np.testing.assert_array_equal(ours.numpy(), ref.numpy())
+
+
+def test_packed_input_of_the_wrong_width_names_input_size():
+    packed = E.pack_sequence([ember.zeros(3, 5), ember.zeros(2, 5)])
+    with pytest.raises(RuntimeError, match="input_size. Expected 4, got 5"):
+        ember.nn.LSTM(4, 3)(packed)

@@ -22,11 +22,13 @@ __all__ = ["fractional_max_pool2d", "fractional_max_pool3d"]
 
 
 def _starts(sample, size, out, kernel):
-    """Window starts (…, out) for samples (…) along an axis (PyTorch's intervals)."""
+    """Window starts (…, out) for samples (…) along an axis (PyTorch's intervals),
+    computed in the samples' floating dtype, as PyTorch computes them in the input's."""
+    dtype = sample.dtype.type
     starts = np.empty(sample.shape + (out,), np.int64)
     if out > 1:
-        alpha = (size - kernel) / (out - 1)
-        i = np.arange(out - 1)
+        alpha = dtype(size - kernel) / dtype(out - 1)
+        i = np.arange(out - 1).astype(sample.dtype)
         starts[..., :-1] = (np.trunc((i + sample[..., None]) * alpha)
                             - np.trunc(sample[..., None] * alpha))
     starts[..., -1] = size - kernel
@@ -47,16 +49,16 @@ def _fractional(input, kernel_size, output_size, output_ratio, return_indices, s
                              f"output_ratio")
         ratio = tuple(float(v) for v in output_ratio) \
             if isinstance(output_ratio, (tuple, list)) else (float(output_ratio),) * dims
-        if len(ratio) != dims or not all(0 < r < 1 for r in ratio):
-            raise ValueError(f"{op}: output_ratio must be one number or {dims}, each between "
-                             f"0 and 1, got {output_ratio}")
+        if len(ratio) != dims:
+            raise ValueError(f"{op}: output_ratio must be one number or {dims}, got "
+                             f"{output_ratio}")
         output_size = tuple(int(s * r) for s, r in zip(sizes, ratio))
     out = ntuple(output_size, dims, "output_size", op)
     if any(o + k - 1 > s or o < 1 for o, k, s in zip(out, kernel, sizes)):
         raise ValueError(f"{op}: output size {out} with kernel {kernel} does not fit the "
                          f"input {fmt_shape(sizes)}")
     samples = rng().random((n, c, dims)) if samples_in is None else samples_in
-    samples = samples.astype(x._array.dtype).astype(np.float64)  # PyTorch: in the input's dtype
+    samples = samples.astype(x._array.dtype)  # PyTorch places the windows in the input's dtype
     spans = [_starts(samples[..., axis], s, o, k)[..., None] + np.arange(k)
              for axis, (s, o, k) in enumerate(zip(sizes, out, kernel))]  # (N, C, o, k) each
     # Index grids broadcasting to (N, C, *out, *kernel).

@@ -371,6 +371,10 @@ class FractionalMaxPool2d(Module):
                              f"size, or a pooling ratio")
         if output_size is not None and output_ratio is not None:
             raise ValueError("only one of output_size and output_ratio may be specified")
+        if output_ratio is not None:
+            ratios = output_ratio if isinstance(output_ratio, (tuple, list)) else (output_ratio,)
+            if not all(0 < r < 1 for r in ratios):
+                raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
         self.kernel_size, self.output_size, self.output_ratio = kernel_size, output_size, \
             output_ratio
         self.return_indices = return_indices

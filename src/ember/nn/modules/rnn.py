@@ -226,6 +226,13 @@ class RNNBase(Module):
         return zeros(self.num_layers * directions, x.shape[1], size, dtype=x.dtype,
                      device=x.device)
 
+    def _check_packed(self, packed):
+        data = packed.data
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            raise RuntimeError(f"{type(self).__name__}: input.size(-1) must be equal to "
+                               f"input_size. Expected {self.input_size}, got "
+                               f"{data.shape[-1] if data.ndim else 'a 0-d tensor'}")
+
     def _packed_zero_state(self, packed, size):
         return zeros(self.num_layers * (2 if self.bidirectional else 1),
                      int(packed.batch_sizes[0]), size, dtype=packed.data.dtype,
@@ -257,6 +264,7 @@ class _SingleStateRNN(RNNBase):
             (output, h_n): output (L, N, D * H) (batch first if so built), h_n like hx.
         """
         if isinstance(input, PackedSequence):
+            self._check_packed(input)
             h0 = hx if hx is not None else self._packed_zero_state(input, self.hidden_size)
             self._check_state(h0, self._packed_expected(input, self.hidden_size), "hidden")
             out, h_n, _ = run_packed(self, input, h0, None)
@@ -342,6 +350,7 @@ class LSTM(RNNBase):
                             f"{type(hx).__name__}")
         out_size = self.proj_size or self.hidden_size
         if isinstance(input, PackedSequence):
+            self._check_packed(input)
             h0, c0 = hx if hx is not None else (
                 self._packed_zero_state(input, out_size),
                 self._packed_zero_state(input, self.hidden_size))

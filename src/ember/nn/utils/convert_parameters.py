@@ -24,17 +24,17 @@ def vector_to_parameters(vec, parameters):
     in PyTorch: later changes to ``vec`` show in the parameters).
 
     Raises:
-        TypeError: ``vec`` is not a Tensor. ValueError: its length differs from the
-            parameters' total size.
+        TypeError: ``vec`` is not a Tensor. ValueError: it is shorter than the
+            parameters' total size (extra entries are ignored, as in PyTorch).
     """
     if not isinstance(vec, Tensor):
         raise TypeError(f"vector_to_parameters: expected vec to be a Tensor, but got: "
                         f"{type(vec).__name__}")
     params = list(parameters)
     total = sum(p.numel() for p in params)
-    if vec.ndim != 1 or vec.numel() != total:
-        raise ValueError(f"vector_to_parameters: expected a 1-D vec of {total} elements (the "
-                         f"parameters' total), got shape {tuple(vec.shape)}")
+    if vec.ndim != 1 or vec.numel() < total:
+        raise ValueError(f"vector_to_parameters: expected a 1-D vec of at least {total} "
+                         f"elements (the parameters' total), got shape {tuple(vec.shape)}")
     offset = 0
     for p in params:
         n = p.numel()

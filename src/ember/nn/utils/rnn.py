@@ -31,9 +31,48 @@ class PackedSequence(namedtuple("PackedSequence",
     longest-first order, or None when the batch came sorted).
     """
 
+    def __new__(cls, data, batch_sizes, sorted_indices=None, unsorted_indices=None):
+        if unsorted_indices is None and sorted_indices is not None:
+            order = np.asarray(sorted_indices.numpy())
+            unsorted_indices = _index(np.argsort(order))
+        return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
+
     def to(self, *args, **kwargs):
         """The same packing with ``data`` moved or cast (``Tensor.to``'s arguments)."""
         return self._replace(data=self.data.to(*args, **kwargs))
+
+    def cpu(self):
+        """``data`` on the CPU."""
+        return self._replace(data=self.data.cpu())
+
+    def cuda(self, *args, **kwargs):
+        """``data`` on a CUDA device."""
+        return self._replace(data=self.data.cuda(*args, **kwargs))
+
+    def float(self):
+        """``data`` as float32."""
+        return self._replace(data=self.data.float())
+
+    def double(self):
+        """``data`` as float64."""
+        return self._replace(data=self.data.double())
+
+    def half(self):
+        """``data`` as float16."""
+        return self._replace(data=self.data.half())
+
+    def long(self):
+        """``data`` as int64."""
+        return self._replace(data=self.data.long())
+
+    def int(self):
+        """``data`` as int32."""
+        return self._replace(data=self.data.int())
+
+    @property
+    def is_cuda(self):
+        """Whether ``data`` is on a CUDA device."""
+        return self.data.is_cuda
 
     def lengths(self):
         """Each sequence's length, in the batch's original order (NumPy int64)."""
