@@ -10,7 +10,7 @@ direction runs the same way on each sequence reversed within its own length.
 
 import numpy as np
 
-from ember.nn.utils.rnn import PackedSequence, pad_packed_sequence
+from ember.nn.utils.rnn import PackedSequence, _positions, pad_packed_sequence
 from ember.ops.creation import zeros
 from ember.ops.reduce import constant
 from ember.ops.shape import cat, stack
@@ -89,7 +89,8 @@ def run_packed(module, packed, h0, c0):
         if module.dropout and module.training and layer < module.num_layers - 1:
             from ember.nn import functional as F
             x = F.dropout(x, module.dropout, True)
-    data = cat([x[t, :int(b)] for t, b in enumerate(sizes)])
+    at_step, at_row = _positions(sizes)
+    data = x[constant(at_step.astype(np.int64)), constant(at_row.astype(np.int64))]
     h_n = stack(h_n)
     c_n = stack(c_n) if c0 is not None else None
     if packed.unsorted_indices is not None:

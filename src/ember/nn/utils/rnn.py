@@ -14,6 +14,7 @@ from collections import namedtuple
 import numpy as np
 
 from ember.ops.creation import full
+from ember.ops.indexing import index_put
 from ember.ops.reduce import constant
 from ember.ops.shape import cat, stack
 from ember.tensor import Tensor
@@ -118,8 +119,17 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
         lengths = lengths[order]
         sorted_idx, unsorted_idx = _index(order), _index(np.argsort(order))
     sizes = (lengths[None, :] > np.arange(int(lengths[0]))[:, None]).sum(1)
-    data = cat([x[t, :int(b)] for t, b in enumerate(sizes)])
+    steps, rows = _positions(sizes)
+    data = x[_index(steps), _index(rows)]  # every running entry, step by step: one gather
     return PackedSequence(data, _index(sizes), sorted_idx, unsorted_idx)
+
+
+def _positions(sizes):
+    """(step, batch row) of every packed entry, in packed order."""
+    steps = np.repeat(np.arange(len(sizes)), sizes)
+    rows = np.concatenate([np.arange(int(b)) for b in sizes]) if len(sizes) else \
+        np.zeros(0, np.int64)
+    return steps, rows
 
 
 def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_length=None):
@@ -138,19 +148,10 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
                              f"length of the longest sequence ({steps}), got {total_length}")
         steps = total_length
     data = sequence.data
-    batch = sizes[0]
-    rows, offset = [], 0
-    for b in sizes:
-        step = data[offset:offset + b]
-        if b < batch:
-            step = cat([step, full((batch - b,) + tuple(data.shape[1:]), padding_value,
-                                   dtype=data.dtype, device=data.device)])
-        rows.append(step)
-        offset += b
-    for _ in range(steps - len(sizes)):
-        rows.append(full((batch,) + tuple(data.shape[1:]), padding_value, dtype=data.dtype,
-                         device=data.device))
-    padded = stack(rows)
+    at_step, at_row = _positions(np.asarray(sizes))
+    padded = full((steps, sizes[0]) + tuple(data.shape[1:]), padding_value, dtype=data.dtype,
+                  device=data.device)
+    padded = index_put(padded, (_index(at_step), _index(at_row)), data)  # one scatter
     lengths = sequence.lengths()
     if sequence.unsorted_indices is not None:
         padded = padded.index_select(1, sequence.unsorted_indices)
