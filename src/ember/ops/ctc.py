@@ -19,7 +19,7 @@ from ember.ops.loss import _reduction
 from ember.ops.reduce import constant, logsumexp
 from ember.ops.scatter import gather
 from ember.ops.shape import cat, stack
-from ember.tensor import Tensor
+from ember.tensor import Tensor, _host
 
 __all__ = ["ctc_loss"]
 
@@ -27,15 +27,14 @@ _IMPOSSIBLE = -1e30  # log-probability of a path that cannot be taken
 _INFINITE = 1e29  # a loss above this had no possible alignment
 
 
-def _host(value):
+def _on_host(value):
     """A tensor's (or a list's) values as a NumPy array on the host."""
-    arr = value._array if isinstance(value, Tensor) else value
-    return np.asarray(arr.get() if hasattr(arr, "get") else arr)
+    return _host(value._array) if isinstance(value, Tensor) else np.asarray(value)
 
 
 def _lengths(value, n, name):
     """Per-sample lengths from a tensor, list or tuple, as an int64 array of ``n``."""
-    arr = _host(value).reshape(-1)
+    arr = _on_host(value).reshape(-1)
     if arr.dtype.kind not in "iu" or arr.shape[0] != n:
         raise ValueError(f"ctc_loss: expected {name} to hold {n} integer lengths, got "
                          f"{arr.dtype} of shape {fmt_shape(arr.shape)}")
@@ -44,7 +43,7 @@ def _lengths(value, n, name):
 
 def _padded_targets(targets, target_lengths, n):
     """Targets as an (N, S_max) int64 array, from (N, S) or the 1-D concatenation."""
-    t = _host(targets)
+    t = _on_host(targets)
     if t.ndim == 2:
         if t.shape[0] != n:
             raise ValueError(f"ctc_loss: expected targets of {n} rows, got shape "

@@ -14,20 +14,16 @@ from ember.backend.device import xp_of
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.embedding import embedding
 from ember.ops.reduce import constant
+from ember.tensor import _host
 
 __all__ = ["embedding_bag"]
 
 _MODES = ("sum", "mean", "max")
 
 
-def _host(t):
-    a = t._array
-    return np.asarray(a.get() if hasattr(a, "get") else a)
-
-
 def _bags(input, offsets, include_last_offset, op):
     """(flat indices, bag of each index, number of bags) on the host."""
-    idx = _host(input)
+    idx = _host(input._array)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected integer indices, got {input.dtype}")
     if idx.ndim == 2:
@@ -40,7 +36,7 @@ def _bags(input, offsets, include_last_offset, op):
         raise ValueError(f"{op}: input has to be 1D or 2D, got {idx.ndim}D")
     if offsets is None:
         raise ValueError(f"{op}: offsets has to be a 1D Tensor but got None")
-    starts = _host(offsets).reshape(-1).astype(np.int64)
+    starts = _host(offsets._array).reshape(-1).astype(np.int64)
     if starts.size == 0 or starts[0] != 0:
         raise ValueError(f"{op}: offsets[0] has to be 0, i.e., the first sequence in the "
                          f"mini-batch has to start from position 0")

@@ -17,6 +17,7 @@ from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.conv import ntuple
 from ember.ops.pool import _batched, _restore
 from ember.ops.reduce import constant
+from ember.tensor import _host
 
 __all__ = ["fractional_max_pool2d", "fractional_max_pool3d"]
 
@@ -96,8 +97,7 @@ def _samples(random_samples, input, dims, op):
     if tuple(random_samples.shape) != expected:
         raise ValueError(f"{op}: expected _random_samples of shape {expected}, got "
                          f"{fmt_shape(random_samples.shape)}")
-    a = random_samples._array
-    return np.asarray(a.get() if hasattr(a, "get") else a, np.float64)
+    return _host(random_samples._array).astype(np.float64)
 
 
 def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,

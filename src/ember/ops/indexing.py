@@ -146,14 +146,15 @@ def region(a, index):
 class Index(Function):
     """Advanced indexing: a gathered copy."""
 
+    # NumPy may lay the result out with the indexed axes outermost; PyTorch's is
+    # row-major, and scripts rely on that (``.view``).
+    row_major = True
+
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.index = x.shape, index
         base, index = region(x, index)
-        out = base[index]
-        # NumPy may lay the result out with the indexed axes outermost; PyTorch's
-        # is row-major, and scripts rely on that (``.view``): copy it so if not.
-        return out if out.flags.c_contiguous else ctx.xp.ascontiguousarray(out)
+        return base[index]
 
     @staticmethod
     def backward(ctx, g):

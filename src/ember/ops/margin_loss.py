@@ -15,18 +15,14 @@ from ember.backend.device import xp_of
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.activation import logsigmoid, softplus
 from ember.ops.comparison import clamp_min, minimum
-from ember.ops.loss import _reduce, _reduction
+from ember.ops.loss import _const, _reduce, _reduction
 from ember.ops.reduce import constant
 from ember.ops.scatter import gather
+from ember.tensor import _host
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
            "multilabel_soft_margin_loss", "cosine_embedding_loss", "multi_margin_loss",
            "multilabel_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss"]
-
-
-def _mask(condition, like):
-    """A boolean array as a constant Tensor of ``like``'s dtype (1 where true)."""
-    return constant(xp_of(like._array).asarray(condition, dtype=like._array.dtype))
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
@@ -52,7 +48,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     check_tensor(target, op, "target")
     reduction = _reduction(reduction, size_average, reduce, op)
     t = target._array
-    loss = clamp_min(margin - input, 0) * _mask(t != 1, input) + input * _mask(t != -1, input)
+    loss = clamp_min(margin - input, 0) * _const(t != 1, input) + input * _const(t != -1, input)
     return _reduce(loss, reduction)
 
 
@@ -111,7 +107,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
                                                           _COSINE_EPS)
     cos = (input1 * input2).sum(dim) / squares.sqrt()
     t = target._array
-    loss = (1 - cos) * _mask(t == 1, cos) + clamp_min(cos - margin, 0) * _mask(t == -1, cos)
+    loss = (1 - cos) * _const(t == 1, cos) + clamp_min(cos - margin, 0) * _const(t == -1, cos)
     return _reduce(loss, reduction)
 
 
@@ -163,7 +159,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         z = z * z
     others = xp.ones(x.shape, bool)
     others[xp.arange(x.shape[0]), t] = False
-    z = z * _mask(others, x)
+    z = z * _const(others, x)
     if weight is not None:
         w = check_tensor(weight, op, "weight")
         if tuple(w.shape) != (classes,):
@@ -191,8 +187,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
                          f"{fmt_shape(input.shape)} and {fmt_shape(target.shape)}")
     single = input.ndim == 1
     x = input.unsqueeze(0) if single else input
-    t = target._array if not single else target._array[None]
-    t = np.asarray(t.get() if hasattr(t, "get") else t)  # the bookkeeping is small: on the host
+    t = _host(target._array if not single else target._array[None])  # small: on the host
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected an integer target, got {target.dtype}")
     n, classes = x.shape
@@ -208,7 +203,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     x_slot = gather(x, 1, constant(xp.asarray(slot)))  # (N, C): x at each target slot
     z = clamp_min(1 - x_slot.unsqueeze(2) + x.unsqueeze(1), 0)  # (N, slot, class)
     pairs = valid[:, :, None] & ~is_target[:, None, :]
-    loss = (z * _mask(xp.asarray(pairs), x)).sum((1, 2)) / classes
+    loss = (z * _const(xp.asarray(pairs), x)).sum((1, 2)) / classes
     return _reduce(loss.squeeze(0) if single else loss, reduction)
 
 

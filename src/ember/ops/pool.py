@@ -283,13 +283,14 @@ def pool_out_size(size, kernel, stride, pad, dilation, ceil_mode):
     return out
 
 
-def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op):
-    """Kernel, Geometry (ceil mode's extra bottom/right padding included) and output size."""
-    kernel = ntuple(kernel_size, 2, "kernel_size", op)
+def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op, dims=2):
+    """Kernel, Geometry (ceil mode's extra far-side padding included) and output size,
+    for ``dims`` spatial axes."""
+    kernel = ntuple(kernel_size, dims, "kernel_size", op)
     stride = kernel if stride is None or stride == [] or stride == () else \
-        ntuple(stride, 2, "stride", op)
-    pads = ntuple(padding, 2, "padding", op)
-    dilation = ntuple(dilation, 2, "dilation", op)
+        ntuple(stride, dims, "stride", op)
+    pads = ntuple(padding, dims, "padding", op)
+    dilation = ntuple(dilation, dims, "dilation", op)
     for name, vals in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
         if any(v <= 0 for v in vals):
             raise RuntimeError(f"{op}: expected {name} to be positive, got {name}={vals}")
@@ -306,7 +307,7 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, op):
     # The windows of ceil mode may run past the padded input: pad the far side further.
     far = tuple(max(p, (o - 1) * st + d * (k - 1) + 1 - s - p)
                 for s, k, st, p, d, o in zip(size, kernel, stride, pads, dilation, out))
-    geom = Geometry(stride, ((pads[0], far[0]), (pads[1], far[1])), dilation)
+    geom = Geometry(stride, tuple(zip(pads, far)), dilation)
     return kernel, geom, out, pads
 
 

@@ -18,9 +18,10 @@ from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.conv import ntuple
 from ember.ops.linalg import matmul
 from ember.ops.pool import (PoolGather, _adaptive_bounds, _averaging_matrix, _batched,
-                            _output_size, _restore, pool_out_size)
+                            _output_size, _pool_geometry, _restore)
 from ember.ops.reduce import constant
 from ember.ops.shape import cat
+from ember.tensor import _host
 
 __all__ = ["conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
            "adaptive_max_pool3d"]
@@ -152,26 +153,10 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def _pool_args(x, kernel_size, stride, padding, dilation, ceil_mode, op):
-    kernel = ntuple(kernel_size, 3, "kernel_size", op)
-    stride = kernel if stride is None or stride == [] or stride == () else \
-        ntuple(stride, 3, "stride", op)
-    pads = ntuple(padding, 3, "padding", op)
-    dilation = ntuple(dilation, 3, "dilation", op)
-    if min(kernel + stride + dilation) <= 0:
-        raise RuntimeError(f"{op}: expected kernel_size, stride and dilation to be positive")
-    for p, k, d in zip(pads, kernel, dilation):
-        if p < 0 or p > (d * (k - 1) + 1) // 2:
-            raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, "
-                               f"but got pad={p}, kernel_size={k} and dilation={d}")
-    out = tuple(pool_out_size(s, k, st, p, d, ceil_mode)
-                for s, k, st, p, d in zip(x.shape[2:], kernel, stride, pads, dilation))
-    if any(v <= 0 for v in out):
-        raise RuntimeError(f"{op}: given input size {fmt_shape(x.shape[1:])}, the output "
-                           f"size {out} is too small")
-    # Ceil mode's last windows may run past the padding: pad the far side further.
-    far = tuple(max(p, (o - 1) * st + d * (k - 1) + 1 - s - p)
-                for s, k, st, p, d, o in zip(x.shape[2:], kernel, stride, pads, dilation, out))
-    return kernel, stride, dilation, tuple(zip(pads, far)), out
+    """(kernel, stride, dilation, padding pairs, output size) of a 3-D pool."""
+    kernel, geom, out, _ = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
+                                          op, dims=3)
+    return kernel, geom.stride, geom.dilation, geom.padding, out
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -191,8 +176,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if not return_indices:
         return _restore(y, single)
     # The window position of each maximum (the first), then its place in the volume.
-    flat = win.detach().reshape(*win.shape[:5], -1).argmax(-1)._array
-    flat = np.asarray(flat.get() if hasattr(flat, "get") else flat)  # on the host
+    flat = _host(win.detach().reshape(*win.shape[:5], -1).argmax(-1)._array)
     kd_i, kh_i, kw_i = np.unravel_index(flat, kernel)
     grids = np.meshgrid(*(np.arange(v) for v in out), indexing="ij")
     (pd, _), (ph, _), (pw, _) = pads

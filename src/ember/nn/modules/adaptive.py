@@ -20,6 +20,7 @@ from ember.nn.module import Module
 from ember.nn.modules.linear import Linear
 from ember.ops.reduce import constant
 from ember.ops.shape import cat
+from ember.tensor import _host
 
 __all__ = ["AdaptiveLogSoftmaxWithLoss"]
 
@@ -98,8 +99,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                                "multi-target not supported")
         batched = target.ndim == 1
         x = input if batched else input.unsqueeze(0)
-        t = target._array.reshape(-1)
-        t = np.asarray(t.get() if hasattr(t, "get") else t)  # row bookkeeping on the host
+        t = _host(target._array).reshape(-1)  # row bookkeeping on the host
         if t.size and (t.min() < 0 or t.max() >= self.n_classes):
             raise RuntimeError(f"AdaptiveLogSoftmaxWithLoss: target values should be in "
                                f"[0, {self.n_classes - 1}], but values in range "
@@ -150,8 +150,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         x = input if batched else input.unsqueeze(0)
         head_output = self.head(x)
         best = head_output.argmax(dim=1)
-        outside = best._array >= self.shortlist_size
-        outside = np.asarray(outside.get() if hasattr(outside, "get") else outside)
+        outside = _host(best._array) >= self.shortlist_size
         if outside.any():
             rows = self._index(x, np.flatnonzero(outside))
             full = self._full_log_prob(x.index_select(0, rows), head_output.index_select(0, rows))

@@ -9,49 +9,21 @@ PyTorch's names (``running_mean``, ``running_var``, ``num_batches_tracked``).
 
 import warnings
 
-import ember
-from ember.autograd.grad_mode import no_grad
-from ember.nn.module import Module
-from ember.nn.modules.normalization import _register_affine, _reset_affine
+from ember.nn.modules.normalization import _NormBase
 from ember.ops.norm import instance_norm
 
 __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_NormBase):
     """Shared by InstanceNorm1d/2d/3d; subclasses set ``_positions`` (1, 2 or 3)."""
 
     _positions = 1
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
                  track_running_stats=False, device=None, dtype=None, *, bias=True):
-        super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        kw = {"device": device, "dtype": dtype}
-        _register_affine(self, num_features, affine, bias, kw)
-        if track_running_stats:
-            self.register_buffer("running_mean", ember.zeros(num_features, **kw))
-            self.register_buffer("running_var", ember.ones(num_features, **kw))
-            self.register_buffer("num_batches_tracked",
-                                 ember.tensor(0, dtype=ember.int64, device=device))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
-        self.reset_parameters()
-
-    def reset_running_stats(self):
-        """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
-        if self.track_running_stats:
-            with no_grad():
-                self.running_mean.zero_()
-                self.running_var.fill_(1)
-                self.num_batches_tracked.zero_()
-
-    def reset_parameters(self):
-        """Reset the running statistics, and weight = 1, bias = 0."""
-        self.reset_running_stats()
-        _reset_affine(self)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias)
 
     def forward(self, input):
         """(N, C, *positions) or unbatched (C, *positions) input, normalised per instance."""

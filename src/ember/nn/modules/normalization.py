@@ -34,13 +34,12 @@ def _reset_affine(module):
             module.bias.zero_()
 
 
-class _BatchNorm(Module):
-    """Shared by BatchNorm1d/2d/3d; subclasses set ``_input_dims``."""
+class _NormBase(Module):
+    """Parameters, running statistics and their resets, shared by the batch and
+    instance norms (PyTorch's names and initial values)."""
 
-    _input_dims = ()
-
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None, *, bias=True):
+    def __init__(self, num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                 bias):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
@@ -68,6 +67,17 @@ class _BatchNorm(Module):
         """Reset the running statistics, and weight = 1, bias = 0."""
         self.reset_running_stats()
         _reset_affine(self)
+
+
+class _BatchNorm(_NormBase):
+    """Shared by BatchNorm1d/2d/3d; subclasses set ``_input_dims``."""
+
+    _input_dims = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias)
 
     def _check_input_dim(self, input):
         if input.ndim not in self._input_dims:

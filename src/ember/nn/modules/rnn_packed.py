@@ -10,7 +10,8 @@ direction runs the same way on each sequence reversed within its own length.
 
 import numpy as np
 
-from ember.nn.utils.rnn import PackedSequence, _positions, pad_packed_sequence
+from ember.nn import functional as F
+from ember.nn.utils.rnn import PackedSequence, _conjugate, _positions, pad_packed_sequence
 from ember.ops.creation import zeros
 from ember.ops.reduce import constant
 from ember.ops.shape import cat, stack
@@ -64,7 +65,7 @@ def run_packed(module, packed, h0, c0):
     if packed.unsorted_indices is not None:  # back to longest-first, as packed
         padded = padded.index_select(1, packed.sorted_indices)
     sizes = np.asarray(packed.batch_sizes.numpy())
-    lengths = (sizes[None, :] > np.arange(int(sizes[0]))[:, None]).sum(1)
+    lengths = _conjugate(sizes)
     if packed.sorted_indices is not None:
         if h0 is not None:
             h0 = h0.index_select(1, packed.sorted_indices)
@@ -87,7 +88,6 @@ def run_packed(module, packed, h0, c0):
             c_n.append(c)
         x = outs[0] if directions == 1 else cat(outs, -1)
         if module.dropout and module.training and layer < module.num_layers - 1:
-            from ember.nn import functional as F
             x = F.dropout(x, module.dropout, True)
     at_step, at_row = _positions(sizes)
     data = x[constant(at_step.astype(np.int64)), constant(at_row.astype(np.int64))]

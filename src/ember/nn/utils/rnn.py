@@ -77,8 +77,7 @@ class PackedSequence(namedtuple("PackedSequence",
 
     def lengths(self):
         """Each sequence's length, in the batch's original order (NumPy int64)."""
-        sizes = np.asarray(self.batch_sizes.numpy())
-        lengths = (sizes[None, :] > np.arange(int(sizes[0]))[:, None]).sum(1)
+        lengths = _conjugate(np.asarray(self.batch_sizes.numpy()))
         if self.unsorted_indices is not None:
             lengths = lengths[self.unsorted_indices.numpy()]
         return lengths
@@ -118,10 +117,16 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
         x = x.index_select(1, _index(order))
         lengths = lengths[order]
         sorted_idx, unsorted_idx = _index(order), _index(np.argsort(order))
-    sizes = (lengths[None, :] > np.arange(int(lengths[0]))[:, None]).sum(1)
+    sizes = _conjugate(lengths)
     steps, rows = _positions(sizes)
     data = x[_index(steps), _index(rows)]  # every running entry, step by step: one gather
     return PackedSequence(data, _index(sizes), sorted_idx, unsorted_idx)
+
+
+def _conjugate(counts):
+    """Batch sizes per step from decreasing lengths, or the lengths back from the
+    batch sizes: entry i counts the values greater than i (the two are conjugate)."""
+    return (counts[None, :] > np.arange(int(counts[0]))[:, None]).sum(1)
 
 
 def _positions(sizes):

@@ -10,6 +10,7 @@ they are in eval mode (Miyato et al., 2018).
 
 from ember.autograd.grad_mode import no_grad
 from ember.nn.parameter import Parameter
+from ember.nn.utils._hooked_weight import check_not_hooked, fold_back
 from ember.ops.creation import empty
 
 __all__ = ["spectral_norm", "remove_spectral_norm"]
@@ -64,10 +65,7 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
             (the default picks it).
     """
     from ember.nn.modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
-    for hook in module._forward_pre_hooks.values():
-        if isinstance(hook, _SpectralNorm) and hook.name == name:
-            raise RuntimeError(f"Cannot register two spectral_norm hooks on the same parameter "
-                               f"{name}")
+    check_not_hooked(module, _SpectralNorm, name, "spectral_norm")
     weight = getattr(module, name, None)
     if not isinstance(weight, Parameter):
         raise AttributeError(f"spectral_norm: module has no parameter named {name!r}")
@@ -94,14 +92,5 @@ def remove_spectral_norm(module, name="weight"):
     Raises:
         ValueError: ``module`` has no spectral_norm on ``name``.
     """
-    for key, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, _SpectralNorm) and hook.name == name:
-            weight = hook.compute(module, False).detach()
-            del module._forward_pre_hooks[key]
-            del module._parameters[name + "_orig"]
-            del module._buffers[name + "_u"], module._buffers[name + "_v"]
-            if name in module.__dict__:
-                del module.__dict__[name]
-            module.register_parameter(name, Parameter(weight))
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    return fold_back(module, _SpectralNorm, name, lambda hook: hook.compute(module, False),
+                     ("_orig",), ("_u", "_v"), "spectral_norm")

@@ -10,6 +10,7 @@ Kingma, 2016). ``remove_weight_norm`` folds them back into one parameter.
 import warnings
 
 from ember.nn.parameter import Parameter
+from ember.nn.utils._hooked_weight import check_not_hooked, fold_back
 
 __all__ = ["weight_norm", "remove_weight_norm"]
 
@@ -46,10 +47,7 @@ def weight_norm(module, name="weight", dim=0):
     Returns:
         ``module``.
     """
-    for hook in module._forward_pre_hooks.values():
-        if isinstance(hook, _WeightNorm) and hook.name == name:
-            raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter "
-                               f"{name}")
+    check_not_hooked(module, _WeightNorm, name, "weight_norm")
     weight = getattr(module, name, None)
     if not isinstance(weight, Parameter):
         raise AttributeError(f"weight_norm: module has no parameter named {name!r}")
@@ -70,13 +68,5 @@ def remove_weight_norm(module, name="weight"):
     Raises:
         ValueError: ``module`` has no weight_norm on ``name``.
     """
-    for key, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, _WeightNorm) and hook.name == name:
-            weight = hook.compute(module).detach()
-            del module._forward_pre_hooks[key]
-            del module._parameters[name + "_g"], module._parameters[name + "_v"]
-            if name in module.__dict__:
-                del module.__dict__[name]
-            module.register_parameter(name, Parameter(weight))
-            return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    return fold_back(module, _WeightNorm, name, lambda hook: hook.compute(module),
+                     ("_g", "_v"), (), "weight_norm")
