@@ -96,6 +96,9 @@ def test_packed_sequence_constructor_and_conversions_as_torch():
     assert bare.sorted_indices is None and bare.unsorted_indices is None
     assert packed.float().data.dtype == ember.float32 and not packed.is_cuda
     assert packed.double().data.dtype == ember.float64 and packed.cpu().data is not None
+    assert packed.half().data.dtype == ember.float16
+    assert packed.long().data.dtype == ember.int64 and packed.int().data.dtype == ember.int32
+    np.testing.assert_array_equal(packed.lengths(), [2, 4, 3])
 
 
 def test_fractional_windows_are_placed_in_the_input_dtype():
