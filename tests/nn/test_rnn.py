@@ -422,3 +422,29 @@ def test_cell_module_errors():
     with pytest.raises(RuntimeError, match="rnn_tanh_cell: input has inconsistent input_size: "
                                            "got 5, expected 4"):
         nn.RNNCell(IN, HID)(ember.zeros(N, 5))
+
+
+@pytest.mark.parametrize("frozen", ["weights", "states"])
+def test_lstm_partial_gradients_match_torch(frozen):
+    # Frozen weights: the bias gradient comes from its own product (not the
+    # extra column of the W_hh gradient); states without gradients: the last
+    # step's product W_hh^T dz (only dh0 needs it) is skipped.
+    ours, ref = twin("LSTM", IN, HID, num_layers=2)
+    x = rand((T_LEN, N, IN), 0)
+    states = [rand((2, N, HID), 1), rand((2, N, HID), 2)]
+    (e_x, *e_s), (t_x, *t_s) = leaves(x, *states)
+    if frozen == "weights":
+        for module in (ours, ref):
+            for name, p in module.named_parameters():
+                p.requires_grad_(name.startswith("bias"))
+    else:
+        e_s, t_s = [s.detach() for s in e_s], [s.detach() for s in t_s]
+    e_out, (e_h, e_c) = ours(e_x, tuple(e_s))
+    t_out, (t_h, t_c) = ref(t_x, tuple(t_s))
+    compare_grads(ours, ref, [e_out, e_h, e_c], [t_out, t_h, t_c], [e_x], [t_x])
+    for name, p in ref.named_parameters():
+        mine = dict(ours.named_parameters())[name].grad
+        if p.grad is None:
+            assert mine is None, name
+        else:
+            close(mine, p.grad, what=name)

@@ -128,7 +128,7 @@ def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
 def _backward(ctx, x, w_ih, h0, w_hh, out, g_out, g_c):
     """First-order gradients from arrays: (x, w_ih, bias, h0, c0, w_hh, None)."""
     need = ctx.needs_input_grad
-    flat, gate_sum, dh, dc = _gate_gradients(ctx, w_hh, g_out, g_c, need[2])
+    flat, dh, dc = _gate_gradients(ctx, w_hh, g_out, g_c, need[3])
     width = flat.shape[0]
     steps, batch = out.shape[0], out.shape[2]
     n = width // 4
@@ -150,22 +150,26 @@ def _backward(ctx, x, w_ih, h0, w_hh, out, g_out, g_c):
             else:
                 gw_ih = (flat @ x.transpose(2, 0, 1).reshape(x.shape[2], steps * batch).T)[back]
         if need[5]:
-            gw_hh = (flat @ _previous_outputs(out, h0, ctx.reverse).T)[back]
-    if gate_sum is not None:
-        gb = gate_sum.sum(1)[back]
+            # With a row of ones under the previous outputs, the bias gradient
+            # (the gate gradients summed over T * B) comes out as one more column.
+            prod = flat @ _previous_outputs(out, h0, ctx.reverse, need[2]).T
+            gw_hh = prod[back, :n]
+            if need[2]:
+                gb = prod[back, n]
+    if need[2] and gb is None:
+        gb = (flat @ np.ones(flat.shape[1], flat.dtype))[back]
     wrap = lambda a: None if a is None else constant(a)
     return (wrap(gx), wrap(gw_ih), wrap(gb), constant(dh.T) if need[3] else None,
             constant(dc.T) if need[4] else None, wrap(gw_hh), None)
 
 
-def _gate_gradients(ctx, w_hh, g_out, g_c, want_sum):
+def _gate_gradients(ctx, w_hh, g_out, g_c, want_dh0):
     """Backpropagation through time.
 
-    Returns (flat, gate_sum, dh0, dc0): the gradient of every step's gate
+    Returns (flat, dh0, dc0): the gradient of every step's gate
     pre-activations, feature-major (4n, T * B) in the inner order, so that the
-    weight gradients are single GEMMs over T * B columns; their sum over steps
-    (4n, B) when ``want_sum`` (else None); and the gradients of h0 and c0,
-    feature-major (n, B).
+    weight and bias gradients are single GEMMs over T * B columns; and the
+    gradients of h0 (garbage unless ``want_dh0``) and c0, feature-major (n, B).
     """
     acts, cells, tanh_cells = ctx.buffers  # gates in the inner order (o, i, f, g)
     steps, width, batch = acts.shape
@@ -173,7 +177,6 @@ def _gate_gradients(ctx, w_hh, g_out, g_c, want_sum):
     reverse = ctx.reverse
     g_h = np.ascontiguousarray(g_out.transpose(0, 2, 1))  # (T, n, B); free if already so laid out
     flat = np.empty((width, steps, batch), acts.dtype)
-    gate_sum = np.zeros((width, batch), acts.dtype) if want_sum else None
     w_back = _permuted_transpose(w_hh, n)
     dc = np.ascontiguousarray(g_c.T) if g_c is not None else np.zeros((n, batch), acts.dtype)
     dh = np.empty((n, batch), acts.dtype)
@@ -184,6 +187,8 @@ def _gate_gradients(ctx, w_hh, g_out, g_c, want_sum):
     done = np.empty_like(coef)  # the chunk's gate gradients, each step's a contiguous block
     own = 0 if reverse else 1  # as in _forward: step t's c_prev is cells[t + 1 - own]
     first = True
+    # The first step's product W_hh^T dz only gives dh0: skipped when unwanted.
+    last = None if want_dh0 else (steps - 1 if reverse else 0)
     # Chunks of steps, latest first (earliest first with reverse). What does not
     # depend on the recurrence is computed a chunk at a time; the loop over the
     # chunk's steps is left with the recurrence itself: 6 array ops and a GEMM.
@@ -218,27 +223,29 @@ def _gate_gradients(ctx, w_hh, g_out, g_c, want_sum):
             np.multiply(dh, k[j, :n], out=da[:n])
             np.multiply(grad_c, k[j, n:].reshape(3, n, batch), out=da[n:].reshape(3, n, batch))
             np.multiply(grad_c, acts[t, 2 * n:3 * n], out=dc)  # dc_prev = dc f
-            np.matmul(w_back, da, out=dh)
+            if t != last:
+                np.matmul(w_back, da, out=dh)
         # Into flat one step's block at a time, while the chunk is in cache (a
         # single transposing copy jumps a whole block for every B elements).
         for j in range(hi - lo):
             flat[:, lo + j] = done[j]
-        if gate_sum is not None:
-            gate_sum += done[:hi - lo].sum(0)
-    return flat.reshape(width, steps * batch), gate_sum, dh, dc
+    return flat.reshape(width, steps * batch), dh, dc
 
 
-def _previous_outputs(out, h0, reverse):
+def _previous_outputs(out, h0, reverse, ones):
     """Every step's h_prev, feature-major (n, T * B): the previous step's output
-    from ``out`` (T, n, B), h0 (B, n) for the first step."""
+    from ``out`` (T, n, B), h0 (B, n) for the first step; with ``ones``, a row
+    of ones below, (n + 1, T * B)."""
     steps, n, batch = out.shape
-    prev = np.empty((n, steps, batch), out.dtype)
-    prev[:, steps - 1 if reverse else 0] = h0.T
+    prev = np.empty((n + ones, steps, batch), out.dtype)
+    if ones:
+        prev[n] = 1
+    prev[:n, steps - 1 if reverse else 0] = h0.T
     if steps > 1:
         later, earlier = (slice(None, -1), slice(1, None)) if reverse else \
             (slice(1, None), slice(None, -1))
-        prev[:, later] = out[earlier].transpose(1, 0, 2)
-    return prev.reshape(n, steps * batch)
+        prev[:n, later] = out[earlier].transpose(1, 0, 2)
+    return prev.reshape(n + ones, steps * batch)
 
 
 def _backward_graph(ctx, x, w_ih, bias, h0, c0, w_hh, g_out, g_c):
