@@ -101,6 +101,27 @@ def test_fused_cross_entropy_float32_gradient_matches_torch():
     np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-5, atol=1e-9)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("offset", [0.0, 80.0, 120.0, 800.0, -120.0, -800.0])
+def test_fused_cross_entropy_matches_torch_where_exp_overflows_or_underflows(dtype, offset):
+    # Rows are exponentiated unshifted when that is safe; rows whose exp would
+    # overflow or vanish (some of them here, per dtype) take the max-shifted path.
+    r = np.random.default_rng(14)
+    x = (r.standard_normal((64, 40)) * 3 + offset).astype(dtype)
+    x[::7] -= offset  # some ordinary rows in every batch
+    t = r.integers(0, 40, 64)
+    results = []
+    for mod, fn in ((ember, F.cross_entropy), (torch, TF.cross_entropy)):
+        xt = mod.tensor(x, requires_grad=True)
+        value = fn(xt, mod.tensor(t))
+        value.backward()
+        results.append((value.item(), xt.grad.numpy()))
+    assert np.isfinite(results[0][0])
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=rtol)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=rtol, atol=1e-9)
+
+
 def test_ignore_index_inside_the_class_range():
     t = np.array([0, 2, 2, 1])
     check(loss("cross_entropy", ignore_index=2), rand((4, 3), 8), t)

@@ -215,16 +215,24 @@ class SoftmaxCrossEntropy(Function):
     def forward(ctx, x, target, row_weight, scale, per_row):
         xp = ctx.xp
         rows = xp.arange(x.shape[0])
-        top = x.max(axis=1, keepdims=True)
-        picked = x[rows, target] - top[:, 0]
-        p = x - top
-        xp.exp(p, out=p)
-        if p.dtype.kind == "f" and p.dtype.itemsize >= 4:
-            # The row sums as a matrix-vector product: BLAS runs it several times
-            # faster than NumPy's reduction over the last axis.
-            total = (p @ xp.ones(p.shape[1], p.dtype))[:, None]
-        else:
-            total = p.sum(axis=1, keepdims=True)
+        picked = x[rows, target]
+        p = total = None
+        if xp is np and x.dtype.itemsize >= 4:
+            # Unshifted first: where no row's exp overflows or underflows, the
+            # softmax is the same (up to rounding), and a pass for the row
+            # maxima and one subtracting them are saved. Checked on the row
+            # sums (on the CPU, where the check costs no device sync).
+            with np.errstate(over="ignore", under="ignore"):
+                p = np.exp(x)
+                total = _row_sums(p, xp)
+            if not (np.isfinite(total).all() and (total >= np.finfo(p.dtype).tiny).all()):
+                p = None
+        if p is None:
+            top = x.max(axis=1, keepdims=True)
+            picked = picked - top[:, 0]
+            p = x - top
+            xp.exp(p, out=p)
+            total = _row_sums(p, xp)
         losses = xp.log(total[:, 0]) - picked
         if row_weight is not None:
             losses *= row_weight
@@ -260,6 +268,15 @@ class SoftmaxCrossEntropy(Function):
         gx = ctx.exp * (coef / ctx.total)  # softmax * coef
         gx[ctx.rows, ctx.target] -= coef if coef.ndim == 0 else coef[:, 0]
         return constant(gx), None, None, None, None
+
+
+def _row_sums(p, xp):
+    """Row sums of a 2-D array, (N, 1)."""
+    if p.dtype.kind == "f" and p.dtype.itemsize >= 4:
+        # A matrix-vector product: BLAS runs it several times faster than
+        # NumPy's reduction over the last axis.
+        return (p @ xp.ones(p.shape[1], p.dtype))[:, None]
+    return p.sum(axis=1, keepdims=True)
 
 
 def _softmax_cross_entropy(input, target, ignore_index, reduction, op):
