@@ -8,15 +8,16 @@ Why it is its own node, input projection included: the per-step product
 about twice as fast with the batch as the GEMM's short side (gates x batch)
 than the other way round (batch x gates), so this layer keeps each step's
 gates, cell state and output "feature-major": (features, batch), contiguous.
-The input projection is then computed straight into that layout, one
-(4H, H_in) x (H_in, B) product per step in a single batched matmul, and the
-weight gradients are single GEMMs over all T * B columns once the per-step
-gradients are gathered feature-major (one blockwise copy).
+Each step's gates are then one GEMM, [W_ih | W_hh | b] times the step's
+operand [x_t; h_prev; 1], which lies contiguous in one buffer (the previous
+step writes its h there), and the weight gradients are GEMMs over all T * B
+columns once the per-step gradients are gathered feature-major (one
+blockwise copy).
 
 Shapes (forward): ``x`` (T, B, H_in), any strides; ``w_ih`` (4H, H_in);
 ``bias`` (4H,) = b_ih + b_hh, or None; ``h0``, ``c0`` (B, H); ``w_hh`` (4H, H);
 ``reverse``: run from the last step to the first. Returns ``output`` (T, B, H),
-a transposed view of the (T, H, B) buffer, and ``c_n`` (B, H). The weights
+a transposed view of the operand buffer's h rows, and ``c_n`` (B, H). The weights
 keep PyTorch's gate order (i, f, g, o); inside, their rows are permuted to
 (o, i, f, g) (``_inner_order``) and gradients are permuted back.
 
@@ -71,46 +72,45 @@ _TRANSPOSE_ROWS = 32
 
 
 def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
-    steps, batch = x.shape[0], x.shape[1]
+    steps, batch, k = x.shape
     n = w_hh.shape[1]
     dtype = x.dtype
     half = dtype.type(0.5)
     order = _inner_order(n)
+    ones = 0 if bias is None else 1
+    width = k + n + ones
+    # One GEMM a step gives all four gates: [W_ih | W_hh | b] (4n, k + n + 1) times
+    # the step's operand [x_t; h_prev; 1], which lies contiguous in ``operands``.
+    # (Against a batched input projection beforehand plus a recurrent GEMM, this
+    # saves a pass adding the two, and K = k + n + 1 runs as fast as both.)
     # sigmoid(z) = (1 + tanh(z / 2)) / 2: with the 1/2 folded into the rows of
     # i, f and o, one tanh covers all four gates. (Halving is exact.)
-    # The bias joins the recurrent product as one more column of W_hh, against a
-    # row of ones under every h: free in the GEMM (K = n + 1 runs as fast as
-    # K = n), where adding it to the input projections is a pass over (T, 4n, B).
-    ones = 0 if bias is None else 1
-    w_in = w_ih[order]
-    w_rec = np.empty((4 * n, n + ones), dtype)
-    w_rec[:, :n] = w_hh[order]
+    w = np.empty((4 * n, width), dtype)
+    w[:, :k] = w_ih[order]
+    w[:, k:k + n] = w_hh[order]
     if ones:
-        w_rec[:, n] = bias[order]
-    w_in[:3 * n] *= half
-    w_rec[:3 * n] *= half
-    acts = np.matmul(w_in, x.transpose(0, 2, 1))  # (T, 4n, B): x_t's share of the gates
+        w[:, k + n] = bias[order]
+    w[:3 * n] *= half
+    # Slots: step t reads slot t + 1 - own and writes its h into slot t + own,
+    # the next step's (own = 1; with reverse, 0 and the order reversed). The
+    # outputs are then slots own .. own + T - 1, rows k .. k + n.
+    own = 0 if reverse else 1
+    operands = np.empty((steps + 1, width, batch), dtype)
+    operands[1 - own:1 - own + steps, :k] = x.transpose(0, 2, 1)
+    operands[:, k + n:] = 1
+    operands[steps if reverse else 0, k:k + n] = h0.T
+    acts = np.empty((steps, 4 * n, batch), dtype)  # the gates
     # Cell states with c0 beside them, in time order: step t's state is
     # cells[t + 1] and its c_prev cells[t] (reverse: cells[t] and cells[t + 1]),
     # so the backward reads every step's c_prev as a slice.
     cells = np.empty((steps + 1, n, batch), dtype)
-    own = 0 if reverse else 1
     c = cells[steps if reverse else 0]
     c[...] = c0.T
     tanh_cells = np.empty((steps, n, batch), dtype)
-    # Each step's h with the row of ones below it: out[t] is the next step's
-    # GEMM operand as it lies, and out[:, :n] the layer's output.
-    out = np.empty((steps, n + ones, batch), dtype)
-    out[:, n:] = 1
-    h = np.empty((n + ones, batch), dtype)
-    h[:n] = h0.T
-    h[n:] = 1
-    rec = np.empty((4 * n, batch), dtype)
     ig = np.empty((n, batch), dtype)
     for t in (reversed(range(steps)) if reverse else range(steps)):
         a = acts[t]
-        np.matmul(w_rec, h, out=rec)
-        a += rec
+        np.matmul(w, operands[t + 1 - own], out=a)
         np.tanh(a, out=a)
         sig = a[:3 * n]
         sig *= half
@@ -120,44 +120,46 @@ def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
         np.multiply(a[n:2 * n], a[3 * n:], out=ig)  # i * g
         c_t += ig
         np.tanh(c_t, out=tanh_cells[t])
-        np.multiply(a[:n], tanh_cells[t], out=out[t, :n])  # h = o * tanh(c)
-        h, c = out[t], c_t
-    return out[:, :n], np.ascontiguousarray(c.T), (acts, cells, tanh_cells)
+        np.multiply(a[:n], tanh_cells[t], out=operands[t + own, k:k + n])  # h = o * tanh(c)
+        c = c_t
+    return (operands[own:own + steps, k:k + n], np.ascontiguousarray(c.T),
+            (acts, cells, tanh_cells, operands))
 
 
-def _backward(ctx, x, w_ih, h0, w_hh, out, g_out, g_c):
+def _backward(ctx, x, w_ih, w_hh, g_out, g_c):
     """First-order gradients from arrays: (x, w_ih, bias, h0, c0, w_hh, None)."""
     need = ctx.needs_input_grad
     flat, dh, dc = _gate_gradients(ctx, w_hh, g_out, g_c, need[3])
-    width = flat.shape[0]
-    steps, batch = out.shape[0], out.shape[2]
-    n = width // 4
+    steps, batch, k = x.shape
+    n = w_hh.shape[1]
     back = _outer_order(n)
     gx = gw_ih = gb = gw_hh = None
-    if need[0] or need[1] or need[5]:
+    # The input's gradient, and its weight's, the way the input is laid out (a
+    # previous layer's output is feature-major; an embedding's, row-major).
+    row_major = x.strides[2] == x.itemsize
+    if need[0]:
         w_in = w_ih[_inner_order(n)]
-        # The input's gradient and its weight's, each the way the input is laid out
-        # (a previous layer's output is feature-major; an embedding's, row-major).
-        row_major = x.strides[2] == x.itemsize
-        if need[0]:
-            if row_major:
-                gx = (flat.T @ w_in).reshape(steps, batch, x.shape[2])
-            else:
-                gx = (w_in.T @ flat).reshape(x.shape[2], steps, batch).transpose(1, 2, 0)
-        if need[1]:
-            if row_major:
-                gw_ih = (flat @ x.reshape(steps * batch, x.shape[2]))[back]
-            else:
-                gw_ih = (flat @ x.transpose(2, 0, 1).reshape(x.shape[2], steps * batch).T)[back]
+        if row_major:
+            gx = (flat.T @ w_in).reshape(steps, batch, k)
+        else:
+            gx = (w_in.T @ flat).reshape(k, steps, batch).transpose(1, 2, 0)
+    if need[1] and row_major:
+        gw_ih = (flat @ x.reshape(steps * batch, k))[back]
+    if need[1] and not row_major or need[2] or need[5]:
+        # The other weight and bias gradients in one GEMM against the steps'
+        # operands [x_t; h_prev; 1], gathered feature-major ((k +) n + 1, T * B):
+        # x_t's rows only where x is not already a GEMM operand as it lies.
+        own = 0 if ctx.reverse else 1
+        first = k if row_major else 0
+        used = ctx.buffers[3][1 - own:1 - own + steps, first:]
+        prod = flat @ used.transpose(1, 0, 2).reshape(used.shape[1], steps * batch).T
+        prod = prod[back]
+        if not row_major and need[1]:
+            gw_ih = prod[:, :k]
         if need[5]:
-            # With a row of ones under the previous outputs, the bias gradient
-            # (the gate gradients summed over T * B) comes out as one more column.
-            prod = flat @ _previous_outputs(out, h0, ctx.reverse, need[2]).T
-            gw_hh = prod[back, :n]
-            if need[2]:
-                gb = prod[back, n]
-    if need[2] and gb is None:
-        gb = (flat @ np.ones(flat.shape[1], flat.dtype))[back]
+            gw_hh = prod[:, k - first:k - first + n]
+        if need[2]:
+            gb = prod[:, k - first + n]
     wrap = lambda a: None if a is None else constant(a)
     return (wrap(gx), wrap(gw_ih), wrap(gb), constant(dh.T) if need[3] else None,
             constant(dc.T) if need[4] else None, wrap(gw_hh), None)
@@ -171,7 +173,7 @@ def _gate_gradients(ctx, w_hh, g_out, g_c, want_dh0):
     weight and bias gradients are single GEMMs over T * B columns; and the
     gradients of h0 (garbage unless ``want_dh0``) and c0, feature-major (n, B).
     """
-    acts, cells, tanh_cells = ctx.buffers  # gates in the inner order (o, i, f, g)
+    acts, cells, tanh_cells, _ = ctx.buffers  # gates in the inner order (o, i, f, g)
     steps, width, batch = acts.shape
     n = width // 4
     reverse = ctx.reverse
@@ -232,22 +234,6 @@ def _gate_gradients(ctx, w_hh, g_out, g_c, want_dh0):
     return flat.reshape(width, steps * batch), dh, dc
 
 
-def _previous_outputs(out, h0, reverse, ones):
-    """Every step's h_prev, feature-major (n, T * B): the previous step's output
-    from ``out`` (T, n, B), h0 (B, n) for the first step; with ``ones``, a row
-    of ones below, (n + 1, T * B)."""
-    steps, n, batch = out.shape
-    prev = np.empty((n + ones, steps, batch), out.dtype)
-    if ones:
-        prev[n] = 1
-    prev[:n, steps - 1 if reverse else 0] = h0.T
-    if steps > 1:
-        later, earlier = (slice(None, -1), slice(1, None)) if reverse else \
-            (slice(1, None), slice(None, -1))
-        prev[:n, later] = out[earlier].transpose(1, 0, 2)
-    return prev.reshape(n + ones, steps * batch)
-
-
 def _backward_graph(ctx, x, w_ih, bias, h0, c0, w_hh, g_out, g_c):
     """The same gradients from Ember ops, differentiable (create_graph=True)."""
     need = ctx.needs_input_grad
@@ -287,6 +273,5 @@ class LSTMLayer(Function):
             g_out = output.new_zeros(tuple(output.shape))
         if is_grad_enabled():  # create_graph=True
             return _backward_graph(ctx, x, w_ih, bias, h0, c0, w_hh, g_out, g_c)
-        return _backward(ctx, x._array, w_ih._array, h0._array, w_hh._array,
-                         output._array.transpose(0, 2, 1), g_out._array,
+        return _backward(ctx, x._array, w_ih._array, w_hh._array, g_out._array,
                          None if g_c is None else g_c._array)
