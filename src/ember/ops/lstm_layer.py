@@ -177,7 +177,12 @@ def _gate_gradients(ctx, w_hh, g_out, g_c, want_dh0):
     steps, width, batch = acts.shape
     n = width // 4
     reverse = ctx.reverse
-    g_h = np.ascontiguousarray(g_out.transpose(0, 2, 1))  # (T, n, B); free if already so laid out
+    # (T, n, B): read where it lies when each step's (n, B) block has unit
+    # stride along B (a previous layer's input gradient: rows T * B apart);
+    # otherwise (the head's gradient, batch-first) copied so laid out.
+    g_h = g_out.transpose(0, 2, 1)
+    if g_h.strides[2] != g_h.itemsize:
+        g_h = np.ascontiguousarray(g_h)
     flat = np.empty((width, steps, batch), acts.dtype)
     w_back = _permuted_transpose(w_hh, n)
     dc = np.ascontiguousarray(g_c.T) if g_c is not None else np.zeros((n, batch), acts.dtype)
