@@ -6,22 +6,24 @@ functions (``ember.ops.add``...), which ``ember`` exports in turn. Losses
 PyTorch.
 """
 
-from ember.ops import (activation, arithmetic, convert, creation, elementwise, fill, indexing,
-                       linalg, loss, reduce, scatter, shape, sorting, views)
+from ember.ops import (activation, arithmetic, convert, creation, decomp, elementwise, fill,
+                       indexing, linalg, loss, matrix_fns, reduce, scatter, shape, sorting, views)
 from ember.ops._util import as_operand, wrap_dim
 
 # The modules whose functions become Tensor methods. Bound before the star
 # imports below, which replace some module names by functions (ops.scatter).
-FAMILIES = (activation, arithmetic, convert, elementwise, fill, indexing, linalg, reduce, scatter, shape,
-            sorting, views)
+FAMILIES = (activation, arithmetic, convert, decomp, elementwise, fill, indexing, linalg,
+            matrix_fns, reduce, scatter, shape, sorting, views)
 from ember.ops.activation import *  # noqa: F401,F403
 from ember.ops.arithmetic import *  # noqa: F401,F403
 from ember.ops.convert import *  # noqa: F401,F403
 from ember.ops.creation import *  # noqa: F401,F403
+from ember.ops.decomp import *  # noqa: F401,F403
 from ember.ops.elementwise import *  # noqa: F401,F403
 from ember.ops.fill import *  # noqa: F401,F403
 from ember.ops.indexing import *  # noqa: F401,F403
 from ember.ops.linalg import *  # noqa: F401,F403
+from ember.ops.matrix_fns import *  # noqa: F401,F403
 from ember.ops.reduce import *  # noqa: F401,F403
 from ember.ops.rnn import *  # noqa: F401,F403
 from ember.ops.scatter import *  # noqa: F401,F403

@@ -1,0 +1,382 @@
+"""Matrix inverses, determinants, solves and decompositions (``torch.linalg``'s core).
+
+Each is one ``Function`` over NumPy's (or CuPy's) batched LAPACK routines, all
+batch dimensions broadcast as in PyTorch. The backwards are written with Ember
+ops (these same functions included), so gradients of any order work:
+
+- ``inv``: gA = -A^-T g A^-T;
+- ``det``: gA = g det(A) A^-T; ``slogdet``: gA = g_logabsdet A^-T (both need an
+  invertible A: at a singular one the backward raises);
+- ``solve`` (A X = B): gB = A^-T g, gA = -gB X^T; ``solve_triangular`` the same
+  restricted to the triangle;
+- ``cholesky``: gA = sym(L^-T Phi(L^T gL) L^-1), Phi = the lower triangle with
+  its diagonal halved;
+- ``eigh``: gA = sym(V (diag(gw) + F o (V^T gV)) V^T), F_ij = 1 / (w_j - w_i);
+- ``svd`` (thin): the usual formula with F_ij = 1 / (s_j^2 - s_i^2), plus the
+  terms for the complements of U and V.
+
+As in PyTorch, the eigenvector and singular-vector gradients are only defined
+for distinct eigenvalues (singular values), and for losses that do not depend
+on the vectors' signs.
+"""
+
+from ember.autograd.function import Function
+from ember.ops._util import check_tensor, fmt_shape
+from ember.ops.comparison import where
+from ember.ops.creation import eye
+from ember.ops.shape import diag_embed, tril, triu
+from ember.ops.views import diagonal
+
+# The names ``torch`` has at its top level; the rest are ``ember.linalg``'s.
+__all__ = ["det", "slogdet", "logdet"]
+__methods__ = ("det", "slogdet", "logdet")
+__inplace__ = ()
+
+
+def _lapack(op, fn, *args):
+    """``fn(*args)``, its LinAlgError raised as RuntimeError naming ``op``."""
+    try:
+        return fn(*args)
+    except Exception as e:
+        if type(e).__name__ != "LinAlgError":
+            raise
+        raise RuntimeError(f"{op}: {_why(op, e)}") from None
+
+
+def _why(op, e):
+    text = str(e).lower()
+    if "singular" in text:
+        return "the input matrix is singular (not invertible)"
+    if "positive definite" in text or "positive-definite" in text:
+        return "the input is not positive-definite"
+    if "converge" in text:
+        return "the algorithm did not converge"
+    return str(e)
+
+
+def _square(a, op, name="A"):
+    """Check that ``a`` is a floating batch of square matrices."""
+    check_tensor(a, op, name)
+    shape = tuple(a.shape)
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise RuntimeError(f"{op}: expected {name} to be a batch of square matrices, got "
+                           f"shape {fmt_shape(shape)}")
+    if not a.dtype.is_floating_point or a.dtype.itemsize < 4:
+        raise RuntimeError(f"{op}: expected {name} of dtype float32 or float64, got {a.dtype}")
+
+
+def _sym(x):
+    return (x + x.mT) * 0.5
+
+
+def _off_diagonal_inverse(v):
+    """F with F_ij = 1 / (v_j - v_i) off the diagonal and 0 on it, for v (..., n)."""
+    e = v.unsqueeze(-2) - v.unsqueeze(-1)
+    one = eye(v.shape[-1], dtype=v.dtype, device=v.device)
+    return (1 - one) / (e + one)
+
+
+class Inv(Function):
+    """The inverse of a batch of square matrices."""
+
+    @staticmethod
+    def forward(ctx, a):
+        y = _lapack("linalg.inv", ctx.xp.linalg.inv, a)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        yt = y.mT
+        return -(yt @ g @ yt),
+
+
+class Det(Function):
+    """The determinant of a batch of square matrices."""
+
+    @staticmethod
+    def forward(ctx, a):
+        d = ctx.xp.asarray(ctx.xp.linalg.det(a))  # saved as the output itself
+        ctx.save_for_backward(a, d)
+        return d
+
+    @staticmethod
+    def backward(ctx, g):
+        a, d = ctx.saved_tensors
+        return (g * d).unsqueeze(-1).unsqueeze(-1) * inv(a).mT,
+
+
+class SlogDet(Function):
+    """(sign, log |det|) of a batch of square matrices; only the second is differentiable."""
+
+    @staticmethod
+    def forward(ctx, a):
+        sign, logabs = ctx.xp.linalg.slogdet(a)
+        sign, logabs = ctx.xp.asarray(sign), ctx.xp.asarray(logabs)
+        ctx.mark_non_differentiable(sign)
+        ctx.save_for_backward(a)
+        return sign, logabs
+
+    @staticmethod
+    def backward(ctx, g_sign, g_logabs):
+        (a,) = ctx.saved_tensors
+        if g_logabs is None:
+            return None,
+        return g_logabs.unsqueeze(-1).unsqueeze(-1) * inv(a).mT,
+
+
+class Solve(Function):
+    """X with A X = B, for A (..., n, n) and B (..., n, k), batches broadcast."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x = _lapack("linalg.solve", ctx.xp.linalg.solve, a, b)
+        ctx.save_for_backward(a, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        gb = Solve.apply(a.mT, g)
+        ga = -(gb @ x.mT) if ctx.needs_input_grad[0] else None
+        return ga, gb
+
+
+class SolveTriangular(Function):
+    """X with T X = B, T the upper or lower triangle of A (unit diagonal if asked)."""
+
+    @staticmethod
+    def forward(ctx, a, b, upper, unitriangular):
+        xp = ctx.xp
+        t = xp.triu(a) if upper else xp.tril(a)
+        if unitriangular:
+            n = a.shape[-1]
+            t = t.copy()
+            t[..., range(n), range(n)] = 1
+        x = _lapack("linalg.solve_triangular", xp.linalg.solve, t, b)
+        ctx.save_for_backward(a, x)
+        ctx.upper, ctx.unit = upper, unitriangular
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        gb = SolveTriangular.apply(a.mT, g, not ctx.upper, ctx.unit)
+        ga = None
+        if ctx.needs_input_grad[0]:
+            shift = 1 if ctx.unit else 0
+            full = -(gb @ x.mT)
+            ga = triu(full, shift) if ctx.upper else tril(full, -shift)
+        return ga, gb, None, None
+
+
+class Cholesky(Function):
+    """The lower Cholesky factor L (A = L L^T) of symmetric positive-definite matrices."""
+
+    @staticmethod
+    def forward(ctx, a):
+        low = _lapack("linalg.cholesky", ctx.xp.linalg.cholesky, a)
+        ctx.save_for_backward(low)
+        return low
+
+    @staticmethod
+    def backward(ctx, g):
+        (low,) = ctx.saved_tensors
+        phi = tril(low.mT @ g)
+        phi = phi - 0.5 * diag_embed(diagonal(phi, 0, -2, -1))
+        # L^-T Phi L^-1 by two triangular solves.
+        s = solve_triangular(low.mT, phi, upper=True)
+        s = solve_triangular(low.mT, s.mT, upper=True).mT  # S L = M: L^T S^T = M^T
+        return _sym(s),
+
+
+class Eigh(Function):
+    """Eigenvalues (ascending) and eigenvectors of symmetric matrices, from one triangle."""
+
+    @staticmethod
+    def forward(ctx, a, uplo):
+        w, v = _lapack("linalg.eigh", ctx.xp.linalg.eigh, a, uplo)
+        ctx.save_for_backward(w, v)
+        return w, v
+
+    @staticmethod
+    def backward(ctx, g_w, g_v):
+        w, v = ctx.saved_tensors
+        inner = 0
+        if g_w is not None:
+            inner = diag_embed(g_w)
+        if g_v is not None:
+            inner = inner + _off_diagonal_inverse(w) * (v.mT @ g_v)
+        return _sym(v @ inner @ v.mT), None
+
+
+class Svd(Function):
+    """A = U diag(S) Vh, singular values descending; with ``full``, U and Vh
+    square (their extra columns and rows get no gradient, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a, full):
+        u, s, vh = _lapack("linalg.svd", ctx.xp.linalg.svd, a, full)
+        ctx.save_for_backward(a, u, s, vh)
+        return u, s, vh
+
+    @staticmethod
+    def backward(ctx, g_u, g_s, g_vh):
+        a, u, s, vh = ctx.saved_tensors
+        k = s.shape[-1]
+        u, vh = u[..., :k], vh[..., :k, :]
+        g_u = None if g_u is None else g_u[..., :k]
+        g_vh = None if g_vh is None else g_vh[..., :k, :]
+        v = vh.mT
+        m, n = a.shape[-2], a.shape[-1]
+        inner = 0
+        if g_s is not None:
+            inner = diag_embed(g_s)
+        if g_u is None and g_vh is None:
+            return u @ inner @ vh, None
+        f = _off_diagonal_inverse(s * s)
+        g_v = g_vh.mT if g_vh is not None else None
+        s_row, s_col = s.unsqueeze(-2), s.unsqueeze(-1)
+        if g_u is not None:
+            ut_gu = u.mT @ g_u
+            inner = inner + (f * (ut_gu - ut_gu.mT)) * s_row
+        if g_v is not None:
+            vt_gv = v.mT @ g_v
+            inner = inner + s_col * (f * (vt_gv - vt_gv.mT))
+        ga = u @ inner @ vh
+        if g_u is not None and m > s.shape[-1]:  # the part of g_u outside U's span
+            proj = g_u - u @ (u.mT @ g_u)
+            ga = ga + (proj / s_row) @ vh
+        if g_v is not None and n > s.shape[-1]:
+            proj = g_v - v @ (v.mT @ g_v)
+            ga = ga + u @ (proj / s_row).mT
+        return ga, None
+
+
+def inv(A):
+    """The inverse of ``A`` (..., n, n), as ``torch.linalg.inv``.
+
+    Raises:
+        RuntimeError: ``A`` is not a batch of square float matrices, or is singular.
+    """
+    _square(A, "linalg.inv")
+    return Inv.apply(A)
+
+
+def det(A):
+    """The determinant of ``A`` (..., n, n), shape (...,), as ``torch.linalg.det``."""
+    _square(A, "linalg.det")
+    return Det.apply(A)
+
+
+def slogdet(A):
+    """(sign, log |det A|) of ``A`` (..., n, n), as ``torch.linalg.slogdet``.
+
+    ``sign`` is 0 and ``logabsdet`` -inf for a singular matrix.
+    """
+    _square(A, "linalg.slogdet")
+    return SlogDet.apply(A)
+
+
+def logdet(A):
+    """log det A: nan where the determinant is negative, -inf where it is 0 (``torch.logdet``)."""
+    _square(A, "logdet")
+    sign, logabs = SlogDet.apply(A)
+    return where(sign < 0, float("nan"), logabs)
+
+
+def _is_vector_rhs(A, B):
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+
+
+def solve(A, B, *, left=True):
+    """X with ``A X = B`` (``X A = B`` with ``left=False``), as ``torch.linalg.solve``.
+
+    ``B`` is (..., n, k), or a batch of vectors (..., n) when its shape is
+    ``A.shape[:-1]`` (or it is 1-D); batch dimensions broadcast.
+
+    Raises:
+        RuntimeError: bad shapes or dtypes, or a singular ``A``.
+    """
+    _square(A, "linalg.solve")
+    check_tensor(B, "linalg.solve", "B")
+    if B.dtype != A.dtype:
+        raise RuntimeError(f"linalg.solve: expected A and B of one dtype, got {A.dtype} and "
+                           f"{B.dtype}")
+    vector = _is_vector_rhs(A, B)
+    if not left:
+        if vector:
+            raise RuntimeError("linalg.solve: left=False needs B to be a batch of matrices, "
+                               f"got shape {fmt_shape(tuple(B.shape))}")
+        return solve(A.mT, B.mT).mT
+    b = B.unsqueeze(-1) if vector else B
+    n = A.shape[-1]
+    if b.ndim < 2 or b.shape[-2] != n:
+        raise RuntimeError(f"linalg.solve: expected B with {n} rows to match A "
+                           f"{fmt_shape(tuple(A.shape))}, got shape {fmt_shape(tuple(B.shape))}")
+    x = Solve.apply(A, b)
+    return x.squeeze(-1) if vector else x
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    """X with ``T X = B`` (``X T = B`` with ``left=False``), T the upper or lower
+    triangle of ``A``, as ``torch.linalg.solve_triangular``; only that triangle
+    of ``A`` is read (and not its diagonal with ``unitriangular``)."""
+    _square(A, "linalg.solve_triangular")
+    check_tensor(B, "linalg.solve_triangular", "B")
+    if B.ndim < 2:
+        raise RuntimeError(f"linalg.solve_triangular: expected B to be a batch of matrices, got "
+                           f"shape {fmt_shape(tuple(B.shape))}")
+    if not left:
+        return SolveTriangular.apply(A.mT, B.mT, not upper, unitriangular).mT
+    if B.shape[-2] != A.shape[-1]:
+        raise RuntimeError(f"linalg.solve_triangular: expected B with {A.shape[-1]} rows to "
+                           f"match A {fmt_shape(tuple(A.shape))}, got shape "
+                           f"{fmt_shape(tuple(B.shape))}")
+    return SolveTriangular.apply(A, B, upper, unitriangular)
+
+
+def cholesky(A, *, upper=False):
+    """The Cholesky factor of symmetric positive-definite ``A`` (its lower
+    triangle is read): L with A = L L^T, or U = L^T with ``upper=True``.
+
+    Raises:
+        RuntimeError: ``A`` is not positive-definite.
+    """
+    _square(A, "linalg.cholesky")
+    low = Cholesky.apply(A)
+    return low.mT if upper else low
+
+
+def eigh(A, UPLO="L"):
+    """Eigenvalues (ascending) and eigenvectors (columns) of symmetric ``A``, read
+    from its lower (``UPLO='L'``) or upper triangle, as ``torch.linalg.eigh``."""
+    _square(A, "linalg.eigh")
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"linalg.eigh: expected UPLO to be 'L' or 'U', got {UPLO!r}")
+    return Eigh.apply(A, UPLO)
+
+
+def eigvalsh(A, UPLO="L"):
+    """The eigenvalues (ascending) of symmetric ``A``, as ``torch.linalg.eigvalsh``."""
+    return eigh(A, UPLO)[0]
+
+
+def svd(A, full_matrices=True):
+    """U, S, Vh with A = U diag(S) Vh, singular values descending, as
+    ``torch.linalg.svd``. With ``full_matrices`` (the default) U and Vh are
+    square; the gradient ignores their columns (rows) beyond min(m, n).
+    """
+    check_tensor(A, "linalg.svd", "A")
+    if A.ndim < 2:
+        raise RuntimeError(f"linalg.svd: expected a batch of matrices, got shape "
+                           f"{fmt_shape(tuple(A.shape))}")
+    if not A.dtype.is_floating_point or A.dtype.itemsize < 4:
+        raise RuntimeError(f"linalg.svd: expected A of dtype float32 or float64, got {A.dtype}")
+    return Svd.apply(A, bool(full_matrices))
+
+
+def svdvals(A):
+    """The singular values of ``A`` (descending), as ``torch.linalg.svdvals``."""
+    return svd(A, full_matrices=False)[1]

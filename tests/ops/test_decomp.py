@@ -1,0 +1,242 @@
+"""ember.linalg (inverses, solves, decompositions, norms) against torch.linalg:
+values, gradients and second derivatives in float64."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+from reference import check, close, rand
+
+
+def lib_of(t):
+    return ember if isinstance(t, ember.Tensor) else torch
+
+
+def la(t):
+    return lib_of(t).linalg
+
+
+def sym(a):
+    return (a + a.mT) / 2
+
+
+def spd(shape, seed):
+    """Well-conditioned symmetric positive-definite matrices."""
+    a = rand(shape, seed)
+    return a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])
+
+
+def well_conditioned(shape, seed):
+    return rand(shape, seed) + 2 * shape[-1] ** 0.5 * np.eye(shape[-1])
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4)])
+def test_inv_det_slogdet_logdet_match_torch(shape):
+    a = well_conditioned(shape, 0)
+    check(lambda x: la(x).inv(x), a)
+    check(lambda x: la(x).det(x), a)
+    check(lambda x: la(x).slogdet(x)[1], a)
+    check(lambda x: lib_of(x).logdet(x), a)
+    check(lambda x: x.inverse(), a)
+    check(lambda x: x.det(), a)
+    sign, _ = ember.linalg.slogdet(ember.tensor(-a))
+    np.testing.assert_array_equal(sign.numpy(), torch.linalg.slogdet(torch.tensor(-a))[0].numpy())
+
+
+def test_logdet_of_a_negative_determinant_is_nan_like_torch():
+    a = np.diag([-1.0, 2.0])
+    assert math.isnan(ember.logdet(ember.tensor(a)).item())
+    assert math.isnan(torch.logdet(torch.tensor(a)).item())
+    assert ember.logdet(ember.tensor(np.zeros((2, 2)))).item() == -math.inf
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [((3, 3), (3, 2)), ((2, 3, 3), (3, 4)),
+                                              ((3, 3), (3,)), ((2, 3, 3), (2, 3))])
+def test_solve_matches_torch(a_shape, b_shape):
+    check(lambda a, b: la(a).solve(a, b), well_conditioned(a_shape, 1), rand(b_shape, 2))
+
+
+def test_solve_left_false_matches_torch():
+    check(lambda a, b: la(a).solve(a, b, left=False), well_conditioned((3, 3), 1),
+          rand((2, 3), 2))
+
+
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("unit", [True, False])
+def test_solve_triangular_matches_torch(upper, left, unit):
+    a = well_conditioned((2, 3, 3), 3)
+    b = rand((2, 3, 4) if left else (2, 4, 3), 4)
+    check(lambda x, y: la(x).solve_triangular(x, y, upper=upper, left=left,
+                                              unitriangular=unit), a, b)
+
+
+@pytest.mark.filterwarnings("ignore:.*torch.cholesky is deprecated")
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_matches_torch(upper):
+    a = spd((2, 4, 4), 5)
+    # Through sym(): only the symmetric part of the gradient is defined.
+    check(lambda x: la(x).cholesky(sym(x), upper=upper), a)
+    check(lambda x: lib_of(x).cholesky(sym(x), upper), a)
+
+
+def test_cholesky_gradient_on_a_nonsymmetric_input_matches_torch():
+    a = spd((3, 3), 6) + np.triu(rand((3, 3), 7), 1) * 0.3
+    check(lambda x: la(x).cholesky(x), a, second=False)
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh_matches_torch(uplo):
+    a = rand((2, 4, 4), 8)
+    # V * V and V diag(w) V^T do not depend on the eigenvectors' signs.
+    check(lambda x: (lambda w, v: (w, v * v))(*la(x).eigh(sym(x), UPLO=uplo)), a)
+    check(lambda x: la(x).eigvalsh(sym(x), UPLO=uplo), a)
+
+
+def test_eigh_gradient_on_a_nonsymmetric_input_is_symmetrized_like_torch():
+    a = rand((4, 4), 9)
+    check(lambda x: (lambda w, v: (w, v * v))(*la(x).eigh(x)), a, second=False)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 4, 4)])
+def test_svd_matches_torch(shape):
+    a = rand(shape, 10)
+    check(lambda x: (lambda u, s, vh: (u * u, s, vh * vh))(*la(x).svd(x, full_matrices=False)), a)
+    check(lambda x: la(x).svdvals(x), a)
+    k = min(shape[-2:])
+    check(lambda x: (lambda u, s, vh: (u[..., :k] * u[..., :k], s, vh[..., :k, :] ** 2))(
+        *la(x).svd(x)), a, second=False)
+    u, s, vh = ember.linalg.svd(ember.tensor(a))
+    assert tuple(u.shape[-2:]) == (shape[-2], shape[-2]) and tuple(vh.shape[-2:]) == \
+        (shape[-1], shape[-1])
+    np.testing.assert_allclose(u.numpy().swapaxes(-1, -2) @ u.numpy(), np.broadcast_to(
+        np.eye(shape[-2]), u.shape), atol=1e-12)
+
+
+def test_old_svd_returns_v_like_torch():
+    a = rand((4, 3), 11)
+    check(lambda x: (lambda u, s, v: (u * u, s, v * v))(*lib_of(x).svd(x)), a)
+    u, s, v = ember.svd(ember.tensor(a), compute_uv=False)
+    close(s, torch.svd(torch.tensor(a), compute_uv=False)[1])
+    assert not u.numpy().any() and not v.numpy().any()
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5)])
+def test_pinv_matches_torch(shape):
+    a = rand(shape, 12)
+    check(lambda x: la(x).pinv(x), a)
+    check(lambda x: x.pinverse(), a)
+
+
+def test_pinv_cuts_small_singular_values_like_torch():
+    a = np.diag([3.0, 1e-9, 0.0])
+    for kwargs in ({}, {"rtol": 1e-6}, {"atol": 0.5}):
+        close(ember.linalg.pinv(ember.tensor(a), **kwargs),
+              torch.linalg.pinv(torch.tensor(a), **kwargs), what=str(kwargs))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, -1, -3])
+def test_matrix_power_matches_torch(n):
+    check(lambda x: la(x).matrix_power(x, n), well_conditioned((2, 3, 3), 13) / 3)
+
+
+def test_matrix_exp_matches_torch():
+    for scale in (0.1, 1.0, 6.0):
+        check(lambda x: la(x).matrix_exp(x), rand((2, 3, 3), 14) * scale)
+
+
+@pytest.mark.parametrize("ord", ["fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf])
+@pytest.mark.parametrize("dim, keepdim", [((-2, -1), False), ((0, 2), True), ((2, 0), False)])
+def test_matrix_norm_matches_torch(ord, dim, keepdim):
+    check(lambda x: la(x).matrix_norm(x, ord, dim, keepdim), rand((3, 2, 4), 15))
+
+
+@pytest.mark.parametrize("ord, dim", [(None, None), (3, 1), ("fro", None), ("nuc", (0, 1)),
+                                      (None, (0, 1)), (math.inf, None)])
+def test_linalg_norm_matches_torch(ord, dim):
+    a = rand((3, 4), 16)
+    check(lambda x: la(x).norm(x, ord, dim), a)
+    check(lambda x: la(x).vector_norm(x, 3, 0), a)
+
+
+def test_cross_matches_torch():
+    check(lambda a, b: la(a).cross(a, b), rand((2, 4, 3), 17), rand((1, 4, 3), 18))
+    check(lambda a, b: la(a).cross(a, b, dim=0), rand((3, 2), 17), rand((3, 2), 18))
+    with pytest.warns(UserWarning, match="without specifying dim"):
+        ours = ember.cross(ember.tensor(rand((3, 2), 1)), ember.tensor(rand((3, 2), 2)))
+    close(ours, torch.linalg.cross(torch.tensor(rand((3, 2), 1)), torch.tensor(rand((3, 2), 2)),
+                                   dim=0))
+
+
+@pytest.mark.filterwarnings("ignore:.*chain_matmul is deprecated")
+def test_multi_dot_and_chain_matmul_match_torch():
+    arrays = rand((3,), 19), rand((3, 4), 20), rand((4, 2), 21), rand((2,), 22)
+    check(lambda *t: la(t[0]).multi_dot(t), *arrays)
+    check(lambda *t: la(t[0]).multi_dot(t), *arrays[1:3])
+    check(lambda a, b: lib_of(a).chain_matmul(a, b), *arrays[1:3])
+    check(lambda a, b: la(a).vecdot(a, b), rand((2, 3), 23), rand((3,), 24))
+
+
+@pytest.mark.parametrize("p", [0.0, 1.0, 2.0, 3.0, math.inf])
+@pytest.mark.parametrize("rows", [4, 30])
+def test_cdist_matches_torch(p, rows):
+    x1, x2 = rand((2, rows, 3), 25), rand((2, 5, 3), 26)
+    x2[:, 0] = x1[:, 0]  # a zero distance: gradient 0, as in PyTorch
+    # PyTorch has no second derivative of cdist, nor a first one for p = 0.
+    grads = {} if p else {"grad_inputs": []}
+    check(lambda a, b: lib_of(a).cdist(a, b, p), x1, x2, second=False, **grads)
+    check(lambda a, b: lib_of(a).dist(a, b, p), x1[0], x2[0, :1], second=False, **grads)
+
+
+def test_cdist_compute_modes_agree():
+    x1, x2 = rand((3, 4), 27), rand((6, 4), 28)
+    for mode in ("use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist"):
+        check(lambda a, b: lib_of(a).cdist(a, b, compute_mode=mode), x1, x2, second=False)
+
+
+def test_kron_logaddexp_match_torch():
+    check(lambda a, b: lib_of(a).kron(a, b), rand((2, 3), 29), rand((4, 1, 2), 30))
+    a, b = rand((3, 4), 31) * 50, rand((3, 4), 32) * 50
+    check(lambda x, y: lib_of(x).logaddexp(x, y), a, b)
+    check(lambda x, y: lib_of(x).logaddexp2(x, y), a, b)
+
+
+def test_float32_inputs_keep_float32():
+    a = ember.tensor(well_conditioned((3, 3), 33).astype(np.float32))
+    for fn in (ember.linalg.inv, ember.linalg.det, ember.linalg.pinv, ember.linalg.svdvals,
+               ember.linalg.matrix_exp):
+        assert fn(a).dtype == ember.float32, fn.__name__
+
+
+def test_decomposition_errors():
+    with pytest.raises(RuntimeError, match=r"linalg.inv: expected A to be a batch of square "
+                                           r"matrices, got shape \[2, 3\]"):
+        ember.linalg.inv(ember.zeros(2, 3))
+    with pytest.raises(RuntimeError, match="expected A of dtype float32 or float64, got ember.int64"):
+        ember.linalg.det(ember.zeros(2, 2, dtype=ember.int64))
+    with pytest.raises(RuntimeError, match="linalg.inv: the input matrix is singular"):
+        ember.linalg.inv(ember.zeros(2, 2))
+    with pytest.raises(RuntimeError, match="linalg.cholesky: the input is not positive-definite"):
+        ember.linalg.cholesky(-ember.eye(2))
+    with pytest.raises(RuntimeError, match=r"expected B with 3 rows to match A \[3, 3\], got "
+                                           r"shape \[2, 2\]"):
+        ember.linalg.solve(ember.eye(3), ember.zeros(2, 2))
+    with pytest.raises(RuntimeError, match="expected A and B of one dtype"):
+        ember.linalg.solve(ember.eye(3), ember.zeros(3, dtype=ember.float64))
+    with pytest.raises(RuntimeError, match="UPLO to be 'L' or 'U', got 'X'"):
+        ember.linalg.eigh(ember.eye(2), UPLO="X")
+    with pytest.raises(RuntimeError, match="expected ord to be 'fro', 'nuc'"):
+        ember.linalg.matrix_norm(ember.eye(2), "max")
+    with pytest.raises(RuntimeError, match="expected size 3 along dim -1"):
+        ember.linalg.cross(ember.zeros(2), ember.zeros(2))
+    with pytest.raises(RuntimeError, match="same last dim, got shapes"):
+        ember.cdist(ember.zeros(2, 3), ember.zeros(2, 4))
+    with pytest.raises(ValueError, match="compute_mode"):
+        ember.cdist(ember.zeros(2, 3), ember.zeros(2, 3), compute_mode="fast")
+    with pytest.raises(TypeError, match="expected an integer power, got 0.5"):
+        ember.linalg.matrix_power(ember.eye(2), 0.5)
+    with pytest.raises(RuntimeError, match="at least 2 tensors, got 1"):
+        ember.linalg.multi_dot([ember.eye(2)])
