@@ -240,3 +240,40 @@ def test_decomposition_errors():
         ember.linalg.matrix_power(ember.eye(2), 0.5)
     with pytest.raises(RuntimeError, match="at least 2 tensors, got 1"):
         ember.linalg.multi_dot([ember.eye(2)])
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 3), (2, 4, 4), (3, 5), (2, 2, 4)])
+def test_qr_matches_torch(shape):
+    # Q and R are unique once R's diagonal sign is fixed; LAPACK fixes it alike
+    # in NumPy and PyTorch, so they are compared directly.
+    a = rand(shape, 34)
+    check(lambda x: la(x).qr(x), a)
+    check(lambda x: la(x).qr(x, mode="r")[1], a, grad_inputs=[])  # PyTorch: no gradient
+    if shape[-2] <= shape[-1]:
+        check(lambda x: la(x).qr(x, mode="complete"), a)
+    q, _ = ember.linalg.qr(ember.tensor(a), mode="r")
+    assert tuple(q.shape) == (0,)
+
+
+def test_qr_complete_of_a_tall_matrix_has_no_gradient_like_torch():
+    x = ember.tensor(rand((4, 2), 35), requires_grad=True)
+    q, r = ember.linalg.qr(x, mode="complete")
+    assert tuple(q.shape) == (4, 4)
+    with pytest.raises(RuntimeError, match="not defined for tall matrices"):
+        q.sum().backward()
+    with pytest.raises(RuntimeError, match="mode to be 'reduced', 'complete' or 'r', got 'x'"):
+        ember.linalg.qr(x, mode="x")
+
+
+@pytest.mark.parametrize("driver", [None, "gels", "gelsd", "gelss"])
+@pytest.mark.parametrize("a_shape, b_shape", [((5, 3), (5, 2)), ((2, 4, 4), (2, 4, 1)),
+                                              ((3, 5), (3, 2))])
+def test_lstsq_matches_torch(driver, a_shape, b_shape):
+    a, b = rand(a_shape, 36), rand(b_shape, 37)
+    check(lambda x, y: la(x).lstsq(x, y, driver=driver).solution, a, b, second=False)
+    ours = ember.linalg.lstsq(ember.tensor(a), ember.tensor(b), driver=driver)
+    ref = torch.linalg.lstsq(torch.tensor(a), torch.tensor(b), driver=driver)
+    for name in ("residuals", "rank", "singular_values"):
+        assert tuple(getattr(ours, name).shape) == tuple(getattr(ref, name).shape), name
+        if getattr(ref, name).numel():
+            close(getattr(ours, name), getattr(ref, name), what=name)

@@ -13,7 +13,9 @@ ops (these same functions included), so gradients of any order work:
   its diagonal halved;
 - ``eigh``: gA = sym(V (diag(gw) + F o (V^T gV)) V^T), F_ij = 1 / (w_j - w_i);
 - ``svd`` (thin): the usual formula with F_ij = 1 / (s_j^2 - s_i^2), plus the
-  terms for the complements of U and V.
+  terms for the complements of U and V;
+- ``qr`` (m >= n): gA = (gQ + Q copyltu(R gR^T - gQ^T Q)) R^-T; a wide A is
+  split into its square left block and the rest.
 
 As in PyTorch, the eigenvector and singular-vector gradients are only defined
 for distinct eigenvalues (singular values), and for losses that do not depend
@@ -254,6 +256,53 @@ class Svd(Function):
         return ga, None
 
 
+class Qr(Function):
+    """A = Q R, Q with orthonormal columns and R upper triangular (``reduced``:
+    k = min(m, n) columns; ``complete``: Q square)."""
+
+    @staticmethod
+    def forward(ctx, a, mode):
+        q, r = _lapack("linalg.qr", ctx.xp.linalg.qr, a, mode)
+        ctx.save_for_backward(q, r)
+        ctx.mode = mode
+        return q, r
+
+    @staticmethod
+    def backward(ctx, g_q, g_r):
+        q, r = ctx.saved_tensors
+        m, n = q.shape[-2], r.shape[-1]
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError("linalg.qr: the derivative of mode='complete' is not defined "
+                               "for tall matrices (m > n); use mode='reduced'")
+        if g_q is None:
+            g_q = q.new_zeros(tuple(q.shape))
+        if g_r is None:
+            g_r = r.new_zeros(tuple(r.shape))
+        if m >= n:
+            return _qr_square_or_tall(q, r, g_q, g_r), None
+        # Wide: A = [X | Y] with X square, X = Q U and V = Q^T Y. X gets the
+        # square formula with what V passes to Q (Y gV^T, Y = Q V); Y gets Q gV.
+        u, v, g_u, g_v = r[..., :m], r[..., m:], g_r[..., :m], g_r[..., m:]
+        g_x = _qr_square_or_tall(q, u, g_q + q @ (v @ g_v.mT), g_u)
+        return _cat_last(g_x, q @ g_v), None
+
+
+def _qr_square_or_tall(q, r, g_q, g_r):
+    """gA for A = Q R with m >= n (reduced): (gQ + Q copyltu(M)) R^-T, where
+    M = R gR^T - gQ^T Q and copyltu mirrors M's lower triangle upwards."""
+    m_ = r @ g_r.mT - g_q.mT @ q
+    low = tril(m_, -1)
+    sym_low = low + low.mT + diag_embed(diagonal(m_, 0, -2, -1))
+    rhs = g_q + q @ sym_low
+    # (rhs) R^-T: X R^T = rhs, i.e. R X^T = rhs^T.
+    return solve_triangular(r, rhs.mT, upper=True).mT
+
+
+def _cat_last(a, b):
+    from ember.ops.shape import cat
+    return cat([a, b], -1)
+
+
 def inv(A):
     """The inverse of ``A`` (..., n, n), as ``torch.linalg.inv``.
 
@@ -375,6 +424,29 @@ def svd(A, full_matrices=True):
     if not A.dtype.is_floating_point or A.dtype.itemsize < 4:
         raise RuntimeError(f"linalg.svd: expected A of dtype float32 or float64, got {A.dtype}")
     return Svd.apply(A, bool(full_matrices))
+
+
+def qr(A, mode="reduced"):
+    """Q, R with A = Q R, as ``torch.linalg.qr``. ``mode``: 'reduced' (Q (m, k),
+    R (k, n), k = min(m, n)), 'complete' (Q (m, m), R (m, n)) or 'r' (R only;
+    Q is empty).
+
+    Differs from PyTorch: with mode='r' the R returned is differentiable
+    (PyTorch raises in the backward).
+    """
+    check_tensor(A, "linalg.qr", "A")
+    if A.ndim < 2:
+        raise RuntimeError(f"linalg.qr: expected a batch of matrices, got shape "
+                           f"{fmt_shape(tuple(A.shape))}")
+    if not A.dtype.is_floating_point or A.dtype.itemsize < 4:
+        raise RuntimeError(f"linalg.qr: expected A of dtype float32 or float64, got {A.dtype}")
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"linalg.qr: expected mode to be 'reduced', 'complete' or 'r', got "
+                           f"{mode!r}")
+    if mode == "r":
+        _, r = Qr.apply(A, "reduced")
+        return A.new_empty(0), r
+    return Qr.apply(A, mode)
 
 
 def svdvals(A):

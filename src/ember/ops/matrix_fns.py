@@ -165,6 +165,64 @@ def linalg_cross(input, other, *, dim=-1):
                   a[0] * b[1] - a[1] * b[0]], d)
 
 
+_LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """The least-squares solution X of ``A X = B``, as ``torch.linalg.lstsq``:
+    (solution, residuals, rank, singular_values), batches broadcast.
+
+    X = pinv(A) B (the minimum-norm solution; its gradient goes through the
+    SVD). As PyTorch's CPU drivers: ``rank`` for every driver but 'gels',
+    ``singular_values`` for 'gelsd' and 'gelss', and ``residuals`` (the
+    squared residual norm of each column) when m > n, every matrix has full
+    rank and the driver is not 'gelsy' (the default); otherwise empty.
+    """
+    import numpy as np
+    from ember.backend.device import xp_of
+    from ember.tensor import Tensor
+    check_tensor(A, "linalg.lstsq", "A")
+    check_tensor(B, "linalg.lstsq", "B")
+    if A.ndim < 2 or B.ndim < 2 or A.shape[-2] != B.shape[-2]:
+        raise RuntimeError(f"linalg.lstsq: expected A (*, m, n) and B (*, m, k) with equal m, "
+                           f"got shapes {fmt_shape(tuple(A.shape))} and "
+                           f"{fmt_shape(tuple(B.shape))}")
+    if not A.dtype.is_floating_point or A.dtype != B.dtype:
+        raise RuntimeError(f"linalg.lstsq: expected A and B of one floating dtype, got {A.dtype} "
+                           f"and {B.dtype}")
+    driver = "gelsy" if driver is None else driver
+    if driver not in _LSTSQ_DRIVERS:
+        raise RuntimeError(f"linalg.lstsq: expected driver to be one of "
+                           f"{', '.join(_LSTSQ_DRIVERS)}, got {driver!r}")
+    m, n = A.shape[-2], A.shape[-1]
+    if rcond is None:
+        rcond = float(np.finfo(A.dtype.np).eps) * max(m, n)
+    solution = pinv(A, rtol=rcond) @ B
+    s = svdvals(A.detach())
+    rank = (s > s.amax(-1, keepdim=True) * rcond).sum(-1)
+    empty = A.new_empty(0)
+    full = bool((rank == min(m, n)).all())
+    residuals = empty
+    if m > n and full and driver != "gelsy":
+        residuals = ((A @ solution - B) ** 2).sum(-2)
+    return _LstsqResult(solution, residuals,
+                        rank if driver != "gels" else Tensor._wrap(
+                            xp_of(A._array).zeros(0, dtype=np.int64), False, None, 0),
+                        s if driver in ("gelsd", "gelss") else empty)
+
+
+class _LstsqResult(tuple):
+    """``lstsq``'s (solution, residuals, rank, singular_values), by name too."""
+
+    def __new__(cls, solution, residuals, rank, singular_values):
+        return super().__new__(cls, (solution, residuals, rank, singular_values))
+
+    solution = property(lambda self: self[0])
+    residuals = property(lambda self: self[1])
+    rank = property(lambda self: self[2])
+    singular_values = property(lambda self: self[3])
+
+
 def cross(input, other, dim=None):
     """``torch.cross``: as ``linalg.cross``, but with ``dim=None`` the first
     dimension of size 3 (deprecated in PyTorch, which warns)."""
