@@ -69,7 +69,7 @@ def test_weight_norm_matches_torch(build, dim):
     close(ours.weight, ref.weight)
 
 
-@pytest.mark.filterwarnings("ignore:.*weight_norm is deprecated")
+@pytest.mark.filterwarnings("ignore:.*weight_norm.* is deprecated")
 def test_weight_norm_loads_the_hook_based_checkpoint():
     ref = torch.nn.Linear(4, 3).double()
     torch.nn.utils.weight_norm(ref)  # the old form: weight_g, weight_v
@@ -247,3 +247,58 @@ def test_parametrize_errors():
     sym = P.register_parametrization(ember.nn.Linear(3, 3), "weight", Symmetric.make(ember))
     with pytest.raises(ValueError, match=r"expected \[3, 3\], got \[2, 2\]"):
         sym.weight = ember.zeros(2, 2)
+
+
+@pytest.mark.parametrize("shape, orthogonal_map", [
+    ((4, 4), None), ((4, 4), "cayley"), ((4, 4), "householder"), ((3, 5), None),
+    ((5, 3), None), ((5, 3), "matrix_exp"), ((5, 3), "cayley")])
+@pytest.mark.parametrize("trivialization", [True, False])
+def test_orthogonal_matches_torch(shape, orthogonal_map, trivialization):
+    ours, ref = twin(lambda lib: lib.nn.Linear(shape[1], shape[0]))
+    torch.nn.utils.parametrizations.orthogonal(ref, orthogonal_map=orthogonal_map,
+                                               use_trivialization=trivialization)
+    ember.nn.utils.parametrizations.orthogonal(ours, orthogonal_map=orthogonal_map,
+                                               use_trivialization=trivialization)
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    # Non-square bases are completed at random: take torch's state.
+    ours.load_state_dict(to_ember(ref.state_dict()))
+    close(ours.weight, ref.weight)
+    w = ours.weight.detach().numpy()
+    small = min(shape)
+    gram = w @ w.T if shape[0] < shape[1] else w.T @ w
+    if trivialization or orthogonal_map == "householder" or shape[0] == shape[1]:
+        np.testing.assert_allclose(gram, np.eye(small), atol=1e-10)
+    x = rand((2, shape[1]), 40)
+    a, b = ours(ember.tensor(x)), ref(torch.tensor(x))
+    close(a, b)
+    (a ** 3).sum().backward()
+    (b ** 3).sum().backward()
+    close(ours.parametrizations.weight.original.grad, ref.parametrizations.weight.original.grad)
+
+
+def test_orthogonal_assignment_matches_torch():
+    ours, ref = twin(lambda lib: lib.nn.Linear(4, 4))
+    torch.nn.utils.parametrizations.orthogonal(ref)
+    ember.nn.utils.parametrizations.orthogonal(ours)
+    value = np.linalg.qr(rand((4, 4), 41))[0]
+    ours.weight = ember.tensor(value)
+    ref.weight = torch.tensor(value)
+    close(ours.weight, ref.weight)
+    close(ours.parametrizations.weight.original, ref.parametrizations.weight.original)
+    close(ours.parametrizations.weight[0].base, ref.parametrizations.weight[0].base)
+    not_orthogonal = rand((4, 4), 42)
+    ours.weight = ember.tensor(not_orthogonal)
+    ref.weight = torch.tensor(not_orthogonal)
+    close(ours.weight, ref.weight)
+
+
+def test_orthogonal_errors():
+    with pytest.raises(ValueError, match="expected a matrix or a batch of matrices, got a 1-D"):
+        ember.nn.utils.parametrizations.orthogonal(ember.nn.Linear(3, 2), "bias")
+    with pytest.raises(ValueError, match="orthogonal_map to be one of matrix_exp, cayley, "
+                                         "householder, got 'qr'"):
+        ember.nn.utils.parametrizations.orthogonal(ember.nn.Linear(3, 2), orthogonal_map="qr")
+    m = ember.nn.utils.parametrizations.orthogonal(ember.nn.Linear(3, 3))
+    with pytest.raises(ValueError, match=r"expected a matrix of shape \[3, 3\] to assign, got "
+                                         r"\[2, 2\]"):
+        m.weight = ember.zeros(2, 2)

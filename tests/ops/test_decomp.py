@@ -277,3 +277,15 @@ def test_lstsq_matches_torch(driver, a_shape, b_shape):
         assert tuple(getattr(ours, name).shape) == tuple(getattr(ref, name).shape), name
         if getattr(ref, name).numel():
             close(getattr(ours, name), getattr(ref, name), what=name)
+
+
+@pytest.mark.parametrize("shape, k", [((5, 3), 3), ((2, 4, 4), 2), ((4, 2), 1)])
+def test_householder_product_and_geqrf_match_torch(shape, k):
+    a = rand(shape, 38)
+    ours, ref = ember.geqrf(ember.tensor(a)), torch.geqrf(torch.tensor(a))
+    close(ours[0], ref[0])
+    close(ours[1], ref[1])
+    tau = rand(shape[:-2] + (k,), 39)
+    check(lambda x, t: la(x).householder_product(x, t), a, tau)
+    q = ember.linalg.householder_product(*ours)
+    close(q, torch.linalg.qr(torch.tensor(a))[0])

@@ -30,8 +30,8 @@ from ember.ops.shape import diag_embed, tril, triu
 from ember.ops.views import diagonal
 
 # The names ``torch`` has at its top level; the rest are ``ember.linalg``'s.
-__all__ = ["det", "slogdet", "logdet"]
-__methods__ = ("det", "slogdet", "logdet")
+__all__ = ["det", "slogdet", "logdet", "geqrf"]
+__methods__ = ("det", "slogdet", "logdet", "geqrf")
 __inplace__ = ()
 
 
@@ -447,6 +447,43 @@ def qr(A, mode="reduced"):
         _, r = Qr.apply(A, "reduced")
         return A.new_empty(0), r
     return Qr.apply(A, mode)
+
+
+def householder_product(A, tau):
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i the
+    i-th column of ``A`` (*, m, n) below the diagonal and 1 on it, as
+    ``torch.linalg.householder_product`` (``orgqr``). Built from matrix products,
+    so it is differentiable in ``A`` and ``tau``."""
+    check_tensor(A, "linalg.householder_product", "A")
+    check_tensor(tau, "linalg.householder_product", "tau")
+    m, n = A.shape[-2], A.shape[-1]
+    k = tau.shape[-1]
+    if A.ndim < 2 or not k <= n <= m or tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"linalg.householder_product: expected A (*, m, n) with m >= n and "
+                           f"tau (*, k) with k <= n and the same batch, got shapes "
+                           f"{fmt_shape(tuple(A.shape))} and {fmt_shape(tuple(tau.shape))}")
+    below = tril(A, -1) + eye(m, n, dtype=A.dtype, device=A.device)
+    q = eye(m, n, dtype=A.dtype, device=A.device).expand(*A.shape[:-2], m, n)
+    for i in reversed(range(k)):
+        v = below[..., :, i:i + 1]
+        q = q - (tau[..., i:i + 1].unsqueeze(-1) * v) @ (v.mT @ q)
+    return q
+
+
+def geqrf(input):
+    """LAPACK's QR factors (a, tau), as ``torch.geqrf``: R on and above a's
+    diagonal, the Householder vectors below it. Not differentiable (as in
+    PyTorch); ``householder_product(a, tau)`` gives Q."""
+    check_tensor(input, "geqrf")
+    if input.ndim < 2 or not input.dtype.is_floating_point:
+        raise RuntimeError(f"geqrf: expected a floating batch of matrices, got shape "
+                           f"{fmt_shape(tuple(input.shape))} and dtype {input.dtype}")
+    from ember.backend.device import xp_of
+    from ember.tensor import Tensor
+    arr = input._array
+    h, tau = _lapack("geqrf", xp_of(arr).linalg.qr, arr, "raw")
+    a = xp_of(arr).ascontiguousarray(xp_of(arr).swapaxes(h, -1, -2))
+    return Tensor._wrap(a, False, None, 0), Tensor._wrap(tau, False, None, 0)
 
 
 def svdvals(A):

@@ -12,7 +12,16 @@ and ``nn.utils.spectral_norm`` are the older, hook-based ones).
   ``n_power_iterations`` steps at every access in training mode, none in
   eval mode (Miyato et al., 2018).
 
-Not here yet: ``orthogonal``.
+- ``orthogonal(module)``: an orthogonal weight (orthonormal columns or rows),
+  the image of the unconstrained ``original`` under ``matrix_exp`` or
+  ``cayley`` of a skew-symmetric matrix built from its lower triangle, or
+  under a product of Householder reflections (``householder``, the default
+  for non-square weights). With ``use_trivialization`` (the default) a buffer
+  ``base`` holds the weight's orthogonal value at registration (or last
+  assignment) and the map is applied relative to it, so the original starts
+  at minus the identity and assigning an orthogonal matrix stores it in
+  ``base``. Non-square bases are completed with random columns (from Ember's
+  generator, so they differ from PyTorch's draws; copy a state dict to match).
 """
 
 from ember.autograd.grad_mode import no_grad
@@ -20,10 +29,14 @@ from ember.nn import functional as F
 from ember.nn.module import Module
 from ember.nn.utils import parametrize
 from ember.nn.utils.weight_norm import _norm_except_dim
-from ember.ops.creation import empty
+from ember.ops.creation import empty, eye, randn
+from ember.ops.decomp import geqrf, householder_product, qr, solve
+from ember.ops.matrix_fns import matrix_exp
+from ember.ops.shape import cat
+from ember.ops.views import diagonal
 from ember.tensor import Tensor
 
-__all__ = ["weight_norm", "spectral_norm"]
+__all__ = ["weight_norm", "spectral_norm", "orthogonal"]
 
 
 class _WeightNorm(Module):
@@ -135,4 +148,121 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
         dim = 1 if transposed else 0
     parametrize.register_parametrization(
         module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
+    return module
+
+
+_ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
+
+
+def _is_orthogonal(q):
+    n, k = q.shape[-2], q.shape[-1]
+    import numpy as np
+    tol = 10.0 * n * float(np.finfo(q.dtype.np).eps)
+    identity = eye(k, dtype=q.dtype, device=q.device)
+    return bool(((q.mT @ q - identity).abs() <= tol).all())
+
+
+def _make_orthogonal(a):
+    """The Q of A's QR decomposition with R's diagonal made positive."""
+    q, r = qr(a)
+    return q * diagonal(r, 0, -2, -1).sign().unsqueeze(-2)
+
+
+class _Orthogonal(Module):
+    """An orthogonal matrix from an unconstrained one (see ``orthogonal``)."""
+
+    def __init__(self, weight, orthogonal_map, *, use_trivialization=True):
+        super().__init__()
+        self.shape = tuple(weight.shape)
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, x):
+        n, k = x.shape[-2], x.shape[-1]
+        transposed = n < k
+        if transposed:
+            x, n, k = x.mT, k, n
+        if self.orthogonal_map in ("matrix_exp", "cayley"):
+            x = x.tril()
+            if n != k:  # embedded in a square matrix
+                x = cat([x, x.new_zeros(*x.shape[:-1], n - k)], -1)
+            skew = x - x.mT
+            if self.orthogonal_map == "matrix_exp":
+                q = matrix_exp(skew)
+            else:  # (I - A/2)^-1 (I + A/2)
+                identity = eye(n, dtype=skew.dtype, device=skew.device)
+                q = solve(identity - 0.5 * skew, identity + 0.5 * skew)
+            if n != k:
+                q = q[..., :k]
+        else:
+            a = x.tril(-1)
+            tau = 2.0 / (1.0 + (a * a).sum(-2))
+            q = householder_product(a, tau)
+            # The diagonal of x (1s and -1s, truncated) flips columns; it gets
+            # no gradient, as PyTorch's.
+            q = q * diagonal(x, 0, -2, -1).detach().trunc().unsqueeze(-2)
+        base = self._buffers.get("base")
+        if base is not None:
+            q = base @ q
+        return q.mT if transposed else q
+
+    def right_inverse(self, q):
+        if tuple(q.shape) != self.shape:
+            raise ValueError(f"orthogonal: expected a matrix of shape {list(self.shape)} to "
+                             f"assign, got {list(q.shape)}")
+        given = q
+        n, k = q.shape[-2], q.shape[-1]
+        transposed = n < k
+        if transposed:
+            q, n, k = q.mT, k, n
+        if "base" not in self._buffers:
+            if self.orthogonal_map != "householder":
+                raise NotImplementedError("orthogonal: assigning to the matrix_exp or cayley "
+                                          "parametrization needs use_trivialization=True")
+            a, tau = geqrf(q)
+            # diag(R) > 0: the original's diagonal holds its signs, flipped where
+            # LAPACK skipped the reflection (tau == 0).
+            d = diagonal(a, 0, -2, -1)
+            d.copy_(d.sign() * (1 - 2 * (tau == 0).to(d.dtype)))
+            return a.mT if transposed else a
+        if n == k:
+            q = q.clone() if _is_orthogonal(q) else _make_orthogonal(q)
+        else:  # completed to a square orthogonal matrix
+            extra = randn(*q.shape[:-2], n, n - k, dtype=q.dtype, device=q.device)
+            q = _make_orthogonal(cat([q, extra], -1))
+        self.base = q
+        minus_identity = given.new_zeros(tuple(given.shape))
+        diagonal(minus_identity, 0, -2, -1).fill_(-1.0)
+        return minus_identity
+
+
+def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):
+    """Parametrize ``module``'s matrix (or batch of matrices) ``name`` to stay
+    orthogonal (see the module docstring); returns ``module``.
+
+    Args:
+        orthogonal_map: 'matrix_exp', 'cayley' or 'householder'; default
+            'matrix_exp' for square matrices, 'householder' otherwise.
+        use_trivialization: keep the weight's value in a buffer ``base`` and
+            parametrize relative to it (the default, as PyTorch's).
+
+    Raises:
+        ValueError: no such tensor, fewer than 2 dims, or an unknown map.
+    """
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"orthogonal: module {type(module).__name__} has no parameter or "
+                         f"buffer named {name!r}")
+    if weight.ndim < 2:
+        raise ValueError(f"orthogonal: expected a matrix or a batch of matrices, got a "
+                         f"{weight.ndim}-D tensor")
+    if orthogonal_map is None:
+        orthogonal_map = "matrix_exp" if weight.shape[-2] == weight.shape[-1] else "householder"
+    if orthogonal_map not in _ORTHOGONAL_MAPS:
+        raise ValueError(f"orthogonal: expected orthogonal_map to be one of "
+                         f"{', '.join(_ORTHOGONAL_MAPS)}, got {orthogonal_map!r}")
+    parametrize.register_parametrization(
+        module, name, _Orthogonal(weight, orthogonal_map, use_trivialization=use_trivialization),
+        unsafe=True)
     return module
