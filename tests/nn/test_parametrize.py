@@ -245,8 +245,9 @@ def test_parametrize_errors():
     with pytest.raises(ValueError, match="has no parameter or buffer named 'w'"):
         ember.nn.utils.parametrizations.spectral_norm(ember.nn.Linear(3, 2), "w")
     sym = P.register_parametrization(ember.nn.Linear(3, 3), "weight", Symmetric.make(ember))
-    with pytest.raises(ValueError, match=r"expected \[3, 3\], got \[2, 2\]"):
-        sym.weight = ember.zeros(2, 2)
+    with pytest.raises(ValueError, match="may not change the original's dtype: expected "
+                                         "ember.float32, got ember.float64"):
+        sym.weight = ember.zeros(3, 3, dtype=ember.float64)
 
 
 @pytest.mark.parametrize("shape, orthogonal_map", [
@@ -302,3 +303,71 @@ def test_orthogonal_errors():
     with pytest.raises(ValueError, match=r"expected a matrix of shape \[3, 3\] to assign, got "
                                          r"\[2, 2\]"):
         m.weight = ember.zeros(2, 2)
+
+
+def test_assignment_follows_torch():
+    # No right_inverse: assignment raises (registration took the identity).
+    ours = P.register_parametrization(ember.nn.Linear(3, 2), "weight", scale(ember, 2.0))
+    ref = TP.register_parametrization(torch.nn.Linear(3, 2), "weight", scale(torch, 2.0))
+    with pytest.raises(RuntimeError):
+        ref.weight = torch.ones(2, 3)
+    with pytest.raises(RuntimeError, match="Scale does not implement right_inverse"):
+        ours.weight = ember.ones(2, 3)
+
+    class Refusing(ember.nn.Module):
+        def forward(self, x):
+            return x
+
+        def right_inverse(self, x):
+            raise NotImplementedError("no inverse")
+
+    m = P.register_parametrization(ember.nn.Linear(3, 2), "weight", Refusing())
+    with pytest.raises(NotImplementedError, match="no inverse"):
+        m.weight = ember.ones(2, 3)
+    # The shape may change through an identity right_inverse, as in PyTorch.
+    ours, ref = twin(lambda lib: lib.nn.Linear(3, 3))
+    P.register_parametrization(ours, "weight", Symmetric.make(ember))
+    TP.register_parametrization(ref, "weight", Symmetric.make(torch))
+    value = rand((4, 4), 43)
+    ours.weight, ref.weight = ember.tensor(value), torch.tensor(value)
+    close(ours.weight, ref.weight)
+
+
+def test_second_parametrization_right_inverse_is_checked_like_torch():
+    class SumBack(ember.nn.Module):
+        def forward(self, x):
+            return x
+
+        def right_inverse(self, x):
+            return x.sum(0)
+
+    m = P.register_parametrization(ember.nn.Linear(3, 2), "weight", scale(ember, 1.0))
+    with pytest.raises(ValueError, match="the right_inverse of a parametrization may not change "
+                                         "the tensor's shape"):
+        P.register_parametrization(m, "weight", SumBack())
+    assert len(m.parametrizations.weight) == 1
+
+
+def test_removing_several_originals_without_grad_gives_a_buffer_like_torch():
+    ours = ember.nn.utils.parametrizations.weight_norm(ember.nn.Linear(3, 2))
+    ref = torch.nn.utils.parametrizations.weight_norm(torch.nn.Linear(3, 2))
+    for module in (ours, ref):
+        for p in module.parameters():
+            p.requires_grad_(False)
+    P.remove_parametrizations(ours, "weight")
+    TP.remove_parametrizations(ref, "weight")
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in ref.named_buffers()] == \
+        ["weight"]
+    assert list(ours.state_dict()) == list(ref.state_dict())
+
+
+def test_parametrized_modules_refuse_pickle_and_deepcopy():
+    import copy
+    import pickle
+    m = ember.nn.utils.parametrizations.weight_norm(ember.nn.Linear(3, 2))
+    with pytest.raises(RuntimeError, match="only supported through state_dict"):
+        pickle.dumps(m)
+    replica = copy.deepcopy(m)
+    assert type(replica) is type(m)
+    close(replica.weight, torch.tensor(m.weight.detach().numpy()))
+    assert replica.parametrizations.weight.original0 is not m.parametrizations.weight.original0

@@ -289,3 +289,103 @@ def test_householder_product_and_geqrf_match_torch(shape, k):
     check(lambda x, t: la(x).householder_product(x, t), a, tau)
     q = ember.linalg.householder_product(*ours)
     close(q, torch.linalg.qr(torch.tensor(a))[0])
+
+
+# ---- behaviours a review found different from PyTorch, now the same ----------
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: la(x).svdvals(x), lambda x: la(x).eigvalsh(x),
+    lambda x: la(x).matrix_norm(x, 2), lambda x: la(x).matrix_norm(x, "nuc"),
+    lambda x: la(x).pinv(x), lambda x: la(x).svd(x)[1]])
+@pytest.mark.parametrize("a", [np.eye(3), np.diag([2.0, 0.0, 0.0])])
+def test_repeated_singular_values_give_finite_gradients_like_torch(fn, a):
+    check(fn, a, second=False)
+
+
+def test_det_and_slogdet_gradients_at_a_singular_matrix_like_torch():
+    a = np.stack([np.array([[1.0, 2.0], [2.0, 4.0]]), well_conditioned((2, 2), 44)])
+    check(lambda x: la(x).det(x), a, second=False)
+    x = ember.tensor(a, requires_grad=True)
+    ember.linalg.slogdet(x).logabsdet.sum().backward()
+    t = torch.tensor(a, requires_grad=True)
+    torch.linalg.slogdet(t).logabsdet.sum().backward()
+    # log 0: no finite gradient (PyTorch's pattern of infs and nans comes from its LU).
+    assert not np.isfinite(x.grad.numpy()[0]).any() and not np.isfinite(t.grad.numpy()[0]).any()
+    close(x.grad[1], t.grad[1])
+
+
+def test_logaddexp_of_equal_infinities_like_torch():
+    a = np.array([-np.inf, np.inf, 1.0])
+    close(ember.logaddexp(ember.tensor(a), ember.tensor(a)),
+          torch.logaddexp(torch.tensor(a), torch.tensor(a)))
+    close(ember.logaddexp2(ember.tensor(a), ember.tensor(a)),
+          torch.logaddexp2(torch.tensor(a), torch.tensor(a)))
+
+
+def test_cholesky_upper_reads_the_upper_triangle_like_torch():
+    a = spd((3, 3), 45) + np.tril(rand((3, 3), 46), -1)
+    check(lambda x: la(x).cholesky(x, upper=True), a, second=False)
+
+
+def test_pinv_hermitian_tolerances_and_rcond_like_torch():
+    a = spd((3, 3), 47) - 5 * np.eye(3) + np.tril(rand((3, 3), 48), -1)
+    check(lambda x: la(x).pinv(x, hermitian=True), a, second=False)
+    d = np.diag([1.0, 1e-17, 0.5])
+    for kwargs in ({"atol": 0.0}, {"atol": 0.6}, {"rtol": 0.7}, {"atol": 0.1, "rtol": 0.6}):
+        close(ember.linalg.pinv(ember.tensor(d), **kwargs),
+              torch.linalg.pinv(torch.tensor(d), **kwargs), what=str(kwargs))
+    batch = np.stack([d, 2 * d])
+    close(ember.linalg.pinv(ember.tensor(batch), atol=ember.tensor([0.6, 0.1])),
+          torch.linalg.pinv(torch.tensor(batch), atol=torch.tensor([0.6, 0.1])))
+    close(ember.linalg.pinv(ember.tensor(d), 0.7), torch.linalg.pinv(torch.tensor(d), 0.7))
+    close(ember.linalg.pinv(ember.zeros(2, 0, 3)), torch.linalg.pinv(torch.zeros(2, 0, 3)))
+
+
+def test_small_api_details_like_torch():
+    a = well_conditioned((3, 3), 49)
+    e, t = ember.tensor(a), torch.tensor(a)
+    assert [tuple(x.shape) for x in ember.svd(ember.zeros(3, 4), compute_uv=False)] == \
+        [tuple(x.shape) for x in torch.svd(torch.zeros(3, 4), compute_uv=False)]
+    b = ember.linalg.matrix_power(e, 1)
+    b.mul_(10)
+    close(e, t)
+    ints = np.array([[1, 2], [3, 4]])
+    close(ember.linalg.matrix_power(ember.tensor(ints), 2),
+          torch.linalg.matrix_power(torch.tensor(ints), 2))
+    inf = np.array([[np.inf, 0.0], [0.0, 1.0]])
+    assert np.isnan(ember.linalg.matrix_exp(ember.tensor(inf)).numpy()).any()
+    tri = np.triu(rand((3, 3), 50))
+    tri[1, 1] = 0.0
+    rhs = rand((3, 2), 51)
+    close(ember.linalg.solve_triangular(ember.tensor(tri), ember.tensor(rhs), upper=True),
+          torch.linalg.solve_triangular(torch.tensor(tri), torch.tensor(rhs), upper=True))
+    close(ember.linalg.matrix_norm(ember.zeros(2, 0, 3), 2),
+          torch.linalg.matrix_norm(torch.zeros(2, 0, 3), 2))
+    close(ember.linalg.svd(e, driver=None).S, torch.linalg.svd(t, driver=None).S)
+    close(ember.linalg.eigh(ember.tensor(sym(a)), UPLO="l").eigenvalues,
+          torch.linalg.eigh(torch.tensor(sym(a)), UPLO="L").eigenvalues)
+    assert ember.linalg.slogdet(e).logabsdet.shape == ()
+    assert ember.linalg.qr(e).Q.shape == (3, 3) and ember.svd(e).V.shape == (3, 3)
+    assert ember.geqrf(e).tau.shape == (3,)
+    x = ember.tensor(a, requires_grad=True)
+    assert ember.linalg.slogdet(x).sign.requires_grad
+    assert issubclass(ember.linalg.LinAlgError, RuntimeError)
+    with pytest.raises(ember.linalg.LinAlgError):
+        ember.linalg.inv(ember.zeros(2, 2))
+
+
+def test_inputs_torch_refuses_are_refused():
+    with pytest.raises(RuntimeError, match="same number of dimensions, got 1 and 2"):
+        ember.linalg.cross(ember.ones(3), ember.ones(2, 3))
+    with pytest.raises(RuntimeError, match="all tensors of one dtype"):
+        ember.linalg.multi_dot([ember.eye(2, dtype=ember.float64), ember.eye(2)])
+    with pytest.raises(RuntimeError, match=r"dim must be of length 1 or 2, got \(0, 1, 2\)"):
+        ember.linalg.norm(ember.ones(2, 2, 2), dim=(0, 1, 2))
+    with pytest.raises(RuntimeError, match="without narrowing to dtype=ember.float32"):
+        ember.linalg.matrix_norm(ember.eye(2, dtype=ember.float64), dtype=ember.float32)
+    with pytest.raises(RuntimeError, match="chain_matmul: expected 2-D tensors, got 1-D"):
+        ember.chain_matmul(ember.ones(2), ember.eye(2))
+    with pytest.raises(TypeError, match="logaddexp: expected input to be a floating point "
+                                        "Tensor, got ember.int64"):
+        ember.logaddexp(ember.tensor([1]), ember.tensor([2]))

@@ -22,7 +22,12 @@ for distinct eigenvalues (singular values), and for losses that do not depend
 on the vectors' signs.
 """
 
+import collections
+
+import numpy as np
+
 from ember.autograd.function import Function
+from ember.autograd.grad_mode import is_grad_enabled
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.comparison import where
 from ember.ops.creation import eye
@@ -35,14 +40,33 @@ __methods__ = ("det", "slogdet", "logdet", "geqrf")
 __inplace__ = ()
 
 
+class LinAlgError(RuntimeError):
+    """A matrix the routine cannot handle (singular, not positive-definite...),
+    as ``torch.linalg.LinAlgError``."""
+
+
+# Named results, as torch.return_types.
+SlogdetResult = collections.namedtuple("linalg_slogdet", ("sign", "logabsdet"))
+EighResult = collections.namedtuple("linalg_eigh", ("eigenvalues", "eigenvectors"))
+SvdResult = collections.namedtuple("linalg_svd", ("U", "S", "Vh"))
+QrResult = collections.namedtuple("linalg_qr", ("Q", "R"))
+GeqrfResult = collections.namedtuple("geqrf", ("a", "tau"))
+
+
 def _lapack(op, fn, *args):
-    """``fn(*args)``, its LinAlgError raised as RuntimeError naming ``op``."""
+    """``fn(*args)``, its LinAlgError raised as ``LinAlgError`` naming ``op``."""
     try:
         return fn(*args)
     except Exception as e:
         if type(e).__name__ != "LinAlgError":
             raise
-        raise RuntimeError(f"{op}: {_why(op, e)}") from None
+        raise LinAlgError(f"{op}: {_why(op, e)}") from None
+
+
+def _all_zero(g):
+    """Whether an output's gradient is zero everywhere (the engine's stand-in for
+    an unused output); checked on the CPU only, where it needs no device sync."""
+    return g is None or (type(g._array) is np.ndarray and not g._array.any())
 
 
 def _why(op, e):
@@ -106,7 +130,15 @@ class Det(Function):
     @staticmethod
     def backward(ctx, g):
         a, d = ctx.saved_tensors
-        return (g * d).unsqueeze(-1).unsqueeze(-1) * inv(a).mT,
+        # det(A) A^-T; singular members (det 0) get 0, as PyTorch's, through an
+        # identity in their place.
+        return (g * d).unsqueeze(-1).unsqueeze(-1) * inv(_nonsingular(a, d == 0)).mT,
+
+
+def _nonsingular(a, singular):
+    """``a`` with the identity in place of the members flagged ``singular``."""
+    one = eye(a.shape[-1], dtype=a.dtype, device=a.device)
+    return where(singular.unsqueeze(-1).unsqueeze(-1), one, a)
 
 
 class SlogDet(Function):
@@ -116,16 +148,19 @@ class SlogDet(Function):
     def forward(ctx, a):
         sign, logabs = ctx.xp.linalg.slogdet(a)
         sign, logabs = ctx.xp.asarray(sign), ctx.xp.asarray(logabs)
-        ctx.mark_non_differentiable(sign)
-        ctx.save_for_backward(a)
+        ctx.save_for_backward(a, sign)
         return sign, logabs
 
     @staticmethod
     def backward(ctx, g_sign, g_logabs):
-        (a,) = ctx.saved_tensors
+        # The sign is piecewise constant: no gradient (it requires grad, as PyTorch's).
+        a, sign = ctx.saved_tensors
         if g_logabs is None:
             return None,
-        return g_logabs.unsqueeze(-1).unsqueeze(-1) * inv(a).mT,
+        grad = g_logabs.unsqueeze(-1).unsqueeze(-1) * inv(_nonsingular(a, sign == 0)).mT
+        # A singular member: the gradient of log 0 is infinite (divided by 0 here;
+        # the others by 1).
+        return grad / (sign != 0).to(grad.dtype).unsqueeze(-1).unsqueeze(-1),
 
 
 class Solve(Function):
@@ -156,7 +191,12 @@ class SolveTriangular(Function):
             n = a.shape[-1]
             t = t.copy()
             t[..., range(n), range(n)] = 1
-        x = _lapack("linalg.solve_triangular", xp.linalg.solve, t, b)
+        try:
+            x = xp.linalg.solve(t, b)
+        except Exception as e:  # a zero on the diagonal: substitution gives inf / nan
+            if type(e).__name__ != "LinAlgError":
+                raise
+            x = _substitute(xp, t, b, upper)
         ctx.save_for_backward(a, x)
         ctx.upper, ctx.unit = upper, unitriangular
         return x
@@ -171,6 +211,21 @@ class SolveTriangular(Function):
             full = -(gb @ x.mT)
             ga = triu(full, shift) if ctx.upper else tril(full, -shift)
         return ga, gb, None, None
+
+
+def _substitute(xp, t, b, upper):
+    """T X = B by back (upper) or forward substitution, without a singularity
+    check (a zero pivot gives inf or nan, as LAPACK's trsm)."""
+    shape = np.broadcast_shapes(t.shape[:-2], b.shape[:-2])
+    t = xp.broadcast_to(t, shape + t.shape[-2:])
+    x = xp.array(xp.broadcast_to(b, shape + b.shape[-2:]), dtype=np.result_type(t, b))
+    n = t.shape[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in (reversed(range(n)) if upper else range(n)):
+            done = slice(i + 1, n) if upper else slice(0, i)
+            rest = x[..., i, :] - (t[..., i, None, done] @ x[..., done, :])[..., 0, :]
+            x[..., i, :] = rest / t[..., i, i, None]
+    return x
 
 
 class Cholesky(Function):
@@ -208,7 +263,7 @@ class Eigh(Function):
         inner = 0
         if g_w is not None:
             inner = diag_embed(g_w)
-        if g_v is not None:
+        if not _all_zero(g_v):
             inner = inner + _off_diagonal_inverse(w) * (v.mT @ g_v)
         return _sym(v @ inner @ v.mT), None
 
@@ -228,8 +283,8 @@ class Svd(Function):
         a, u, s, vh = ctx.saved_tensors
         k = s.shape[-1]
         u, vh = u[..., :k], vh[..., :k, :]
-        g_u = None if g_u is None else g_u[..., :k]
-        g_vh = None if g_vh is None else g_vh[..., :k, :]
+        g_u = None if _all_zero(g_u) else g_u[..., :k]
+        g_vh = None if _all_zero(g_vh) else g_vh[..., :k, :]
         v = vh.mT
         m, n = a.shape[-2], a.shape[-1]
         inner = 0
@@ -254,6 +309,48 @@ class Svd(Function):
             proj = g_v - v @ (v.mT @ g_v)
             ga = ga + u @ (proj / s_row).mT
         return ga, None
+
+
+class EighValues(Function):
+    """The eigenvalues of symmetric matrices alone; gA = V diag(gw) V^T."""
+
+    @staticmethod
+    def forward(ctx, a, uplo):
+        w, v = _lapack("linalg.eigvalsh", ctx.xp.linalg.eigh, a, uplo)
+        ctx.save_for_backward(a)
+        ctx.vectors, ctx.uplo = v, uplo
+        return w
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph: vectors that are themselves differentiable
+            v = Eigh.apply(a, ctx.uplo)[1]
+        else:
+            from ember.ops.reduce import constant
+            v = constant(ctx.vectors)
+        return v @ (g.unsqueeze(-1) * v.mT), None
+
+
+class SvdValues(Function):
+    """The singular values alone; gA = U diag(gS) Vh."""
+
+    @staticmethod
+    def forward(ctx, a):
+        u, s, vh = _lapack("linalg.svdvals", ctx.xp.linalg.svd, a, False)
+        ctx.save_for_backward(a)
+        ctx.vectors = (u, vh)
+        return s
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        if is_grad_enabled():
+            u, _, vh = Svd.apply(a, False)
+        else:
+            from ember.ops.reduce import constant
+            u, vh = (constant(x) for x in ctx.vectors)
+        return u @ (g.unsqueeze(-1) * vh),
 
 
 class Qr(Function):
@@ -325,7 +422,7 @@ def slogdet(A):
     ``sign`` is 0 and ``logabsdet`` -inf for a singular matrix.
     """
     _square(A, "linalg.slogdet")
-    return SlogDet.apply(A)
+    return SlogdetResult(*SlogDet.apply(A))
 
 
 def logdet(A):
@@ -394,36 +491,46 @@ def cholesky(A, *, upper=False):
         RuntimeError: ``A`` is not positive-definite.
     """
     _square(A, "linalg.cholesky")
-    low = Cholesky.apply(A)
-    return low.mT if upper else low
+    # upper: the upper triangle is read, U = chol(A^T)^T.
+    return Cholesky.apply(A.mT).mT if upper else Cholesky.apply(A)
 
 
 def eigh(A, UPLO="L"):
     """Eigenvalues (ascending) and eigenvectors (columns) of symmetric ``A``, read
     from its lower (``UPLO='L'``) or upper triangle, as ``torch.linalg.eigh``."""
-    _square(A, "linalg.eigh")
-    if UPLO not in ("L", "U"):
-        raise RuntimeError(f"linalg.eigh: expected UPLO to be 'L' or 'U', got {UPLO!r}")
-    return Eigh.apply(A, UPLO)
+    return EighResult(*Eigh.apply(A, _uplo(A, UPLO, "linalg.eigh")))
+
+
+def _uplo(A, UPLO, op):
+    _square(A, op)
+    if not isinstance(UPLO, str) or UPLO.upper() not in ("L", "U"):
+        raise RuntimeError(f"{op}: expected UPLO to be 'L' or 'U', got {UPLO!r}")
+    return UPLO.upper()
 
 
 def eigvalsh(A, UPLO="L"):
-    """The eigenvalues (ascending) of symmetric ``A``, as ``torch.linalg.eigvalsh``."""
-    return eigh(A, UPLO)[0]
+    """The eigenvalues (ascending) of symmetric ``A``, as ``torch.linalg.eigvalsh``;
+    the gradient needs no eigenvector term, so it is finite for repeated ones."""
+    return EighValues.apply(A, _uplo(A, UPLO, "linalg.eigvalsh"))
 
 
-def svd(A, full_matrices=True):
+def _matrices(A, op):
+    check_tensor(A, op, "A")
+    if A.ndim < 2:
+        raise RuntimeError(f"{op}: expected a batch of matrices, got shape "
+                           f"{fmt_shape(tuple(A.shape))}")
+    if not A.dtype.is_floating_point or A.dtype.itemsize < 4:
+        raise RuntimeError(f"{op}: expected A of dtype float32 or float64, got {A.dtype}")
+
+
+def svd(A, full_matrices=True, *, driver=None):
     """U, S, Vh with A = U diag(S) Vh, singular values descending, as
     ``torch.linalg.svd``. With ``full_matrices`` (the default) U and Vh are
     square; the gradient ignores their columns (rows) beyond min(m, n).
+    ``driver`` (a cuSOLVER choice in PyTorch) is accepted and ignored.
     """
-    check_tensor(A, "linalg.svd", "A")
-    if A.ndim < 2:
-        raise RuntimeError(f"linalg.svd: expected a batch of matrices, got shape "
-                           f"{fmt_shape(tuple(A.shape))}")
-    if not A.dtype.is_floating_point or A.dtype.itemsize < 4:
-        raise RuntimeError(f"linalg.svd: expected A of dtype float32 or float64, got {A.dtype}")
-    return Svd.apply(A, bool(full_matrices))
+    _matrices(A, "linalg.svd")
+    return SvdResult(*Svd.apply(A, bool(full_matrices)))
 
 
 def qr(A, mode="reduced"):
@@ -434,19 +541,14 @@ def qr(A, mode="reduced"):
     Differs from PyTorch: with mode='r' the R returned is differentiable
     (PyTorch raises in the backward).
     """
-    check_tensor(A, "linalg.qr", "A")
-    if A.ndim < 2:
-        raise RuntimeError(f"linalg.qr: expected a batch of matrices, got shape "
-                           f"{fmt_shape(tuple(A.shape))}")
-    if not A.dtype.is_floating_point or A.dtype.itemsize < 4:
-        raise RuntimeError(f"linalg.qr: expected A of dtype float32 or float64, got {A.dtype}")
+    _matrices(A, "linalg.qr")
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"linalg.qr: expected mode to be 'reduced', 'complete' or 'r', got "
                            f"{mode!r}")
     if mode == "r":
         _, r = Qr.apply(A, "reduced")
-        return A.new_empty(0), r
-    return Qr.apply(A, mode)
+        return QrResult(A.new_empty(0), r)
+    return QrResult(*Qr.apply(A, mode))
 
 
 def householder_product(A, tau):
@@ -483,9 +585,12 @@ def geqrf(input):
     arr = input._array
     h, tau = _lapack("geqrf", xp_of(arr).linalg.qr, arr, "raw")
     a = xp_of(arr).ascontiguousarray(xp_of(arr).swapaxes(h, -1, -2))
-    return Tensor._wrap(a, False, None, 0), Tensor._wrap(tau, False, None, 0)
+    return GeqrfResult(Tensor._wrap(a, False, None, 0), Tensor._wrap(tau, False, None, 0))
 
 
-def svdvals(A):
-    """The singular values of ``A`` (descending), as ``torch.linalg.svdvals``."""
-    return svd(A, full_matrices=False)[1]
+def svdvals(A, *, driver=None):
+    """The singular values of ``A`` (descending), as ``torch.linalg.svdvals``;
+    the gradient needs no singular-vector term, so it is finite for repeated
+    ones."""
+    _matrices(A, "linalg.svdvals")
+    return SvdValues.apply(A)

@@ -5,9 +5,12 @@ All but the Euclidean ``cdist`` are compositions of differentiable ops, so
 their gradients (of any order) come from the ops they are made of.
 """
 
+import collections
 import math
 import numbers
 import warnings
+
+import numpy as np
 
 from ember.autograd.function import Function
 from ember.ops._util import check_tensor, fmt_shape, wrap_dim
@@ -18,6 +21,7 @@ from ember.ops.decomp import svd as _linalg_svd
 from ember.ops.decomp import cholesky as _cholesky
 from ember.ops.elementwise import exp, log1p
 from ember.ops.statistics import vector_norm
+from ember.tensor import Tensor
 
 # The names ``torch`` has at its top level (``linalg``'s are in ``ember.linalg``).
 __all__ = ["matrix_power", "matrix_exp", "cdist", "dist", "kron", "logaddexp", "logaddexp2",
@@ -40,10 +44,15 @@ class _Identity(Function):
 def matrix_power(A, n):
     """``A`` (..., k, k) to the integer power ``n`` (negative: of the inverse), as
     ``torch.linalg.matrix_power``; by repeated squaring."""
-    _square(A, "linalg.matrix_power")
+    op = "linalg.matrix_power"
     if not isinstance(n, numbers.Integral) or isinstance(n, bool):
-        raise TypeError(f"linalg.matrix_power: expected an integer power, got {n!r}")
-    if n < 0:
+        raise TypeError(f"{op}: expected an integer power, got {n!r}")
+    check_tensor(A, op, "A")
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{op}: expected A to be a batch of square matrices, got shape "
+                           f"{fmt_shape(tuple(A.shape))}")
+    if n < 0:  # integer matrices only for n >= 0, as PyTorch
+        _square(A, op)
         A, n = inv(A), -n
     if n == 0:
         return _Identity.apply(A)
@@ -54,7 +63,7 @@ def matrix_power(A, n):
         n >>= 1
         if n:
             base = base @ base
-    return result
+    return result.clone() if result is A else result  # a new tensor, as PyTorch's
 
 
 def _matrix_dims(A, dim, op):
@@ -79,6 +88,11 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         raise RuntimeError(f"{op}: expected A with at least 2 dims, got shape "
                            f"{fmt_shape(tuple(A.shape))}")
     if dtype is not None:
+        from ember.backend import dtype as _dt
+        dtype = _dt.as_dtype(dtype)
+        if _dt.promote_types(A.dtype, dtype) is not dtype:
+            raise RuntimeError(f"{op}: the input's dtype {A.dtype} should be convertible "
+                               f"without narrowing to dtype={dtype}")
         A = A.to(dtype)
     if not A.dtype.is_floating_point:
         raise RuntimeError(f"{op}: expected a floating point A, got {A.dtype}")
@@ -87,8 +101,11 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         return vector_norm(A, 2, (rows, cols), keepdim)
     if ord in ("nuc", 2, -2):
         moved = A.movedim((rows, cols), (-2, -1))
-        s = svdvals(moved)
-        out = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
+        if moved.shape[-1] * moved.shape[-2] == 0:  # the norm of an empty matrix is 0
+            out = (moved.sum((-2, -1)) * 0)
+        else:
+            s = svdvals(moved)
+            out = s.sum(-1) if ord == "nuc" else s.amax(-1) if ord == 2 else s.amin(-1)
     elif ord in (1, -1, math.inf, -math.inf):
         over, then = (rows, cols) if ord in (1, -1) else (cols, rows)
         sums = A.abs().sum(over, keepdim=True)
@@ -110,6 +127,8 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     check_tensor(A, "linalg.norm", "A")
     if isinstance(dim, int):
         dim = (dim,)
+    if dim is not None and len(dim) not in (1, 2):
+        raise RuntimeError(f"linalg.norm: dim must be of length 1 or 2, got {tuple(dim)}")
     matrix = isinstance(ord, str) or (dim is not None and len(dim) == 2) or \
         (dim is None and ord is not None and A.ndim == 2)
     if matrix:
@@ -124,28 +143,80 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian=False):
-    """The Moore-Penrose pseudo-inverse, as ``torch.linalg.pinv``: singular values
-    below ``max(atol, rtol * s_max)`` count as zero (default rtol: eps * max(m, n)
-    when neither is given). ``hermitian`` is accepted; the SVD is used either way.
+class Pinv(Function):
+    """The pseudo-inverse P of ``a``, singular values (|eigenvalues| with
+    ``hermitian``) at or below ``cut`` (..., 1) dropped. Its gradient assumes the
+    rank stays as it is (as PyTorch's):
+    gA = -P^T gP P^T + (I - A P) gP^T P P^T + P^T P gP^T (I - P A)."""
 
-    Its gradient comes through the SVD's, so it is not finite where nonzero
-    singular values repeat.
+    @staticmethod
+    def forward(ctx, a, atol, rtol, hermitian):
+        xp = ctx.xp
+        if hermitian:
+            w, v = xp.linalg.eigh(a)
+            mags = xp.abs(w)
+        else:
+            u, mags, vh = xp.linalg.svd(a, full_matrices=False)
+        top = mags.max(-1, keepdims=True) if mags.shape[-1] else mags[..., :1]
+        cut = xp.maximum(atol, rtol * top)
+        with np.errstate(divide="ignore"):
+            inv_s = xp.where(mags > cut, 1 / xp.where(mags > cut, mags if not hermitian
+                                                        else w, 1), 0).astype(a.dtype)
+        if hermitian:
+            p = (v * inv_s[..., None, :]) @ xp.swapaxes(v, -1, -2)
+        else:
+            p = xp.swapaxes(vh, -1, -2) @ (inv_s[..., :, None] * xp.swapaxes(u, -1, -2))
+        ctx.save_for_backward(a, p)
+        return p
+
+    @staticmethod
+    def backward(ctx, g):
+        a, p = ctx.saved_tensors
+        pt = p.mT
+        m, n = a.shape[-2], a.shape[-1]
+        eye_m = eye(m, dtype=a.dtype, device=a.device)
+        eye_n = eye(n, dtype=a.dtype, device=a.device)
+        return (-(pt @ g @ pt) + (eye_m - a @ p) @ g.mT @ (p @ pt)
+                + (pt @ p) @ g.mT @ (eye_n - p @ a)), None, None, None
+
+
+def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
+    """The Moore-Penrose pseudo-inverse, as ``torch.linalg.pinv``.
+
+    Singular values (absolute eigenvalues with ``hermitian``, which reads the
+    lower triangle) at or below ``max(atol, rtol * largest)`` count as zero.
+    ``atol`` and ``rtol`` may be numbers or tensors broadcasting with the
+    batch. rtol defaults to eps * max(m, n), or to 0 when only an ``atol``
+    above 0 is given; ``rcond`` is PyTorch's older name for rtol.
     """
     check_tensor(A, "linalg.pinv", "A")
     if A.ndim < 2:
         raise RuntimeError(f"linalg.pinv: expected a batch of matrices, got shape "
                            f"{fmt_shape(tuple(A.shape))}")
-    u, s, vh = _linalg_svd(A, full_matrices=False)
-    if atol is None and rtol is None:
-        import numpy as np
-        rtol = float(np.finfo(A.dtype.np).eps) * max(A.shape[-2], A.shape[-1])
-    cut = s.amax(-1, keepdim=True).detach() * (rtol or 0.0)
-    if atol is not None:
-        cut = cut.clamp(min=float(atol))
-    keep = s > cut
-    s_inv = where(keep, 1 / where(keep, s, 1.0), 0.0)
-    return vh.mT @ (s_inv.unsqueeze(-1) * u.mT)
+    if not A.dtype.is_floating_point or A.dtype.itemsize < 4:
+        raise RuntimeError(f"linalg.pinv: expected A of dtype float32 or float64, got "
+                           f"{A.dtype}")
+    if hermitian:
+        _square(A, "linalg.pinv")
+    if rcond is not None:
+        rtol = rcond
+    m, n = A.shape[-2], A.shape[-1]
+    if m * n == 0:
+        return A.new_zeros(*A.shape[:-2], n, m)
+
+    def value(t):
+        if isinstance(t, Tensor):
+            return t.detach()._array[..., None]
+        return 0.0 if t is None else float(t)
+
+    atol_value = value(atol)
+    if rtol is None:
+        positive_atol = atol is not None and bool(np.all(np.asarray(
+            atol_value if not isinstance(atol, Tensor) else atol.detach().numpy()) > 0))
+        rtol_value = 0.0 if positive_atol else float(np.finfo(A.dtype.np).eps) * max(m, n)
+    else:
+        rtol_value = value(rtol)
+    return Pinv.apply(A, atol_value, rtol_value, bool(hermitian))
 
 
 def linalg_cross(input, other, *, dim=-1):
@@ -153,7 +224,10 @@ def linalg_cross(input, other, *, dim=-1):
     ``torch.linalg.cross`` (``ember.linalg.cross``)."""
     check_tensor(input, "linalg.cross")
     check_tensor(other, "linalg.cross", "other")
-    ndim = max(input.ndim, other.ndim)
+    if input.ndim != other.ndim:
+        raise RuntimeError(f"linalg.cross: expected inputs with the same number of dimensions, "
+                           f"got {input.ndim} and {other.ndim}")
+    ndim = input.ndim
     d = wrap_dim(dim, ndim, "linalg.cross") - ndim  # counted from the end, for broadcasting
     if input.shape[d] != 3 or other.shape[d] != 3:
         raise RuntimeError(f"linalg.cross: expected size 3 along dim {dim}, got shapes "
@@ -178,9 +252,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     squared residual norm of each column) when m > n, every matrix has full
     rank and the driver is not 'gelsy' (the default); otherwise empty.
     """
-    import numpy as np
     from ember.backend.device import xp_of
-    from ember.tensor import Tensor
     check_tensor(A, "linalg.lstsq", "A")
     check_tensor(B, "linalg.lstsq", "B")
     if A.ndim < 2 or B.ndim < 2 or A.shape[-2] != B.shape[-2]:
@@ -250,6 +322,9 @@ def multi_dot(tensors):
         if t.ndim != 2 and not (ends and t.ndim == 1):
             raise RuntimeError(f"linalg.multi_dot: tensor {i} must be 2-D"
                                + (" or 1-D" if ends else "") + f", got {t.ndim}-D")
+    if len({t.dtype for t in tensors}) > 1:
+        raise RuntimeError(f"linalg.multi_dot: expected all tensors of one dtype, got "
+                           f"{', '.join(str(t.dtype) for t in tensors)}")
     first, last = tensors[0].ndim == 1, tensors[-1].ndim == 1
     if first:
         tensors[0] = tensors[0].unsqueeze(0)
@@ -342,15 +417,27 @@ def kron(input, other):
     return (a_view * b_view).reshape(tuple(sa * sb for sa, sb in zip(a.shape, b.shape)))
 
 
+def _float_pair(input, other, op):
+    for name, t in (("input", input), ("other", other)):
+        if not isinstance(t, Tensor) or not t.dtype.is_floating_point:
+            got = t.dtype if isinstance(t, Tensor) else type(t).__name__
+            raise TypeError(f"{op}: expected {name} to be a floating point Tensor, got {got}")
+
+
 def logaddexp(input, other):
-    """log(exp(input) + exp(other)), computed stably, as ``torch.logaddexp``."""
+    """log(exp(input) + exp(other)), computed stably, as ``torch.logaddexp``
+    (equal infinities give themselves)."""
+    _float_pair(input, other, "logaddexp")
     hi = where(input > other, input, other)
     lo = where(input > other, other, input)
-    return hi + log1p(exp(lo - hi))
+    same_inf = (hi == lo) & hi.isinf()
+    gap = where(same_inf, 0.0, lo - hi)
+    return where(same_inf, hi, hi + log1p(exp(gap)))
 
 
 def logaddexp2(input, other):
     """log2(2 ** input + 2 ** other), as ``torch.logaddexp2``."""
+    _float_pair(input, other, "logaddexp2")
     ln2 = math.log(2.0)
     return logaddexp(input * ln2, other * ln2) / ln2
 
@@ -361,7 +448,8 @@ def matrix_exp(A):
     products, so its gradient follows them."""
     _square(A, "linalg.matrix_exp")
     norm1 = float(A.detach().abs().sum(-2).amax()) if A.numel() else 0.0
-    squarings = max(0, int(math.ceil(math.log2(norm1))) + 1) if norm1 > 0.5 else 0
+    finite = math.isfinite(norm1)  # inf or nan inside: no scaling; the result is nan
+    squarings = max(0, int(math.ceil(math.log2(norm1))) + 1) if finite and norm1 > 0.5 else 0
     x = A / (2.0 ** squarings)
     n = A.shape[-1]
     term = eye(n, dtype=A.dtype, device=A.device).expand(*A.shape)
@@ -397,21 +485,26 @@ def cholesky(input, upper=False):
 def svd(input, some=True, compute_uv=True):
     """``torch.svd``: (U, S, V) with V, not Vh (thin unless ``some=False``); with
     ``compute_uv=False``, U and V are zeros and only S is computed."""
-    if not compute_uv:
+    if not compute_uv:  # zero U and V, square whatever ``some`` says (as PyTorch)
         s = svdvals(input)
         m, n = input.shape[-2], input.shape[-1]
-        k = min(m, n)
         zeros = input.new_zeros
-        return (zeros(*input.shape[:-2], m, m if not some else k), s,
-                zeros(*input.shape[:-2], n, n if not some else k))
+        return SvdUSV(zeros(*input.shape[:-2], m, m), s, zeros(*input.shape[:-2], n, n))
     u, s, vh = _linalg_svd(input, full_matrices=not some)
-    return u, s, vh.mT
+    return SvdUSV(u, s, vh.mT)
+
+
+SvdUSV = collections.namedtuple("svd", ("U", "S", "V"))
 
 
 def chain_matmul(*matrices):
     """The product of 2-D matrices, as ``torch.chain_matmul`` (``linalg.multi_dot``)."""
+    for i, m in enumerate(matrices):
+        if not isinstance(m, Tensor) or m.ndim != 2:
+            got = f"{m.ndim}-D" if isinstance(m, Tensor) else type(m).__name__
+            raise RuntimeError(f"chain_matmul: expected 2-D tensors, got {got} at position {i}")
     if len(matrices) == 1:
-        return matrices[0]
+        return matrices[0].clone()
     return multi_dot(matrices)
 
 

@@ -17,6 +17,7 @@ State-dict keys are PyTorch's (``parametrizations.weight.original``,
 """
 
 import contextlib
+import copy
 
 from ember.autograd.grad_mode import no_grad
 from ember.nn.containers import ModuleDict, ModuleList
@@ -132,16 +133,22 @@ class ParametrizationList(ModuleList):
                              f"{list(z.shape)}")
 
     def right_inverse(self, value):
-        """Store the originals whose parametrization gives ``value``."""
+        """Store the originals whose parametrization gives ``value`` (every
+        parametrization in the list needs a ``right_inverse``; the originals
+        keep their dtype, their shape may change)."""
         with no_grad():
-            new = _inverse(self, value)
+            new = value
+            for m in reversed(list(self)):
+                inverse = getattr(m, "right_inverse", None)
+                if inverse is None:
+                    raise RuntimeError(f"parametrization {type(m).__name__} does not implement "
+                                       f"right_inverse")
+                new = inverse(new)
             if self.is_tensor:
                 if not isinstance(new, Tensor):
                     raise ValueError(f"right_inverse must return a Tensor, got "
                                      f"{type(new).__name__}")
-                if not self.unsafe:
-                    self._check(new, tuple(self.original.shape), self.original.dtype,
-                                "assigning through")
+                _same_dtype(new, self.original)
                 self.original.data = new.detach()
             else:
                 if not isinstance(new, (list, tuple)) or len(new) != self.ntensors:
@@ -150,7 +157,9 @@ class ParametrizationList(ModuleList):
                                      + (f" of length {len(new)}"
                                         if isinstance(new, (list, tuple)) else ""))
                 for i, part in enumerate(new):
-                    getattr(self, f"original{i}").data = part.detach()
+                    original = getattr(self, f"original{i}")
+                    _same_dtype(part, original)
+                    original.data = part.detach()
 
     def forward(self):
         if self.is_tensor:
@@ -160,6 +169,14 @@ class ParametrizationList(ModuleList):
         for m in list(self)[1:]:
             x = m(x)
         return x
+
+
+def _same_dtype(new, original):
+    if not isinstance(new, Tensor):
+        raise ValueError(f"right_inverse must return Tensors, got {type(new).__name__}")
+    if new.dtype != original.dtype:
+        raise ValueError(f"assigning through a parametrization may not change the original's "
+                         f"dtype: expected {original.dtype}, got {new.dtype}")
 
 
 def is_parametrized(module, tensor_name=None):
@@ -175,9 +192,27 @@ def type_before_parametrizations(module):
     return type(module).__bases__[0] if is_parametrized(module) else type(module)
 
 
+def _refuse_pickle(self):
+    raise RuntimeError("Serialization of parametrized modules is only supported through "
+                       "state_dict() (ember.save(module.state_dict(), path))")
+
+
+def _deepcopy(self, memo):
+    # A replica of the same class (as PyTorch's): pickling is refused above,
+    # and deepcopy would otherwise go through it.
+    if id(self) in memo:
+        return memo[id(self)]
+    replica = self.__new__(type(self))
+    memo[id(self)] = replica
+    replica.__dict__.update(copy.deepcopy(self.__dict__, memo))
+    return replica
+
+
 def _parametrized_class(module):
     cls = type(module)
-    return type(f"Parametrized{cls.__name__}", (cls,), {"__module__": cls.__module__})
+    return type(f"Parametrized{cls.__name__}", (cls,),
+                {"__module__": cls.__module__, "__getstate__": _refuse_pickle,
+                 "__deepcopy__": _deepcopy})
 
 
 def _add_property(cls, name):
@@ -216,9 +251,18 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
         plist = module.parametrizations[tensor_name]
         if not unsafe:
             current = getattr(module, tensor_name)
+            shape, dtype = tuple(current.shape), current.dtype
             result = parametrization(current)
-            ParametrizationList._check(result, tuple(current.shape), current.dtype,
-                                       "registering")
+            ParametrizationList._check(result, shape, dtype, "registering")
+            inverse = getattr(parametrization, "right_inverse", None)
+            if inverse is not None:
+                try:
+                    back = inverse(result)
+                except NotImplementedError:
+                    back = None
+                if back is not None:
+                    ParametrizationList._check(back, shape, dtype,
+                                               "the right_inverse of")
         plist.append(parametrization)
         plist.unsafe = plist.unsafe or unsafe
         return module
@@ -259,11 +303,10 @@ def remove_parametrizations(module, tensor_name, leave_parametrized=True):
                 value = getattr(module, tensor_name)
             original.data = value.detach()
     elif leave_parametrized:
-        with no_grad():
-            value = getattr(module, tensor_name).detach()
-        first = plist.original0
-        original = Parameter(value, first.requires_grad) if isinstance(first, Parameter) \
-            else value.requires_grad_(first.requires_grad)
+        # With grad on, to see whether any original requires grad: then a
+        # Parameter, else a plain tensor (a buffer), as PyTorch.
+        value = getattr(module, tensor_name)
+        original = Parameter(value.detach(), True) if value.requires_grad else value
     else:
         raise ValueError("remove_parametrizations: leave_parametrized=False needs a tensor "
                          "parametrized by one original, got "
