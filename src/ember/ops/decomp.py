@@ -5,8 +5,8 @@ batch dimensions broadcast as in PyTorch. The backwards are written with Ember
 ops (these same functions included), so gradients of any order work:
 
 - ``inv``: gA = -A^-T g A^-T;
-- ``det``: gA = g det(A) A^-T; ``slogdet``: gA = g_logabsdet A^-T (both need an
-  invertible A: at a singular one the backward raises);
+- ``det``: gA = g det(A) A^-T (0 at a singular A, as PyTorch's); ``slogdet``:
+  gA = g_logabsdet A^-T (not finite at a singular A);
 - ``solve`` (A X = B): gB = A^-T g, gA = -gB X^T; ``solve_triangular`` the same
   restricted to the triangle;
 - ``cholesky``: gA = sym(L^-T Phi(L^T gL) L^-1), Phi = the lower triangle with
@@ -19,7 +19,9 @@ ops (these same functions included), so gradients of any order work:
 
 As in PyTorch, the eigenvector and singular-vector gradients are only defined
 for distinct eigenvalues (singular values), and for losses that do not depend
-on the vectors' signs.
+on the vectors' signs; ``eigvalsh`` and ``svdvals`` have their own nodes, whose
+gradients need no vectors' terms and so stay finite for repeated values.
+Routines that cannot handle a matrix raise ``LinAlgError`` (a RuntimeError).
 """
 
 import collections
