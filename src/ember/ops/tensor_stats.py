@@ -25,7 +25,7 @@ from ember.ops.scatter import Gather, gather
 from ember.ops.shape import flip
 from ember.ops.sorting import sort
 from ember.ops.views import diagonal, movedim, reshape, unsqueeze
-from ember.tensor import Tensor
+from ember.tensor import Tensor, _host
 
 __all__ = ["cummax", "cummin", "logcumsumexp", "bincount", "histc", "isin", "aminmax", "mode",
            "nanmedian", "quantile", "nanquantile", "cov", "corrcoef"]
@@ -36,11 +36,6 @@ CumminResult = namedtuple("cummin", ["values", "indices"])
 AminmaxResult = namedtuple("aminmax", ["min", "max"])
 ModeResult = namedtuple("mode", ["values", "indices"])
 NanmedianResult = namedtuple("nanmedian", ["values", "indices"])
-
-
-def _host(a):
-    """A NumPy copy of an array (index bookkeeping runs on the host)."""
-    return a if type(a) is np.ndarray else a.get()
 
 
 def _on(arr, like):
