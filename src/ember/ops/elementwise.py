@@ -756,6 +756,37 @@ class Xlogy(Function):
         return ga, gb
 
 
+class Xlog1py(Function):
+    """a * log1p(b), defined as 0 where a == 0 (unless b is nan)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = ctx.xp
+        ctx.save_for_backward(a, b)
+        with _quiet():
+            return xp.where((a == 0) & ~xp.isnan(b), 0, a * xp.log1p(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        ga = gb = None
+        if need[0]:  # as PyTorch: g log1p(b), and 0 where a == 0 and b <= -1
+            ga = where(logical_and(a == 0, b <= -1), 0.0, xlog1py(g, b))
+        if need[1]:
+            gb = g * a / (1 + b)
+        return ga, gb
+
+
+def xlog1py(input, other):
+    """input * log1p(other), and 0 where input == 0 (unless other is nan); as
+    ``torch.special.xlog1py`` (``ember.special.xlog1py``)."""
+    a, b = _floating_pair(input, other, "xlog1py")
+    if not isinstance(b, Tensor):
+        b = full((), b, dtype=a.dtype, device=a.device)
+    return _apply(Xlog1py, "xlog1py", a, b)
+
+
 def atan2(input, other):
     """The angle of the point (other, input) in radians, in [-pi, pi]; broadcast."""
     return _apply(Atan2, "atan2", *_floating_pair(check_tensor(input, "atan2"), other, "atan2"))
