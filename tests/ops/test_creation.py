@@ -75,6 +75,14 @@ def test_tensor_takes_dtype_and_requires_grad():
         ember.tensor([1, 2], requires_grad=True)
 
 
+def test_python_floats_keep_float64_precision_when_asked():
+    t = ember.tensor([1 / 6, 1e-308, 5e-324, 0.1], dtype=ember.float64)
+    same(t, torch.tensor([1 / 6, 1e-308, 5e-324, 0.1], dtype=torch.float64))
+    same(ember.tensor(1 / 3, dtype=ember.float64), torch.tensor(1 / 3, dtype=torch.float64))
+    same(ember.tensor([[1, 2.5]], dtype=ember.float16), torch.tensor([[1, 2.5]],
+                                                                     dtype=torch.float16))
+
+
 def test_tensor_copies_its_input():
     a = np.array([1.0, 2.0])
     x = ember.tensor(a)

@@ -113,15 +113,21 @@ def _plain(data, op, top=True):
 def _array_from_data(data, dtype, op):
     """A new host array holding ``data`` with PyTorch's inferred (or the given) dtype."""
     inferred, plain = _infer_dtype(data, op), _plain(data, op)
+    # A floating dtype is built straight from the data: through the inferred
+    # dtype first, Python floats given dtype=float64 would be rounded to float32
+    # on the way. Integer ones go through the inferred dtype, so that values
+    # out of range wrap as in PyTorch (uint8 -1 -> 255).
+    wanted = None if dtype is None else _dt.as_dtype(dtype)
+    target = wanted if wanted is not None and wanted.is_floating_point else inferred
     try:
-        arr = np.array(plain, dtype=inferred.np)
+        arr = np.array(plain, dtype=target.np)
     except ValueError as e:
         raise ValueError(f"{op}: expected a (nested) sequence of equal-length sequences of "
                          f"numbers ({e})") from None
     except OverflowError:
-        raise RuntimeError(f"{op}: a value in the data overflows {inferred}") from None
-    if dtype is not None:
-        arr = arr.astype(_dt.as_dtype(dtype).np, copy=False)
+        raise RuntimeError(f"{op}: a value in the data overflows {target}") from None
+    if wanted is not None and wanted is not target:
+        arr = arr.astype(wanted.np, copy=False)
     return arr
 
 
