@@ -148,7 +148,7 @@ class Function:
         ctx.xp = xp
         ctx._to_save = ()
         ctx._non_diff = ()
-        out = cls.forward(ctx, *arrays)
+        out = pre = cls.forward(ctx, *arrays)
         if cls.row_major:
             out = _row_major(out, xp)
         if not (needs and _State.enabled):
@@ -156,7 +156,7 @@ class Function:
                 return tuple(Tensor._wrap(_as_array(o, xp), False, None, 0) for o in out)
             data = out if type(out) is np.ndarray else _as_array(out, xp)
             return Tensor._wrap(data, False, None, 0)
-        return _record(ctx, cls, args, out, xp)
+        return _record(ctx, cls, args, out, xp, pre)
 
 
 def _row_major(out, xp):
@@ -168,7 +168,7 @@ def _row_major(out, xp):
     return out
 
 
-def _record(ctx, cls, args, out, xp):
+def _record(ctx, cls, args, out, xp, pre=None):
     """Make ctx a graph node: edges to inputs, saved tensors, wrapped outputs."""
     edges = []
     shapes = []
@@ -201,7 +201,9 @@ def _record(ctx, cls, args, out, xp):
     to_save = ctx._to_save
     if to_save:
         raw = out if type(out) is tuple else (out,)  # forward's own objects, before wrapping
-        ctx._saved = tuple([_pack(s, args, outs, raw, xp) for s in to_save])
+        # ... and before a row-major copy (``row_major``): forward saved those.
+        first = raw if pre is None or pre is out else (pre if type(pre) is tuple else (pre,))
+        ctx._saved = tuple([_pack(s, args, outs, raw, first, xp) for s in to_save])
         ctx._to_save = None
     else:
         ctx._saved = ()
@@ -233,14 +235,14 @@ def _wrap_outputs(ctx, out, xp):
     return tuple(outs)
 
 
-def _pack(s, args, outs, raw, xp):
+def _pack(s, args, outs, raw, first, xp):
     if s is None or not hasattr(s, "shape"):
         return s  # None or a Python scalar: kept as is
     for a in args:
         if isinstance(a, Tensor) and a._array is s:
             return (a, (a._base if a._base is not None else a)._version)
-    for o, r in zip(outs, raw):
-        if o._array is s or r is s:  # r: a NumPy scalar that the output wraps as a 0-d array
+    for o, r, f in zip(outs, raw, first):
+        if o._array is s or r is s or f is s:  # r: a NumPy scalar the output wraps as 0-d
             return _SavedOutput(o)
     return Tensor._wrap(_as_array(s, xp), False, None, 0)  # an intermediate: a constant
 
