@@ -6,6 +6,7 @@ version raises, naming both versions. In-place ops that autograd can follow
 (on non-leaf tensors) must give PyTorch's gradients.
 """
 
+import numpy as np
 import pytest
 import torch
 from reference import check, rand
@@ -215,3 +216,24 @@ def test_view_taken_before_base_is_modified_matches_torch():
         return v * v + t.sum()
 
     check(f, rand((3, 2)), rand((2,), seed=1))
+
+
+def test_a_product_with_a_constant_does_not_hold_the_tensor_like_torch():
+    # y * 2 and y / c need only the constant for y's gradient: changing y in
+    # place afterwards is no error, as in PyTorch; y * w with w requiring grad
+    # does hold y.
+    for lib in (ember, torch):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        c = lib.tensor([3.0, 4.0])
+        y = a * 1.0
+        z = y * 2.0 + y * c + y / c
+        y.add_(1.0)
+        z.sum().backward()
+        np.testing.assert_allclose(a.grad.numpy(), 2.0 + np.array([3.0, 4.0]) + 1 / np.array(
+            [3.0, 4.0]))
+    w = ember.tensor([3.0, 4.0], requires_grad=True)
+    y = ember.tensor([1.0, 2.0], requires_grad=True) * 1.0
+    z = y * w
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        z.sum().backward()

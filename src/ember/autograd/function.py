@@ -116,6 +116,11 @@ class Function:
     """
 
     row_major = False
+    # For each entry of save_for_backward, the forward argument whose gradient
+    # is the only use of that entry (None: always kept). Entries whose argument
+    # needs no gradient are not kept, as PyTorch's: ``y * 2`` does not hold on
+    # to ``y``, so changing ``y`` in place later is no error.
+    saved_for = None
 
     @staticmethod
     def forward(ctx, *args):
@@ -203,7 +208,11 @@ def _record(ctx, cls, args, out, xp, pre=None):
         raw = out if type(out) is tuple else (out,)  # forward's own objects, before wrapping
         # ... and before a row-major copy (``row_major``): forward saved those.
         first = raw if pre is None or pre is out else (pre if type(pre) is tuple else (pre,))
-        ctx._saved = tuple([_pack(s, args, outs, raw, first, xp) for s in to_save])
+        keep = cls.saved_for
+        need = ctx.needs_input_grad
+        ctx._saved = tuple([None if keep is not None and keep[i] is not None and not need[keep[i]]
+                            else _pack(s, args, outs, raw, first, xp)
+                            for i, s in enumerate(to_save)])
         ctx._to_save = None
     else:
         ctx._saved = ()

@@ -44,6 +44,8 @@ class Sub(Function):
 class Mul(Function):
     """a * b."""
 
+    saved_for = (1, 0)  # a only for b's gradient, b only for a's
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -58,6 +60,8 @@ class Mul(Function):
 
 class Div(Function):
     """a / b (true division)."""
+
+    saved_for = (1, None)  # a only for b's gradient
 
     @staticmethod
     def forward(ctx, a, b):
