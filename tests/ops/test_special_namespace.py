@@ -57,3 +57,58 @@ def test_reductions_and_softmax_match_torch():
     check(lambda t: sp(t).logsumexp(t, 1), x)
     check(lambda t: sp(t).softmax(t, 0), x)
     check(lambda t: sp(t).log_softmax(t, 1), x)
+
+
+def test_float32_erfcx_and_log_ndtr_do_not_overflow():
+    # exp(x^2) overflowed float32 for x in [9.42, 10] before the switch to the series,
+    # so erfcx was inf there and log_ndtr inf for x in about [-14.14, -13.32]
+    x = np.concatenate([np.linspace(-9.0, 30.0, 3901), [9.42, 9.5, 9.99, 10.0, 10.01]])
+    x = x.astype(np.float32)
+    got, ref = ember.special.erfcx(ember.tensor(x)), torch.special.erfcx(torch.tensor(x))
+    assert got.dtype == ember.float32 and np.isfinite(got.numpy()).all()
+    # torch computes in float32 (exp(x^2) is ~5e-6 off for x ~ -9); Ember rounds once
+    close(got, ref, rtol=1e-5, atol=0)
+    exact = torch.special.erfcx(torch.tensor(x, dtype=torch.float64)).float()
+    close(got, exact, rtol=1.2e-7, atol=0)
+    z = np.concatenate([np.linspace(-40.0, 8.0, 4801), [-14.14, -13.9, -13.5, -13.32]])
+    z = z.astype(np.float32)
+    got, ref = ember.special.log_ndtr(ember.tensor(z)), torch.special.log_ndtr(torch.tensor(z))
+    assert got.dtype == ember.float32 and np.isfinite(got.numpy()).all()
+    close(got, ref, rtol=2e-6, atol=1e-7)
+    exact = torch.special.log_ndtr(torch.tensor(z, dtype=torch.float64)).float()
+    close(got, exact, rtol=1.2e-7, atol=1e-30)
+
+
+def test_float32_erfcx_and_log_ndtr_gradients_match_torch():
+    # torch's float32 erfcx' = 2 x erfcx(x) - 2 / sqrt(pi) cancels in float32 for large x;
+    # Ember's gradient comes from the float64 evaluation: compare with torch's float64
+    for name, a in (("erfcx", [-3.0, 0.5, 9.5, 9.9, 12.0]),
+                    ("log_ndtr", [-14.0, -13.5, -2.0, 1.0])):
+        xe = ember.tensor(np.array(a, np.float32), requires_grad=True)
+        xt = torch.tensor(np.array(a, np.float32), dtype=torch.float64, requires_grad=True)
+        (ge,) = ember.autograd.grad(getattr(ember.special, name)(xe).sum(), xe)
+        (gt,) = torch.autograd.grad(getattr(torch.special, name)(xt).sum(), xt)
+        assert ge.dtype == ember.float32 and np.isfinite(ge.numpy()).all()
+        close(ge, gt.float(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["i0e", "i1e", "ndtr", "ndtri", "log_ndtr", "erfcx", "entr",
+                                  "i0", "i1"])
+@pytest.mark.parametrize("dtype", ["bool", "int64", "uint8"])
+def test_integer_and_bool_inputs_are_promoted_as_torch(name, dtype):
+    a = np.array([True, False, True]) if dtype == "bool" else np.array([0, 1, 2])
+    got = getattr(ember.special, name)(ember.tensor(a).to(getattr(ember, dtype)))
+    ref = getattr(torch.special, name)(torch.tensor(a).to(getattr(torch, dtype)))
+    assert got.dtype == ember.float32
+    close(got, ref, rtol=1e-6)
+
+
+def test_special_functions_of_their_own_come_from_special_fns():
+    from ember.ops import special_fns
+    for name in ("i0e", "i1e", "ndtri", "entr"):
+        assert getattr(ember.special, name) is getattr(special_fns, name)
+    check(lambda t: sp(t).i0e(t), np.array([-800.0, -30.0, 0.0, 0.7, 100.0, 1e4]), rtol=1e-12)
+    check(lambda t: sp(t).i1e(t), np.array([-800.0, -30.0, 0.0, 0.7, 100.0, 1e4]), rtol=1e-12)
+    check(lambda t: sp(t).ndtri(t), np.array([1e-100, 1e-8, 0.2, 0.5, 0.9, 1 - 1e-12]),
+          rtol=1e-12)
+    check(lambda t: sp(t).entr(t), np.array([1e-3, 0.5, 2.0]))

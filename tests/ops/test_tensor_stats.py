@@ -444,3 +444,52 @@ def test_errors_cov_corrcoef():
             aweights=[1.0, 2, 1])
     _raises(RuntimeError, r"corrcoef\(\): expected input to have two or fewer dimensions",
             TS.corrcoef, ember.zeros(2, 2, 2))
+
+
+def test_logcumsumexp_second_derivatives_for_non_contiguous_inputs():
+    # the saved output must be the C-ordered one the graph holds (row_major copies it)
+    x = rand((3, 4), seed=7)
+    check(lambda t: logcumsumexp(t.t(), 0), x)
+    check(lambda t: logcumsumexp(t.t(), 1), x)
+    check(lambda t: logcumsumexp(t[:, ::2], 0), x)
+    check(lambda t: logcumsumexp(t.t() * t.t(), 1), x)
+    y = TS.logcumsumexp(ember.tensor(x).t(), 0)
+    assert y._array.flags.c_contiguous
+    ref = torch.logcumsumexp(torch.tensor(x).t(), 0)
+    assert y.stride() == ref.stride()
+
+
+def test_cov_without_degrees_of_freedom_gives_torchs_infinities():
+    # norm * 0 was -0.0 for a negative norm, turning inf into -inf
+    x = np.array([[1.0, 2.0, 4.0], [3.0, -1.0, 0.5]])
+    for kwargs in ({"correction": 5, "aweights": np.array([1.0, 1.0, 1.0])},
+                   {"correction": 3, "aweights": np.array([0.5, 2.0, 1.0])},
+                   {"correction": 5, "fweights": np.array([1, 2, 1]),
+                    "aweights": np.array([1.0, 0.5, 1.0])},
+                   {"correction": 3},
+                   {"correction": 7}):
+        e_kw = {k: ember.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+        t_kw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+        for a in (x, x[:1]):
+            with pytest.warns(RuntimeWarning, match="degrees of freedom"):
+                ours = TS.cov(ember.tensor(a), **e_kw)
+            with pytest.warns(UserWarning):
+                ref = torch.cov(torch.tensor(a), **t_kw)
+            close(ours, ref)
+            np.testing.assert_array_equal(np.signbit(ours.numpy()), np.signbit(ref.numpy()))
+
+
+def test_nanmedian_refuses_bool_as_torch():
+    b = np.array([[True, False, True]])
+    for args in ((), (1,), (0, True)):
+        with pytest.raises(NotImplementedError, match="Bool"):
+            torch.nanmedian(torch.tensor(b), *args)
+        _raises(NotImplementedError, r"nanmedian: expected a non-bool input, got bool",
+                TS.nanmedian, T(b), *args)
+    with pytest.raises(NotImplementedError):
+        torch.nanmedian(torch.tensor(True))
+    _raises(NotImplementedError, "nanmedian: expected a non-bool input", TS.nanmedian, T(True))
+    # the other integer dtypes still work
+    for dtype in (np.int64, np.uint8):
+        close(TS.nanmedian(T(np.array([3, 1, 2], dtype))),
+              torch.nanmedian(torch.tensor(np.array([3, 1, 2], dtype))))

@@ -488,3 +488,38 @@ def test_errors_scatters():
             TU.slice_scatter, x, x, 0, 0.5)
     _raises(TypeError, r"diagonal_scatter: expected src to be a Tensor, got list",
             TU.diagonal_scatter, x, [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("di,db", [("float32", "float64"), ("float64", "float32"),
+                                   ("int32", "int64"), ("float32", "int64"),
+                                   ("int64", "float32"), ("float16", "float32")])
+def test_addbmm_needs_the_input_dtype_of_the_batches_as_torch(di, db):
+    # torch: "self and mat2 must have the same dtype" whatever beta; no promotion
+    def args(lib):
+        return (lib.zeros(2, 3, dtype=getattr(lib, di)), lib.ones(2, 2, 4, dtype=getattr(lib, db)),
+                lib.ones(2, 4, 3, dtype=getattr(lib, db)))
+    for beta in (1, 0):
+        with pytest.raises(RuntimeError, match="same dtype"):
+            torch.addbmm(*args(torch), beta=beta)
+        _raises(RuntimeError, r"addbmm: expected input of the dtype of batch1 and batch2 "
+                r"\(.*" + db + r"\), got .*" + di, TU.addbmm, *args(ember), beta=beta)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        args(torch)[0].addbmm_(*args(torch)[1:])
+    x = args(ember)[0]
+    _raises(RuntimeError, "addbmm: expected input of the dtype", x.addbmm_, *args(ember)[1:])
+    # a 0-d input broadcasts but must match too
+    with pytest.raises(RuntimeError, match="same dtype"):
+        torch.addbmm(torch.zeros((), dtype=getattr(torch, di)), *args(torch)[1:])
+    _raises(RuntimeError, "addbmm: expected input of the dtype", TU.addbmm,
+            ember.zeros((), dtype=getattr(ember, di)), *args(ember)[1:])
+
+
+def test_addbmm_same_dtypes_match_torch_and_bool_is_refused():
+    for dtype in ("int64", "int32", "float32"):
+        same(lambda i, a, b: addbmm(i, a, b), np.ones((2, 3)).astype(dtype),
+             np.ones((4, 2, 5)).astype(dtype), np.ones((4, 5, 3)).astype(dtype))
+    b = np.ones((1, 2, 2), bool)
+    with pytest.raises(NotImplementedError):
+        torch.addbmm(torch.tensor(b[0]), torch.tensor(b), torch.tensor(b))
+    _raises(NotImplementedError, r"addbmm: expected a non-bool dtype, got bool", TU.addbmm,
+            T(b[0]), T(b), T(b))

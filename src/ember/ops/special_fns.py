@@ -1,4 +1,5 @@
-"""Special functions: lgamma, digamma, polygamma, mvlgamma, i0, sinc, and the
+"""Special functions: lgamma, digamma, polygamma, mvlgamma, i0, sinc (and for
+``ember.special`` i1, i0e, i1e, ndtri and entr), and the
 floating-point and integer helpers copysign, heaviside, float_power, frexp,
 ldexp, nextafter, gcd and lcm.
 
@@ -19,7 +20,13 @@ more accurate by an ulp or so).
   the n-th derivative of the reflection formula, d^n/dx^n cot(pi x) being a
   polynomial in cot(pi x).
 - ``i0`` (and its derivative ``i1``): the power series up to |x| = 20, the
-  Hankel asymptotic expansion beyond.
+  Hankel asymptotic expansion beyond. ``i0e`` and ``i1e`` (e^-|x| I(x)): the
+  series times e^-|x|, and beyond 20 Hankel's sum without its e^x factor, so
+  they never overflow (within ~2e-15 of PyTorch's float64 up to |x| = 1e4).
+- ``ndtri``: erfinv of the exact p - 1/2 near the centre; in the tails
+  Newton's method on log Phi(x) = log p from a rational first guess in
+  sqrt(-2 log p) (within ~1e-15 of PyTorch's float64 down to p = 1e-300).
+- ``entr``: -x log x as a Function, with PyTorch's derivative -(1 + log x).
 
 All constants (Bernoulli numbers, zeta(k) - 1, the cot-derivative
 polynomials) are computed once here, exactly or to double precision.
@@ -48,7 +55,8 @@ from ember.ops._util import binary_operands, check_tensor, float_operand
 from ember.ops.arithmetic import mul, pow as _pow
 from ember.ops.comparison import _apply, _is_float, _quiet, where
 from ember.ops.creation import full, zeros_like
-from ember.ops.elementwise import _floating_pair, exp2
+from ember.ops.inplace import inplace
+from ember.ops.elementwise import _floating_pair, _special, exp, exp2, log, sign
 from ember.tensor import Tensor
 
 __all__ = ["lgamma", "digamma", "polygamma", "mvlgamma", "i0", "sinc", "copysign", "heaviside",
@@ -56,7 +64,7 @@ __all__ = ["lgamma", "digamma", "polygamma", "mvlgamma", "i0", "sinc", "copysign
 
 # torch.special functions without a top-level torch name, kept out of __all__
 # for an ``ember.special`` namespace to pick up.
-__special__ = ("i1", "multigammaln")
+__special__ = ("i1", "i0e", "i1e", "ndtri", "entr", "multigammaln")
 
 _PI = math.pi
 _LOG_PI = math.log(math.pi)
@@ -246,30 +254,52 @@ def _polygamma(xp, x, n):
 _BESSEL_SERIES_END = 20.0  # power series up to here, asymptotic beyond (terms < 1e-17 both)
 
 
-def _bessel_i(xp, x, order):
-    """I_0(x) or I_1(x) (``order`` 0 or 1)."""
-    a = xp.abs(x)
-    s = xp.minimum(a, _BESSEL_SERIES_END)
+def _bessel_series(xp, s, order):
+    """sum_k (s/2)^(2k + order) / (k! (k + order)!) for 0 <= s <= 20: all terms positive."""
     t = s * s / 4
     term = xp.ones_like(s)
     total = xp.ones_like(s)
-    for k in range(1, 60):  # (t^k / (k! (k + order)!)), all positive
+    for k in range(1, 60):  # (t^k / (k! (k + order)!))
         term = term * (t / (k * (k + order)))
         total = total + term
-    series = total if order == 0 else total * (s / 2)
-    # Hankel: I_v(x) ~ e^x / sqrt(2 pi x) sum_k prod_{j<=k} ((2j-1)^2 - 4v^2) / (8 j x)
-    big = xp.maximum(a, _BESSEL_SERIES_END)
+    return total if order == 0 else total * (s / 2)
+
+
+def _hankel_scaled(xp, big, order):
+    """Hankel's sum for I_v(x) e^-x sqrt(2 pi x), x >= 20:
+    sum_k prod_{j<=k} ((2j-1)^2 - 4v^2) / (8 j x) (terms still falling at k = 39)."""
     mu = 4 * order * order
     term = xp.ones_like(big)
     total = xp.ones_like(big)
     for k in range(1, 40):
         term = term * (((2 * k - 1) ** 2 - mu) / (8 * k * big))
         total = total + term
+    return total
+
+
+def _bessel_i(xp, x, order):
+    """I_0(x) or I_1(x) (``order`` 0 or 1)."""
+    a = xp.abs(x)
+    series = _bessel_series(xp, xp.minimum(a, _BESSEL_SERIES_END), order)
+    big = xp.maximum(a, _BESSEL_SERIES_END)
     half = xp.exp(big / 2)  # e^x in two halves: finite up to I's own overflow
-    asymptotic = half * (half * total / xp.sqrt(2 * _PI * big))
+    asymptotic = half * (half * _hankel_scaled(xp, big, order) / (_SQRT_2PI * xp.sqrt(big)))
     out = xp.where(a <= _BESSEL_SERIES_END, series, asymptotic)
     out = xp.where(xp.isinf(x), _INF, out)
     return out if order == 0 else xp.where(x < 0, -out, out)  # i1(-0.0) = 0.0, as PyTorch
+
+
+def _bessel_ie(xp, x, order):
+    """e^-|x| I_0(x) or e^-|x| I_1(x): the series times e^-|x| up to |x| = 20 (no
+    overflow there), beyond it Hankel's sum / sqrt(2 pi |x|), which never forms
+    e^|x| (finite for every x; 0 at +-inf)."""
+    a = xp.abs(x)
+    s = xp.minimum(a, _BESSEL_SERIES_END)
+    series = _bessel_series(xp, s, order) * xp.exp(-s)
+    big = xp.maximum(a, _BESSEL_SERIES_END)
+    asymptotic = _hankel_scaled(xp, big, order) / (_SQRT_2PI * xp.sqrt(big))
+    out = xp.where(a <= _BESSEL_SERIES_END, series, asymptotic)
+    return out if order == 0 else xp.where(x < 0, -out, out)
 
 
 def _sinc_derivative(xp, x):
@@ -287,6 +317,75 @@ def _sinc_derivative(xp, x):
 
 _SINC_DERIVATIVE_SERIES = tuple((-1) ** k * 2 * k / math.factorial(2 * k + 1)
                                 for k in range(12, 0, -1))
+
+
+_SQRT2 = math.sqrt(2.0)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+# A first guess at the lower-tail quantile from t = sqrt(-2 log p): t - N(t) / D(t),
+# Abramowitz & Stegun 26.2.23 (absolute error below 4.5e-4), highest power first.
+_TAIL_GUESS_NUM = (0.010328, 0.802853, 2.515517)
+_TAIL_GUESS_DEN = (0.001308, 0.189269, 1.432788, 1.0)
+_LOG_ERFC_ASYMPTOTIC = 26.0  # erfc(z) is a normal float64 up to z ~ 26.5
+
+
+def _erfcx_asymptotic(xp, z):
+    """exp(z^2) erfc(z) for z >= 26 by its asymptotic series, 1 / (z sqrt(pi)) sum_n
+    (-1)^n (2n - 1)!! / (2 z^2)^n (the 8th term is below 1e-24 there)."""
+    inv = 1.0 / (2.0 * z * z)
+    term = xp.ones_like(z)
+    total = xp.ones_like(z)
+    for n in range(1, 9):
+        term = term * (-(2 * n - 1) * inv)
+        total = total + term
+    return total / (z * math.sqrt(_PI))
+
+
+def _ndtri_lower(xp, p, erfc):
+    """The x < 0 with Phi(x) = p, for 0 < p <= 1/4 (p in float64).
+
+    From the rational first guess, Newton's method on log Phi(x) = log p:
+    in log space the equation stays well scaled down to the smallest
+    subnormal p, and log Phi(x) = log(erfc(z) / 2), z = -x / sqrt 2, keeps
+    erfc's relative precision (no 1 - erf cancels). The slope is
+    (log Phi)' = phi / Phi = sqrt(2 / pi) / erfcx(z). The guess is within
+    4.5e-4, so three steps reach the limit set by the rounding of log p
+    (the step error squares each time: 4e-4 -> 1e-7 -> 1e-14 -> 0).
+    """
+    t = xp.sqrt(-2.0 * xp.log(p))
+    x = -(t - _horner(_TAIL_GUESS_NUM, t) / _horner(_TAIL_GUESS_DEN, t))
+    log_2p = xp.log(2.0 * p)  # 2p is exact
+    for _ in range(3):
+        z = -x / _SQRT2
+        far = z > _LOG_ERFC_ASYMPTOTIC
+        zn = xp.where(far, _LOG_ERFC_ASYMPTOTIC, z)
+        zf = xp.where(far, z, _LOG_ERFC_ASYMPTOTIC)
+        near_erfc = erfc(zn)
+        far_erfcx = _erfcx_asymptotic(xp, zf)
+        log_erfc = xp.where(far, xp.log(far_erfcx) - zf * zf, xp.log(near_erfc))
+        erfcx = xp.where(far, far_erfcx, xp.exp(zn * zn) * near_erfc)
+        x = x - (log_erfc - log_2p) * erfcx / _SQRT_2_OVER_PI
+    return x
+
+
+def _ndtri(xp, p):
+    """The standard normal quantile: the x with Phi(x) = p, for p in float64.
+
+    Centre, |p - 1/2| <= 1/4: sqrt 2 erfinv(2 (p - 1/2)), p - 1/2 being exact
+    there (erfinv keeps its relative precision near 0, so the result does
+    near p = 1/2 too). Tails: the lower-tail solver on min(p, 1 - p), 1 - p
+    being exact for p >= 1/2, negated for the upper tail. -inf at 0, inf at
+    1, nan outside [0, 1].
+    """
+    q = p - 0.5
+    centre = xp.abs(q) <= 0.25
+    x_centre = _SQRT2 * _special(xp, "erfinv")(2.0 * xp.where(centre, q, 0.0))
+    r = xp.where(q < 0, p, 1.0 - p)
+    r = xp.where(centre | ~(r > 0), 0.125, r)  # placeholders for the centre, 0, 1 and nan
+    x_tail = _ndtri_lower(xp, r, _special(xp, "erfc"))
+    out = xp.where(centre, x_centre, xp.where(q < 0, x_tail, -x_tail))
+    out = xp.where(p == 0, -_INF, xp.where(p == 1, _INF, out))
+    return xp.where((p >= 0) & (p <= 1), out, _NAN)
 
 
 def _in_float64(xp, x, kernel, *args):
@@ -372,6 +471,74 @@ class I1(Function):
         # 1/2 at 0 (the limit); the safe divisor keeps the unused branch finite,
         # so that higher derivatives at 0 are not nan.
         return g * where(zero, 0.5, i0(x) - i1(x) / where(zero, 1.0, x))
+
+
+class I0e(Function):
+    """e^-|x| I_0(x); derivative i1e(x) - sign(x) i0e(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = _in_float64(ctx.xp, x, _bessel_ie, 0)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return g * (i1e(x) - sign(x) * y)
+
+
+class I1e(Function):
+    """e^-|x| I_1(x); derivative i0e(x) - i1e(x) (sign(x) + 1 / x), 1/2 at 0 (the limit)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = _in_float64(ctx.xp, x, _bessel_ie, 1)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        zero = x == 0
+        # the safe divisor keeps the unused branch finite (higher derivatives at 0)
+        slope = i0e(x) - y * (sign(x) + 1.0 / where(zero, 1.0, x))
+        return g * where(zero, 0.5, slope)
+
+
+class Ndtri(Function):
+    """The standard normal quantile; derivative sqrt(2 pi) exp(ndtri(p)^2 / 2)."""
+
+    @staticmethod
+    def forward(ctx, p):
+        y = _in_float64(ctx.xp, p, _ndtri)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * (_SQRT_2PI * exp(y * y / 2.0))
+
+
+class Entr(Function):
+    """-x log x: 0 at 0, -inf below 0 (nan stays nan); derivative -(1 + log x), as
+    PyTorch's: inf at 0 and nan below 0."""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        ctx.save_for_backward(x)
+        xc = x.astype(np.float32) if x.dtype.itemsize < 4 else x  # halves: in float32
+        with _quiet():
+            rest = xp.where(xc == 0, 0.0, xp.where(xc < 0, -_INF, xc))  # nan stays
+            y = xp.where(xc > 0, -xc * xp.log(xc), rest)
+        return xp.asarray(y).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * -(1.0 + log(x))
 
 
 class Sinc(Function):
@@ -533,6 +700,11 @@ def _int_arg(value, op, name):
     return int(value)
 
 
+def _int_scalar_tensor(t):
+    """Whether ``t`` is a 0-d integer (not bool) Tensor, which PyTorch takes as an int."""
+    return isinstance(t, Tensor) and t._array.ndim == 0 and t._array.dtype.kind in "iu"
+
+
 def lgamma(input):
     """log |Gamma(input)|, elementwise; inf at 0 and the negative integers.
 
@@ -562,12 +734,20 @@ def polygamma(n, input):
     gives inf, and polygamma(n >= 2, inf) is nan there where Ember gives 0.
     For n > 170, n! overflows and so do the results (±inf, or nan for x < 0).
 
+    ``n`` may also be a 0-d integer Tensor, as PyTorch accepts
+    (``polygamma(torch.tensor(1), x)``).
+
     The Tensor method ``x.polygamma(n)`` (and ``x.polygamma_(n)``) reaches this
-    function as ``polygamma(x, n)``: a Tensor first and an int second are
-    taken in that order.
+    function as ``polygamma(x, n)``: a Tensor first and an int (or a 0-d
+    integer Tensor) second are taken in that order. With two 0-d integer
+    Tensors the call is read as ``polygamma(n, x)``; PyTorch's method form
+    ``x.polygamma(n)`` there means the other order.
     """
-    if isinstance(n, Tensor) and not isinstance(input, Tensor):  # the Tensor method
-        n, input = input, n
+    if isinstance(n, Tensor) and (not isinstance(input, Tensor)
+                                  or (not _int_scalar_tensor(n) and _int_scalar_tensor(input))):
+        n, input = input, n  # the Tensor method
+    if _int_scalar_tensor(n):
+        n = n.item()
     n = _int_arg(n, "polygamma", "n")
     if n < 0:
         raise RuntimeError(f"polygamma: expected n >= 0, got {n} (polygamma(n, x) does not "
@@ -621,6 +801,49 @@ def i1(input):
     Odd in input; the gradient is i0(input) - i1(input) / input (1/2 at 0).
     """
     return I1.apply(_floating(input, "i1"))
+
+
+def i0e(input):
+    """The exponentially scaled Bessel function e^-|x| I_0(x) (torch.special.i0e).
+
+    Computed without forming e^|x|, so finite (and 0 at +-inf) everywhere.
+    Integers and bools are promoted to the default float. The gradient is
+    i1e(input) - sign(input) i0e(input).
+    """
+    return I0e.apply(_floating(input, "i0e"))
+
+
+def i1e(input):
+    """The exponentially scaled Bessel function e^-|x| I_1(x) (torch.special.i1e).
+
+    Odd, finite everywhere (0 at +-inf). Integers and bools are promoted to
+    the default float. The gradient is i0e(x) - i1e(x) (sign(x) + 1 / x),
+    1/2 at 0.
+    """
+    return I1e.apply(_floating(input, "i1e"))
+
+
+def ndtri(input):
+    """The standard normal quantile function (torch.special.ndtri): the x with
+    P(Z <= x) = input.
+
+    Computed in float64 and rounded once: near 1/2 from erfinv of the exact
+    p - 1/2, in the tails by Newton's method on log P(Z <= x) = log p (on 1 - p,
+    exact there, for the upper tail), so that relative precision holds down to
+    the smallest subnormal p. -inf at 0, inf at 1, nan outside [0, 1].
+    Integers and bools are promoted to the default float. The gradient is
+    sqrt(2 pi) exp(ndtri(p)^2 / 2).
+    """
+    return Ndtri.apply(_floating(input, "ndtri"))
+
+
+def entr(input):
+    """The elementwise entropy -x log x (torch.special.entr): 0 at 0, -inf below 0.
+
+    Integers and bools are promoted to the default float. The gradient is
+    -(1 + log x), as PyTorch's: inf at 0, nan below 0.
+    """
+    return Entr.apply(_floating(input, "entr"))
 
 
 def sinc(input):
@@ -689,6 +912,20 @@ def float_power(input, exponent):
         raise TypeError(f"float_power: expected exponent to be a Tensor or a number, got "
                         f"{type(exponent).__name__}")
     return _pow(input.to(f64), float(exponent))
+
+
+def float_power_(input, exponent):
+    """In-place :func:`float_power` (the Tensor method ``x.float_power_(exponent)``).
+
+    The result is float64, so, as in PyTorch, ``input`` must be float64
+    already: other dtypes raise rather than round the result into them.
+    """
+    check_tensor(input, "float_power_")
+    if input._array.dtype != np.float64:
+        raise RuntimeError(f"float_power_: expected input of dtype float64, got {input.dtype} "
+                           f"(the base given to float_power_ has dtype {input.dtype} but the "
+                           "operation's result requires dtype float64)")
+    return inplace(input, float_power, "float_power_", exponent)
 
 
 def _apply_pow(a, b):
@@ -783,8 +1020,11 @@ def lcm(input, other):
 
 
 # Tensor methods bound from this module (see ember/_tensor_methods.py), and the
-# ops that also get an in-place ``name_`` method (torch.Tensor has no frexp_).
+# ops that also get the generic in-place ``name_`` method (torch.Tensor has no
+# frexp_). float_power_ is a method of its own (it refuses non-float64 tensors
+# rather than rounding into them), bound as it is.
 __methods__ = ("lgamma", "digamma", "polygamma", "mvlgamma", "i0", "sinc", "copysign",
-               "heaviside", "float_power", "frexp", "ldexp", "nextafter", "gcd", "lcm")
+               "heaviside", "float_power", "float_power_", "frexp", "ldexp", "nextafter", "gcd",
+               "lcm")
 __inplace__ = ("lgamma", "digamma", "polygamma", "mvlgamma", "i0", "sinc", "copysign",
-               "heaviside", "float_power", "ldexp", "nextafter", "gcd", "lcm")
+               "heaviside", "ldexp", "nextafter", "gcd", "lcm")

@@ -119,7 +119,9 @@ class Logcumsumexp(Function):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        y = _logcumsumexp(x, axis, ctx.xp)
+        # C order before saving: Function.apply would copy a non-contiguous result
+        # (row_major), and backward must see the very output the graph holds.
+        y = ctx.xp.ascontiguousarray(_logcumsumexp(x, axis, ctx.xp))
         ctx.save_for_backward(x, y)
         return y
 
@@ -362,11 +364,16 @@ def nanmedian(input, dim=None, keepdim=False):
     ``dim`` it goes to the returned index: among equal values, the one that
     comes at the median's position in a stable sort (as PyTorch returns).
 
+    Bool inputs raise NotImplementedError, as in PyTorch.
+
     Differs from PyTorch: for a slice of only NaNs the index is that of the
     first NaN (PyTorch's is unspecified); an empty integer input raises
     (PyTorch returns an arbitrary integer).
     """
     check_tensor(input, "nanmedian")
+    if input._array.dtype == np.bool_:
+        raise NotImplementedError("nanmedian: expected a non-bool input, got bool (\"median_cpu\" "
+                                  "not implemented for 'Bool')")
     if dim is None:
         if keepdim:
             raise TypeError("nanmedian: keepdim needs a dim (nanmedian(input) reduces everything)")
@@ -547,7 +554,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
     if float(norm._array if isinstance(norm, Tensor) else norm) <= 0:
         warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
                       "than the number of observations.", RuntimeWarning, stacklevel=2)
-        norm = norm * 0
+        norm = norm * 0 + 0.0  # +0 (as PyTorch's zero_()): norm * 0 is -0 for norm < 0
     centered = x - unsqueeze(avg, 1)
     c = mm(centered, (centered if w is None else centered * w).t())
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -313,8 +313,9 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * sum over b of batch1[b] @ batch2[b], ``input`` broadcast to (n, p).
 
-    ``batch1`` is (b, n, m) and ``batch2`` (b, m, p), of one dtype. Computed
-    as one (n, b*m) @ (b*m, p) product.
+    ``input``, ``batch1`` (b, n, m) and ``batch2`` (b, m, p) must share one
+    dtype (no promotion, as PyTorch; bool is refused). Computed as one
+    (n, b*m) @ (b*m, p) product.
     Differs from PyTorch: with beta=0, ``input`` gets no gradient (None, not zeros).
     """
     check_tensor(input, "addbmm")
@@ -333,6 +334,13 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     if batch1.dtype is not batch2.dtype:
         raise RuntimeError(f"addbmm: expected batch1 and batch2 to have the same dtype, got "
                            f"{batch1.dtype} and {batch2.dtype}")
+    if input.dtype is not batch1.dtype:  # PyTorch: no promotion, whatever beta
+        raise RuntimeError(f"addbmm: expected input of the dtype of batch1 and batch2 "
+                           f"({batch1.dtype}), got {input.dtype} (self and mat2 must have the "
+                           "same dtype)")
+    if input._array.dtype == np.bool_:
+        raise NotImplementedError("addbmm: expected a non-bool dtype, got bool "
+                                  "(\"addmm_impl_cpu_\" not implemented for 'Bool')")
     _check_scalars("addbmm", input, beta, alpha)
     b, n, m = s1
     product = mm(reshape(permute(batch1, (1, 0, 2)), (n, b * m)), reshape(batch2, (b * m, s2[2])))
