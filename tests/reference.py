@@ -154,3 +154,24 @@ def _check_second(e_g, t_g, e_x, t_x, grad_inputs, r, rtol, atol):
                                          "differentiable?) but torch's is nonzero"
         else:
             close(a, b, rtol, atol, what)
+
+
+def twin_fn(module, name):
+    """``module.<name>`` on Ember tensors, ``torch.<name>`` on torch tensors (for
+    ops reached through their module before, or besides, ``ember.<name>``)."""
+    def call(*args, **kwargs):
+        ours = any(isinstance(v, ember.Tensor) for v in (*args, *kwargs.values()))
+        return getattr(module if ours else torch, name)(*args, **kwargs)
+    return call
+
+
+def same(f, *arrays):
+    """Compare ``f`` on Ember and torch tensors made from ``arrays`` (values and dtypes)."""
+    ours = f(*(ember.tensor(a) for a in arrays))
+    ref = f(*(torch.tensor(a) for a in arrays))
+    ours, ref = (ours, ref) if isinstance(ref, tuple) else ((ours,), (ref,))
+    assert len(ours) == len(ref)
+    for a, b in zip(ours, ref):
+        close(a, b, rtol=1e-6 if b.dtype == torch.float32 else 1e-7)
+        assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1], (a.dtype, b.dtype)
+    return ours

@@ -12,29 +12,14 @@ import torch
 import ember
 from ember.ops import tensor_utils as TU
 from ember.ops.inplace import inplace
-from reference import check, close, rand
+from reference import check, close, rand, same, twin_fn
 
 X = rand((3, 4))
 
 
 def fn(name):
     """``TU.<name>`` on Ember tensors, ``torch.<name>`` on torch tensors."""
-    def call(*args, **kwargs):
-        ours = any(isinstance(v, ember.Tensor) for v in (*args, *kwargs.values()))
-        return getattr(TU if ours else torch, name)(*args, **kwargs)
-    return call
-
-
-def same(f, *arrays):
-    """Compare ``f`` on Ember and torch tensors made from ``arrays`` (values and dtypes)."""
-    ours = f(*(ember.tensor(a) for a in arrays))
-    ref = f(*(torch.tensor(a) for a in arrays))
-    ours, ref = (ours, ref) if isinstance(ref, tuple) else ((ours,), (ref,))
-    assert len(ours) == len(ref)
-    for a, b in zip(ours, ref):
-        close(a, b, rtol=1e-6 if b.dtype == torch.float32 else 1e-7)
-        assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1], (a.dtype, b.dtype)
-    return ours
+    return twin_fn(TU, name)
 
 
 def tensors_of(x):

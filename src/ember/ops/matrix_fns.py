@@ -20,7 +20,7 @@ from ember.ops.decomp import _square, inv, svdvals
 from ember.ops.decomp import svd as _linalg_svd
 from ember.ops.decomp import cholesky as _cholesky
 from ember.ops.elementwise import exp, log1p
-from ember.ops.statistics import vector_norm
+from ember.ops.statistics import vector_norm, widen_to
 from ember.tensor import Tensor
 
 # The names ``torch`` has at its top level (``linalg``'s are in ``ember.linalg``).
@@ -88,12 +88,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         raise RuntimeError(f"{op}: expected A with at least 2 dims, got shape "
                            f"{fmt_shape(tuple(A.shape))}")
     if dtype is not None:
-        from ember.backend import dtype as _dt
-        dtype = _dt.as_dtype(dtype)
-        if _dt.promote_types(A.dtype, dtype) is not dtype:
-            raise RuntimeError(f"{op}: the input's dtype {A.dtype} should be convertible "
-                               f"without narrowing to dtype={dtype}")
-        A = A.to(dtype)
+        A = widen_to(A, dtype, op)
     if not A.dtype.is_floating_point:
         raise RuntimeError(f"{op}: expected a floating point A, got {A.dtype}")
     rows, cols = _matrix_dims(A, dim, op)

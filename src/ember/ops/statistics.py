@@ -198,14 +198,20 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return _vector_norm("vector_norm", x, ord, dim, keepdim, dtype)
 
 
+def widen_to(x, dtype, op):
+    """``x`` cast to ``dtype`` for a norm's ``dtype=`` argument: a widening cast
+    only, as PyTorch's norms allow."""
+    dtype = _dt.as_dtype(dtype)
+    if _dt.promote_types(x.dtype, dtype) is not dtype:
+        raise RuntimeError(f"{op}: the input's dtype {x.dtype} should be convertible without "
+                           f"narrowing to dtype={dtype}")
+    return x.to(dtype)
+
+
 def _vector_norm(op, x, ord, dim, keepdim, dtype):
     check_tensor(x, op)
     if dtype is not None:
-        dtype = _dt.as_dtype(dtype)
-        if _dt.promote_types(x.dtype, dtype) is not dtype:
-            raise RuntimeError(f"{op}(): the input's dtype {x.dtype} should be convertible "
-                               f"without narrowing to dtype={dtype}")
-        x = x.to(dtype)
+        x = widen_to(x, dtype, f"{op}()")
     if not x.dtype.is_floating_point:
         raise RuntimeError(f"{op}(): expected a floating point input, got {x.dtype}")
     if not isinstance(ord, numbers.Real) or isinstance(ord, bool):
