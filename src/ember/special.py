@@ -17,13 +17,13 @@ from ember.ops.comparison import where
 from ember.ops.elementwise import (erf, erfc, erfinv, exp, exp2, expm1, log, log1p, logit, round,
                                    sigmoid, xlog1py, xlogy)
 from ember.ops.reduce import logsumexp
-from ember.ops.special_fns import (digamma, entr, i0, i0e, i1, i1e, lgamma, multigammaln, ndtri,
-                                   polygamma, sinc)
+from ember.ops.special_fns import (digamma, entr, gammainc, gammaincc, i0, i0e, i1, i1e, lgamma,
+                                   multigammaln, ndtri, polygamma, sinc, zeta)
 
 __all__ = ["expit", "logit", "erf", "erfc", "erfinv", "erfcx", "exp2", "expm1", "log1p",
            "gammaln", "digamma", "psi", "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e",
            "xlogy", "xlog1py", "entr", "ndtr", "ndtri", "log_ndtr", "sinc", "logsumexp",
-           "softmax", "log_softmax", "round"]
+           "softmax", "log_softmax", "round", "zeta", "gammainc", "gammaincc"]
 
 expit = sigmoid
 gammaln = lgamma

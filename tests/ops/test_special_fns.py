@@ -510,6 +510,7 @@ METHOD_ARGS = {
     "float_power": ((1.5,), (0.5, 4)), "float_power_": ((1.5,), (0.5, 4)),
     "frexp": ((), (-4, 4)), "ldexp": (("k",), (-2, 2)),
     "nextafter": (("t",), (-2, 2)), "gcd": (("i",), None), "lcm": (("i",), None),
+    "igamma": (("p",), (0.5, 4)), "igammac": (("p",), (0.5, 4)),
 }
 
 
@@ -525,6 +526,8 @@ def method_inputs(name, lib):
             args.append(lib.tensor(uniform((2, 3), -2, 2, seed=6)))
         elif a == "k":
             args.append(lib.tensor(np.array([1, -2, 3])))
+        elif a == "p":
+            args.append(lib.tensor(uniform((2, 3), 0.1, 5, seed=7)))
         elif a == "i":
             args.append(lib.tensor(np.array([6, 10, 3])))
         else:

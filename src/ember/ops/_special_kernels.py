@@ -344,3 +344,88 @@ def _in_float64(xp, x, kernel, *args):
     with _quiet():
         y = kernel(xp, x64, *args)
     return xp.asarray(y).astype(x.dtype, copy=False)
+
+
+# ---- Hurwitz zeta for real s, and the regularized incomplete gamma functions ----------
+
+_ZETA_TERMS = 10  # Euler-Maclaurin correction terms, once the argument is >= s + 10
+
+
+def _zeta(xp, s, q):
+    """The Hurwitz zeta function zeta(s, q) for real arrays s and q, with
+    PyTorch's (Cephes') domain: inf at s == 1 or at a non-positive integer q,
+    nan for s < 1, and for q < 0 unless s is an integer."""
+    shape = np.broadcast_shapes(s.shape, q.shape)
+    s, q = xp.broadcast_to(s, shape).astype(np.float64), xp.broadcast_to(q, shape)
+    finite = xp.isfinite(s) & xp.isfinite(q)
+    integer_s = s == xp.floor(s)
+    valid = finite & (s > 1) & ((q > 0) | ((q != xp.floor(q)) & integer_s))
+    ss, qq = xp.where(valid, s, 2.0), xp.where(valid, q, 1.0)
+    # Shift q up by whole steps to a >= s + 10 (summing the terms passed), then
+    # Euler-Maclaurin with _ZETA_TERMS corrections.
+    steps = xp.clip(xp.ceil(ss + 10.0 - qq), 0.0, None)
+    acc = xp.zeros(shape)
+    for j in range(int(steps.max()) if steps.size else 0):
+        acc = acc + xp.where(steps > j, (qq + j) ** -ss, 0.0)
+    a = qq + steps
+    tail = a ** (1.0 - ss) / (ss - 1.0) + 0.5 * a ** -ss
+    rising, power = ss, a ** (-ss - 1.0)
+    for k in range(1, _ZETA_TERMS + 1):
+        tail = tail + float(_B[2 * k] / _FACT[2 * k]) * rising * power
+        rising = rising * (ss + 2 * k - 1) * (ss + 2 * k)
+        power = power / (a * a)
+    out = xp.where(valid, acc + tail, _NAN)
+    pole = (s == 1) | ((q <= 0) & (q == xp.floor(q)) & xp.isfinite(s))
+    out = xp.where(pole & ~xp.isnan(s), _INF, out)
+    at_inf = xp.isinf(s) & (s > 0) & xp.isfinite(q)  # q^-inf: 1 at q == 1, inf below
+    return xp.where(at_inf, xp.where(q == 1, 1.0, xp.where(q < 1, _INF, _NAN)), out)
+
+
+_GAMMAINC_ITERATIONS = 600  # series terms / continued-fraction steps (a up to ~1e4)
+
+
+def _gammainc(xp, a, x, upper):
+    """The regularized incomplete gamma function P(a, x) (lower) or
+    Q(a, x) = 1 - P (``upper``): the power series where x < a + 1, Legendre's
+    continued fraction (modified Lentz) elsewhere, each for the side it
+    converges on, and 1 - the other for the other. nan for a < 0 or x < 0."""
+    shape = np.broadcast_shapes(a.shape, x.shape)
+    a = xp.broadcast_to(a, shape).astype(np.float64)
+    x = xp.broadcast_to(x, shape).astype(np.float64)
+    ok = (a > 0) & (x > 0) & xp.isfinite(a) & xp.isfinite(x)
+    aa, xx = xp.where(ok, a, 1.0), xp.where(ok, x, 1.0)
+    use_series = xx < aa + 1.0
+    log_front = aa * xp.log(xx) - xx
+    # Series: P = x^a e^-x / Gamma(a + 1) * sum_n x^n / ((a + 1) ... (a + n)).
+    term = xp.ones(shape)
+    total = xp.ones(shape)
+    denom = aa.copy()
+    for _ in range(_GAMMAINC_ITERATIONS):
+        denom = denom + 1.0
+        term = term * xx / denom
+        total = total + term
+    p_series = xp.exp(log_front - _lgamma(xp, aa + 1.0)) * total
+    # Continued fraction for Q (modified Lentz).
+    tiny = 1e-300
+    b = xx + 1.0 - aa
+    c = xp.full(shape, 1.0 / tiny)
+    d = 1.0 / xp.where(b == 0, tiny, b)
+    h = d.copy()
+    for i in range(1, _GAMMAINC_ITERATIONS):
+        an = -i * (i - aa)
+        b = b + 2.0
+        d = an * d + b
+        d = 1.0 / xp.where(xp.abs(d) < tiny, tiny, d)
+        c = b + an / c
+        c = xp.where(xp.abs(c) < tiny, tiny, c)
+        h = h * d * c
+    q_fraction = xp.exp(log_front - _lgamma(xp, aa)) * h
+    if upper:
+        result = xp.where(use_series, 1.0 - p_series, q_fraction)
+    else:
+        result = xp.where(use_series, p_series, 1.0 - q_fraction)
+    # Edges: P is 0 at x = 0, and 1 at a = 0 (x > 0) or x = inf.
+    edge_p = xp.where(x == 0, 0.0, xp.where((a == 0) | xp.isinf(x), 1.0, _NAN))
+    edge = 1.0 - edge_p if upper else edge_p
+    bad = (a < 0) | (x < 0) | xp.isnan(a) | xp.isnan(x)
+    return xp.where(ok, result, xp.where(bad, _NAN, edge))
