@@ -28,6 +28,7 @@ from ember.io import load, save  # noqa: E402 - saves and loads Tensors, so afte
 from ember import data, optim, train  # noqa: E402
 import ember.linalg  # noqa: E402 - the module; replaces ops.linalg, which the star import bound
 import ember.special  # noqa: E402
+import ember.distributions  # noqa: E402
 
 __version__ = "0.1.0"
 
