@@ -106,3 +106,24 @@ def test_gamma_cdf_matches_torch():
     check(lambda c, r, v: (ember.distributions if isinstance(c, ember.Tensor)
                            else torch.distributions).Gamma(c.detach(), r).cdf(v),
           conc, rate, value, second=False)
+
+
+def test_beta_samples_stay_inside_the_open_interval_like_torch():
+    import numpy as np
+    import ember
+    ember.manual_seed(0)
+    d = ember.distributions.Beta(ember.tensor([2.0]), ember.tensor([0.2]))
+    s = d.sample((20000,))
+    assert s.dtype == ember.float32
+    assert float(s.max()) < 1.0 and float(s.min()) > 0.0
+    assert np.isfinite(d.log_prob(s).numpy()).all()
+
+
+def test_gamma_log_prob_and_cdf_take_numbers_like_torch():
+    import torch
+    import ember
+    from reference import close
+    ours, ref = ember.distributions.Gamma(2.0, 3.0), torch.distributions.Gamma(2.0, 3.0)
+    close(ours.log_prob(0.5), ref.log_prob(torch.tensor(0.5)))
+    close(ours.cdf(0.5), ref.cdf(torch.tensor(0.5)))
+    assert ours.log_prob(0.5).dtype == ember.float32

@@ -13,7 +13,7 @@ from ember.backend.random import rng
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
 from ember.distributions.kl import register_kl
-from ember.distributions.utils import broadcast_all, host, tiny_of
+from ember.distributions.utils import broadcast_all, eps_of, host, tiny_of
 
 __all__ = ["Gamma", "Beta", "Dirichlet"]
 
@@ -76,11 +76,10 @@ class Gamma(Distribution):
         return _to_tensor(_standard_gamma(alpha) / rate, self.concentration)
 
     def log_prob(self, value):
-        """Log density at ``value``."""
+        """Log density at ``value`` (a number becomes a tensor of the rate's dtype)."""
+        value = self._as_value(value)
         if self._validate_args:
             self._validate_sample(value)
-        if not isinstance(value, ember.Tensor):
-            value = ember.tensor(value, dtype=self.rate.dtype, device=self.rate.device)
         return (ember.xlogy(self.concentration, self.rate)
                 + ember.xlogy(self.concentration - 1, value)
                 - self.rate * value - ember.lgamma(self.concentration))
@@ -88,11 +87,14 @@ class Gamma(Distribution):
     def cdf(self, value):
         """P(X <= value): the regularized lower incomplete gamma function of
         (concentration, rate * value); differentiable in ``value`` and ``rate``."""
+        value = self._as_value(value)
         if self._validate_args:
             self._validate_sample(value)
-        if not isinstance(value, ember.Tensor):
-            value = ember.tensor(value, dtype=self.rate.dtype, device=self.rate.device)
         return ember.igamma(self.concentration, self.rate * value)
+
+    def _as_value(self, value):
+        """``value`` as a tensor of the rate's dtype and device, as PyTorch converts it."""
+        return ember.as_tensor(value, dtype=self.rate.dtype, device=self.rate.device)
 
     def entropy(self):
         """Differential entropy."""
@@ -152,7 +154,10 @@ class Dirichlet(Distribution):
         g = _standard_gamma(np.broadcast_to(host(self.concentration), shape))
         tiny = tiny_of(self.concentration.dtype)
         g = np.clip(g, tiny, None)
-        return _to_tensor(g / g.sum(-1, keepdims=True), self.concentration)
+        # As PyTorch: in [tiny, 1 - eps] of the target dtype, after the cast (a
+        # coordinate of exactly 1 would give Beta's log_prob +inf).
+        x = _to_tensor(g / g.sum(-1, keepdims=True), self.concentration)
+        return x.clamp(min=tiny, max=1.0 - eps_of(self.concentration.dtype))
 
     def log_prob(self, value):
         """Log density at ``value`` (a point of the simplex)."""

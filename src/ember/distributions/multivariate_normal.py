@@ -14,9 +14,19 @@ __all__ = ["MultivariateNormal"]
 
 
 def _batch_mahalanobis(L, x):
-    """``x^T (L L^T)^-1 x`` batched, for lower-triangular ``L``."""
-    batch = ember.broadcast_shapes(tuple(L.shape[:-2]), tuple(x.shape[:-1]))
+    """``x^T (L L^T)^-1 x`` batched, for lower-triangular ``L``.
+
+    The dims of ``x`` that ``L`` lacks (samples, usually) become columns of
+    one triangular solve per factor, instead of copies of ``L`` per sample."""
     n = x.shape[-1]
+    lead = x.ndim - 1 - (L.ndim - 2)  # leading dims of x beyond L's batch
+    if lead >= 0 and tuple(x.shape[lead:-1]) == tuple(L.shape[:-2]):
+        outer = tuple(x.shape[:lead])
+        # (outer..., batch..., n) -> (batch..., n, prod(outer)), one solve.
+        moved = x.reshape((-1,) + tuple(x.shape[lead:])).movedim(0, -1)
+        y = LA.solve_triangular(L, moved, upper=False)
+        return y.pow(2).sum(-2).movedim(-1, 0).reshape(outer + tuple(L.shape[:-2]))
+    batch = ember.broadcast_shapes(tuple(L.shape[:-2]), tuple(x.shape[:-1]))
     L = L.expand(tuple(batch) + (n, n))
     x = x.expand(tuple(batch) + (n,))
     y = LA.solve_triangular(L, x.unsqueeze(-1), upper=False).squeeze(-1)
