@@ -13,6 +13,7 @@ from ember.distributions.distribution import Distribution
 from ember.distributions.gamma import Beta, Dirichlet, Gamma
 from ember.distributions.independent import Independent
 from ember.distributions.kl import kl_divergence, register_kl
+from ember.distributions import kl_cross  # noqa: F401 - registers the cross-family pairs
 from ember.distributions.multivariate_normal import MultivariateNormal
 
 __all__ = ["constraints", "Distribution", "kl_divergence", "register_kl", "Normal", "Uniform",
