@@ -11,14 +11,13 @@ inputs are promoted to the default float, as PyTorch.
 import math
 
 from ember.backend import dtype as _dt
-from ember.ops._util import check_tensor, float_operand
 from ember.ops.activation import log_softmax, softmax
 from ember.ops.comparison import where
 from ember.ops.elementwise import (erf, erfc, erfinv, exp, exp2, expm1, log, log1p, logit, round,
                                    sigmoid, xlog1py, xlogy)
 from ember.ops.reduce import logsumexp
-from ember.ops.special_fns import (digamma, entr, gammainc, gammaincc, i0, i0e, i1, i1e, lgamma,
-                                   multigammaln, ndtri, polygamma, sinc, zeta)
+from ember.ops.special_fns import (_floating, digamma, entr, gammainc, gammaincc, i0, i0e, i1,
+                                   i1e, lgamma, multigammaln, ndtri, polygamma, sinc, zeta)
 
 __all__ = ["expit", "logit", "erf", "erfc", "erfinv", "erfcx", "exp2", "expm1", "log1p",
            "gammaln", "digamma", "psi", "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e",
@@ -30,11 +29,6 @@ gammaln = lgamma
 psi = digamma
 
 _SQRT2 = math.sqrt(2.0)
-
-
-def _floating(input, op):
-    """``input`` checked to be a Tensor, integers and bools promoted to the default float."""
-    return float_operand(check_tensor(input, op))
 
 
 def _in_float64(fn, x):

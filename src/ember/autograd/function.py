@@ -209,10 +209,13 @@ def _record(ctx, cls, args, out, xp, pre=None):
         # ... and before a row-major copy (``row_major``): forward saved those.
         first = raw if pre is None or pre is out else (pre if type(pre) is tuple else (pre,))
         keep = cls.saved_for
-        need = ctx.needs_input_grad
-        ctx._saved = tuple([None if keep is not None and keep[i] is not None and not need[keep[i]]
-                            else _pack(s, args, outs, raw, first, xp)
-                            for i, s in enumerate(to_save)])
+        if keep is None:  # the common case: keep everything
+            ctx._saved = tuple([_pack(s, args, outs, raw, first, xp) for s in to_save])
+        else:
+            need = ctx.needs_input_grad
+            ctx._saved = tuple([None if k is not None and not need[k]
+                                else _pack(s, args, outs, raw, first, xp)
+                                for s, k in zip(to_save, keep)])
         ctx._to_save = None
     else:
         ctx._saved = ()

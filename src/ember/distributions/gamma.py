@@ -19,6 +19,7 @@ from ember.backend.device import xp_of
 from ember.backend.random import rng
 from ember.ops._special_kernels import _gammainc, _lgamma
 from ember.ops.reduce import constant
+from ember.tensor import _host
 from ember.distributions import constraints
 from ember.distributions.distribution import Distribution
 from ember.distributions.kl import register_kl
@@ -37,7 +38,7 @@ class StandardGamma(Function):
 
     @staticmethod
     def forward(ctx, alpha):
-        a = np.asarray(host_array(alpha), dtype=np.float64)
+        a = np.asarray(_host(alpha), dtype=np.float64)
         x = np.clip(_standard_gamma(a), float(np.finfo(alpha.dtype).tiny), None)
         ctx.draw = (a, x)
         return ctx.xp.asarray(x.astype(alpha.dtype))
@@ -52,11 +53,6 @@ class StandardGamma(Function):
             dx_da = -dp_da / np.exp(log_density)
         dx_da = np.nan_to_num(dx_da, nan=0.0, posinf=0.0, neginf=0.0)
         return g * constant(xp_of(g._array).asarray(dx_da.astype(g._array.dtype))),
-
-
-def host_array(a):
-    """A NumPy copy of an array (CuPy arrays come to the host)."""
-    return a if isinstance(a, np.ndarray) else a.get()
 
 
 class Gamma(Distribution):

@@ -89,6 +89,19 @@ def _square(a, op, name="A"):
     if len(shape) < 2 or shape[-1] != shape[-2]:
         raise RuntimeError(f"{op}: expected {name} to be a batch of square matrices, got "
                            f"shape {fmt_shape(shape)}")
+    _lapack_dtype(a, op, name)
+
+
+def _matrices(A, op):
+    """Check that ``A`` is a floating batch of (any) matrices."""
+    check_tensor(A, op, "A")
+    if A.ndim < 2:
+        raise RuntimeError(f"{op}: expected a batch of matrices, got shape "
+                           f"{fmt_shape(tuple(A.shape))}")
+    _lapack_dtype(A, op, "A")
+
+
+def _lapack_dtype(a, op, name):
     if not a.dtype.is_floating_point or a.dtype.itemsize < 4:
         raise RuntimeError(f"{op}: expected {name} of dtype float32 or float64, got {a.dtype}")
 
@@ -514,15 +527,6 @@ def eigvalsh(A, UPLO="L"):
     """The eigenvalues (ascending) of symmetric ``A``, as ``torch.linalg.eigvalsh``;
     the gradient needs no eigenvector term, so it is finite for repeated ones."""
     return EighValues.apply(A, _uplo(A, UPLO, "linalg.eigvalsh"))
-
-
-def _matrices(A, op):
-    check_tensor(A, op, "A")
-    if A.ndim < 2:
-        raise RuntimeError(f"{op}: expected a batch of matrices, got shape "
-                           f"{fmt_shape(tuple(A.shape))}")
-    if not A.dtype.is_floating_point or A.dtype.itemsize < 4:
-        raise RuntimeError(f"{op}: expected A of dtype float32 or float64, got {A.dtype}")
 
 
 def svd(A, full_matrices=True, *, driver=None):

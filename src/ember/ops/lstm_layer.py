@@ -57,7 +57,7 @@ def _permuted_transpose(w, n):
     ``w`` at a time. (NumPy copies a whole transposed matrix element by element
     through the cache about three times slower.)"""
     out = np.empty((w.shape[1], w.shape[0]), w.dtype)
-    src = np.concatenate([np.arange(3 * n, 4 * n), np.arange(3 * n)])
+    src = _inner_order(n)
     for lo in range(0, w.shape[0], _TRANSPOSE_ROWS):
         hi = min(lo + _TRANSPOSE_ROWS, w.shape[0])
         rows = src[lo:hi]

@@ -16,7 +16,7 @@ from ember.autograd.function import Function
 from ember.ops._util import check_tensor, fmt_shape, wrap_dim
 from ember.ops.comparison import where
 from ember.ops.creation import eye
-from ember.ops.decomp import _square, inv, svdvals
+from ember.ops.decomp import _matrices, _square, inv, svdvals
 from ember.ops.decomp import svd as _linalg_svd
 from ember.ops.decomp import cholesky as _cholesky
 from ember.ops.elementwise import exp, log1p
@@ -184,13 +184,7 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
     batch. rtol defaults to eps * max(m, n), or to 0 when only an ``atol``
     above 0 is given; ``rcond`` is PyTorch's older name for rtol.
     """
-    check_tensor(A, "linalg.pinv", "A")
-    if A.ndim < 2:
-        raise RuntimeError(f"linalg.pinv: expected a batch of matrices, got shape "
-                           f"{fmt_shape(tuple(A.shape))}")
-    if not A.dtype.is_floating_point or A.dtype.itemsize < 4:
-        raise RuntimeError(f"linalg.pinv: expected A of dtype float32 or float64, got "
-                           f"{A.dtype}")
+    _matrices(A, "linalg.pinv")
     if hermitian:
         _square(A, "linalg.pinv")
     if rcond is not None:
@@ -204,14 +198,11 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
             return t.detach()._array[..., None]
         return 0.0 if t is None else float(t)
 
-    atol_value = value(atol)
     if rtol is None:
-        positive_atol = atol is not None and bool(np.all(np.asarray(
-            atol_value if not isinstance(atol, Tensor) else atol.detach().numpy()) > 0))
-        rtol_value = 0.0 if positive_atol else float(np.finfo(A.dtype.np).eps) * max(m, n)
-    else:
-        rtol_value = value(rtol)
-    return Pinv.apply(A, atol_value, rtol_value, bool(hermitian))
+        positive_atol = atol is not None and bool((atol > 0).all() if isinstance(atol, Tensor)
+                                                  else atol > 0)
+        rtol = 0.0 if positive_atol else float(np.finfo(A.dtype.np).eps) * max(m, n)
+    return Pinv.apply(A, value(atol), value(rtol), bool(hermitian))
 
 
 def linalg_cross(input, other, *, dim=-1):
@@ -247,7 +238,6 @@ def lstsq(A, B, rcond=None, *, driver=None):
     squared residual norm of each column) when m > n, every matrix has full
     rank and the driver is not 'gelsy' (the default); otherwise empty.
     """
-    from ember.backend.device import xp_of
     check_tensor(A, "linalg.lstsq", "A")
     check_tensor(B, "linalg.lstsq", "B")
     if A.ndim < 2 or B.ndim < 2 or A.shape[-2] != B.shape[-2]:
@@ -272,22 +262,13 @@ def lstsq(A, B, rcond=None, *, driver=None):
     residuals = empty
     if m > n and full and driver != "gelsy":
         residuals = ((A @ solution - B) ** 2).sum(-2)
-    return _LstsqResult(solution, residuals,
-                        rank if driver != "gels" else Tensor._wrap(
-                            xp_of(A._array).zeros(0, dtype=np.int64), False, None, 0),
-                        s if driver in ("gelsd", "gelss") else empty)
+    return LstsqResult(solution, residuals, rank if driver != "gels" else rank.new_empty(0),
+                       s if driver in ("gelsd", "gelss") else empty)
 
 
-class _LstsqResult(tuple):
-    """``lstsq``'s (solution, residuals, rank, singular_values), by name too."""
-
-    def __new__(cls, solution, residuals, rank, singular_values):
-        return super().__new__(cls, (solution, residuals, rank, singular_values))
-
-    solution = property(lambda self: self[0])
-    residuals = property(lambda self: self[1])
-    rank = property(lambda self: self[2])
-    singular_values = property(lambda self: self[3])
+# As torch.return_types.linalg_lstsq.
+LstsqResult = collections.namedtuple("linalg_lstsq",
+                                     ("solution", "residuals", "rank", "singular_values"))
 
 
 def cross(input, other, dim=None):

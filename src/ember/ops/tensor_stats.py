@@ -119,9 +119,7 @@ class Logcumsumexp(Function):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        # C order before saving: Function.apply would copy a non-contiguous result
-        # (row_major), and backward must see the very output the graph holds.
-        y = ctx.xp.ascontiguousarray(_logcumsumexp(x, axis, ctx.xp))
+        y = _logcumsumexp(x, axis, ctx.xp)
         ctx.save_for_backward(x, y)
         return y
 

@@ -61,42 +61,36 @@ class ZeroPad1d(_ZeroPad):
     """Pad (N, C, W) or (C, W) input with zeros."""
 
     _dims = 1
-    _mode = "constant"
 
 
 class ZeroPad2d(_ZeroPad):
     """Pad (N, C, H, W) or (C, H, W) input with zeros."""
 
     _dims = 2
-    _mode = "constant"
 
 
 class ZeroPad3d(_ZeroPad):
     """Pad (N, C, D, H, W) or (C, D, H, W) input with zeros."""
 
     _dims = 3
-    _mode = "constant"
 
 
 class ConstantPad1d(_ConstantPad):
     """Pad (N, C, W) or (C, W) input with ``value``."""
 
     _dims = 1
-    _mode = "constant"
 
 
 class ConstantPad2d(_ConstantPad):
     """Pad (N, C, H, W) or (C, H, W) input with ``value``."""
 
     _dims = 2
-    _mode = "constant"
 
 
 class ConstantPad3d(_ConstantPad):
     """Pad (N, C, D, H, W) or (C, D, H, W) input with ``value``."""
 
     _dims = 3
-    _mode = "constant"
 
 
 class ReflectionPad1d(_PadNd):

@@ -24,6 +24,8 @@ and ``nn.utils.spectral_norm`` are the older, hook-based ones).
   generator, so they differ from PyTorch's draws; copy a state dict to match).
 """
 
+import numpy as np
+
 from ember.autograd.grad_mode import no_grad
 from ember.nn import functional as F
 from ember.nn.module import Module
@@ -156,7 +158,6 @@ _ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
 
 def _is_orthogonal(q):
     n, k = q.shape[-2], q.shape[-1]
-    import numpy as np
     tol = 10.0 * n * float(np.finfo(q.dtype.np).eps)
     identity = eye(k, dtype=q.dtype, device=q.device)
     return bool(((q.mT @ q - identity).abs() <= tol).all())
