@@ -371,3 +371,38 @@ def test_parametrized_modules_refuse_pickle_and_deepcopy():
     assert type(replica) is type(m)
     close(replica.weight, torch.tensor(m.weight.detach().numpy()))
     assert replica.parametrizations.weight.original0 is not m.parametrizations.weight.original0
+
+
+def test_parametrize_argument_errors():
+    class Pair(ember.nn.Module):
+        def forward(self, a, b):
+            return a
+
+        def right_inverse(self, w):
+            return (w, "not a tensor")
+
+    class NotTensor(ember.nn.Module):
+        def forward(self, x):
+            return 1.0
+
+    class BadInverse(ember.nn.Module):
+        def forward(self, x):
+            return x
+
+        def right_inverse(self, x):
+            return 3
+
+    with pytest.raises(ValueError, match="expected at least one parametrization, got none"):
+        P.ParametrizationList([], ember.zeros(2))
+    with pytest.raises(ValueError, match="right_inverse must return a Tensor or a sequence of "
+                                         "Tensors, got str at position 1"):
+        P.register_parametrization(ember.nn.Linear(2, 2), "weight", Pair())
+    with pytest.raises(ValueError, match="a parametrization must return a Tensor, got float"):
+        P.register_parametrization(ember.nn.Linear(2, 2), "weight", NotTensor())
+    with pytest.raises(ValueError, match="right_inverse must return a Tensor or a sequence of "
+                                         "Tensors, got int"):
+        P.register_parametrization(ember.nn.Linear(2, 2), "weight", BadInverse())
+    m = ember.nn.utils.parametrizations.orthogonal(ember.nn.Linear(3, 3),
+                                                   use_trivialization=False)
+    with pytest.raises(NotImplementedError, match="needs use_trivialization=True"):
+        m.weight = ember.eye(3)

@@ -389,3 +389,37 @@ def test_inputs_torch_refuses_are_refused():
     with pytest.raises(TypeError, match="logaddexp: expected input to be a floating point "
                                         "Tensor, got ember.int64"):
         ember.logaddexp(ember.tensor([1]), ember.tensor([2]))
+
+
+def test_more_argument_errors_name_what_was_expected():
+    cases = [
+        (lambda: ember.linalg.solve(ember.eye(3), ember.zeros(3), left=False), RuntimeError,
+         r"left=False needs B to be a batch of matrices, got shape \[3\]"),
+        (lambda: ember.linalg.solve_triangular(ember.eye(3), ember.zeros(3), upper=True),
+         RuntimeError, r"solve_triangular: expected B to be a batch of matrices, got shape \[3\]"),
+        (lambda: ember.linalg.householder_product(ember.zeros(2, 3), ember.zeros(2)),
+         RuntimeError, r"householder_product: expected A \(\*, m, n\) with m >= n"),
+        (lambda: ember.geqrf(ember.zeros(3)), RuntimeError,
+         r"geqrf: expected a floating batch of matrices, got shape \[3\]"),
+        (lambda: ember.linalg.norm(ember.ones(2, 2, 2), "fro"), RuntimeError,
+         "a matrix norm needs a 2-D input or dim"),
+        (lambda: ember.linalg.norm(ember.ones(2, 2, 2), 3), RuntimeError,
+         "a vector norm with ord=3 needs a 1-D input or dim"),
+        (lambda: ember.linalg.lstsq(ember.zeros(3, 2), ember.zeros(4, 1)), RuntimeError,
+         r"lstsq: expected A \(\*, m, n\) and B \(\*, m, k\) with equal m"),
+        (lambda: ember.linalg.lstsq(ember.zeros(3, 2), ember.zeros(3, 1, dtype=ember.float64)),
+         RuntimeError, "lstsq: expected A and B of one floating dtype"),
+        (lambda: ember.linalg.lstsq(ember.zeros(3, 2), ember.zeros(3, 1), driver="qr"),
+         RuntimeError, "expected driver to be one of gels, gelsy, gelsd, gelss, got 'qr'"),
+        (lambda: ember.cdist(ember.zeros(2, 3), ember.zeros(2, 3, dtype=ember.float64)),
+         RuntimeError, "cdist: expected x1 and x2 of one floating dtype"),
+        (lambda: ember.cdist(ember.zeros(2, 3), ember.zeros(2, 3), -1.0), RuntimeError,
+         "cdist: expected p to be a non-negative number, got -1.0"),
+    ]
+    for fn, error, message in cases:
+        with pytest.raises(error, match=message):
+            fn()
+    with pytest.warns(UserWarning):
+        with pytest.raises(RuntimeError, match=r"cross: no dimension of size 3 in input of "
+                                               r"shape \[2, 2\]"):
+            ember.cross(ember.zeros(2, 2), ember.zeros(2, 2))
