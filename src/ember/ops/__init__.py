@@ -7,15 +7,15 @@ PyTorch.
 """
 
 from ember.ops import (activation, arithmetic, convert, creation, decomp, elementwise, fill,
-                       indexing, linalg, loss, matrix_fns, reduce, scatter, shape, sorting,
-                       special_fns, tensor_stats, tensor_utils, views)
+                       indexing, linalg, loss, lu, matrix_fns, reduce, scatter, shape, sorting,
+                       special_fns, tensor_compat, tensor_stats, tensor_utils, views)
 from ember.ops._util import as_operand, wrap_dim
 
 # The modules whose functions become Tensor methods. Bound before the star
 # imports below, which replace some module names by functions (ops.scatter).
-FAMILIES = (activation, arithmetic, convert, decomp, elementwise, fill, indexing, linalg,
-            matrix_fns, reduce, scatter, shape, sorting, special_fns, tensor_stats, tensor_utils,
-            views)
+FAMILIES = (activation, arithmetic, convert, decomp, elementwise, fill, indexing, linalg, lu,
+            matrix_fns, reduce, scatter, shape, sorting, special_fns, tensor_compat, tensor_stats,
+            tensor_utils, views)
 from ember.ops.activation import *  # noqa: F401,F403
 from ember.ops.arithmetic import *  # noqa: F401,F403
 from ember.ops.convert import *  # noqa: F401,F403
@@ -25,6 +25,7 @@ from ember.ops.elementwise import *  # noqa: F401,F403
 from ember.ops.fill import *  # noqa: F401,F403
 from ember.ops.indexing import *  # noqa: F401,F403
 from ember.ops.linalg import *  # noqa: F401,F403
+from ember.ops.lu import *  # noqa: F401,F403
 from ember.ops.matrix_fns import *  # noqa: F401,F403
 from ember.ops.reduce import *  # noqa: F401,F403
 from ember.ops.rnn import *  # noqa: F401,F403
@@ -32,6 +33,7 @@ from ember.ops.scatter import *  # noqa: F401,F403
 from ember.ops.shape import *  # noqa: F401,F403
 from ember.ops.sorting import *  # noqa: F401,F403
 from ember.ops.special_fns import *  # noqa: F401,F403
+from ember.ops.tensor_compat import *  # noqa: F401,F403
 from ember.ops.tensor_stats import *  # noqa: F401,F403
 from ember.ops.tensor_utils import *  # noqa: F401,F403
 from ember.ops.views import *  # noqa: F401,F403
