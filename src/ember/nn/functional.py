@@ -5,6 +5,8 @@ re-exported here under PyTorch's names. The rest (dropout, padding,
 normalisation and distances) are short compositions of ops, defined below.
 """
 
+import warnings
+
 import numpy as np
 
 from ember.backend.device import xp_of
@@ -27,7 +29,9 @@ from ember.ops.embedding_bag import embedding_bag
 from ember.ops.fold import fold, unfold
 from ember.ops.fractional_pool import fractional_max_pool2d, fractional_max_pool3d
 from ember.ops.grid import affine_grid, grid_sample
+from ember.ops.gumbel import gumbel_softmax
 from ember.ops.linalg import linear
+from ember.ops.pdist import pdist
 from ember.ops.norm import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from ember.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
                             adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
@@ -80,6 +84,12 @@ __all__ = [
     "max_pool3d", "avg_pool3d",
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "lp_pool3d", "max_unpool3d",
     "fractional_max_pool2d", "fractional_max_pool3d",
+    "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices",
+    "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d_with_indices", "fractional_max_pool2d_with_indices",
+    "fractional_max_pool3d_with_indices",
+    "upsample", "upsample_nearest", "upsample_bilinear",
+    "gumbel_softmax", "pdist",
 ]
 
 
@@ -360,3 +370,78 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
         raise ValueError("pairwise_distance: expected inputs with at least one dimension, got "
                          "0-d tensors")
     return (x1 - x2 + eps).norm(p, len(shape) - 1, keepdim=keepdim)
+
+
+# PyTorch's older names: the pooling ops with return_indices=True always.
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """``max_pool1d(..., return_indices=True)``: (values, indices) whatever ``return_indices``."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """``max_pool2d(..., return_indices=True)``: (values, indices) whatever ``return_indices``."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """``max_pool3d(..., return_indices=True)``: (values, indices) whatever ``return_indices``."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """``adaptive_max_pool1d(..., return_indices=True)``: always (values, indices)."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """``adaptive_max_pool2d(..., return_indices=True)``: always (values, indices)."""
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    """``adaptive_max_pool3d(..., return_indices=True)``: always (values, indices)."""
+    return adaptive_max_pool3d(input, output_size, True)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    """``fractional_max_pool2d(..., return_indices=True)``: always (values, indices)."""
+    return fractional_max_pool2d(input, kernel_size, output_size, output_ratio, True,
+                                 _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    """``fractional_max_pool3d(..., return_indices=True)``: always (values, indices)."""
+    return fractional_max_pool3d(input, kernel_size, output_size, output_ratio, True,
+                                 _random_samples)
+
+
+# Deprecated resizing entry points, kept because older scripts call them.
+
+def _deprecated_upsample(name):
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", UserWarning, stacklevel=3)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated alias of ``interpolate`` (warns, as PyTorch does)."""
+    _deprecated_upsample("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='nearest')`` (warns)."""
+    _deprecated_upsample("upsample_nearest")
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)`` of a 4-D
+    input (warns)."""
+    _deprecated_upsample("upsample_bilinear")
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
