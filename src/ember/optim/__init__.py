@@ -18,8 +18,9 @@ from ember.optim.adadelta import Adadelta
 from ember.optim.rprop import Rprop
 from ember.optim.asgd import ASGD
 from ember.optim.lbfgs import LBFGS
+from ember.optim.adafactor import Adafactor
 from ember.optim import lr_scheduler
 
 __all__ = ["Optimizer", "required", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adamax",
-           "NAdam", "RAdam", "Lion", "Adadelta", "Rprop", "ASGD", "LBFGS",
+           "NAdam", "RAdam", "Lion", "Adadelta", "Rprop", "ASGD", "LBFGS", "Adafactor",
            "lr_scheduler"]
