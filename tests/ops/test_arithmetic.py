@@ -1,3 +1,4 @@
+import warnings
 import numpy as np
 import pytest
 import torch
@@ -130,3 +131,71 @@ def test_broadcasting_property(shapes, op):
     assert x.grad.shape == sa and y.grad.shape == sb
     close(x.grad, tx.grad)
     close(y.grad, ty.grad)
+
+
+# ---- floating-point warnings and integer division by zero ------------------------
+# (add, sub and mul stay without np.errstate, which would cost them ~0.7 us a
+# call: inf - inf or an overflowing product still warns there.)
+
+_IEEE_CASES = {
+    "div by zero": lambda x: x / 0,
+    "reciprocal of zero": lambda x: 1 / x,
+    "negative power of zero": lambda x: x ** -1,
+    "exp overflow": lambda x: (x * 1000).exp(),
+    "float floor_divide by zero": lambda x: x // 0,
+    "fmod by zero": lambda x: ember.fmod(x, 0.0),
+    "sinh overflow": lambda x: (x * 1000).sinh(),
+    "softmax of all -inf": lambda x: ember.tensor([[-float("inf")] * 2]).softmax(-1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_IEEE_CASES))
+def test_ieee_results_come_without_numpy_warnings(case):
+    """PyTorch returns inf/nan silently; so does Ember (forward and backward),
+    while the caller's own NumPy code keeps warning."""
+    x = ember.tensor([0.0, 1.0, -1.0], requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = _IEEE_CASES[case](x)
+        if out.requires_grad:
+            out.backward(ember.ones_like(out))
+        np.true_divide(np.ones(1), 0)  # the caller's NumPy: still warns
+    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert messages == ["divide by zero encountered in divide"]
+    if case in _SAME_IN_TORCH:  # the lambda runs on a torch tensor as it is
+        expected = _IEEE_CASES[case](torch.tensor([0.0, 1.0, -1.0], requires_grad=True))
+        np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+
+
+_SAME_IN_TORCH = {"div by zero", "reciprocal of zero", "negative power of zero", "exp overflow",
+                  "float floor_divide by zero", "sinh overflow"}
+
+
+@pytest.mark.parametrize("name", ["floor_divide", "remainder", "fmod"])
+def test_integer_division_by_zero_raises_as_in_pytorch(name):
+    op = getattr(ember, name)
+    for divisor in (0, ember.tensor([0, 1])):
+        with pytest.raises(RuntimeError, match=f"{name}: integer division by zero"):
+            op(ember.tensor([1, 2]), divisor)
+        torch_divisor = divisor if isinstance(divisor, int) else torch.tensor([0, 1])
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            getattr(torch, name)(torch.tensor([1, 2]), torch_divisor)
+    # Non-zero integer divisors and float zero divisors are fine.
+    assert op(ember.tensor([7, -7]), 3).tolist() == getattr(torch, name)(torch.tensor([7, -7]), 3).tolist()
+    assert np.isnan(op(ember.tensor([0.0]), 0.0).item()) or name == "floor_divide"
+
+
+def test_integer_division_by_zero_operator_inplace_and_rounding_modes():
+    x = ember.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="floor_divide: integer division by zero"):
+        x // 0
+    with pytest.raises(RuntimeError, match="remainder: integer division by zero"):
+        x % ember.tensor([1, 0])
+    with pytest.raises(RuntimeError, match="floor_divide: integer division by zero"):
+        x //= 0
+    assert x.tolist() == [1, 2]  # left unchanged
+    for mode in ("trunc", "floor"):
+        with pytest.raises(RuntimeError, match="div: integer division by zero"):
+            ember.div(x, 0, rounding_mode=mode)
+    # True division of integers by zero is float inf, as in PyTorch.
+    assert ember.div(x, 0).tolist() == [float("inf")] * 2

@@ -6,6 +6,8 @@ summed; each gradient is summed down to its input's shape (broadcasting)
 in this one place.
 """
 
+import numpy as np
+
 from ember.autograd.function import Node
 from ember.autograd.grad_mode import _State
 from ember.tensor import Tensor
@@ -40,7 +42,10 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
         captured = [None] * len(inputs)
 
     leaves = _Leaves(accumulate, leaf_targets, captured, create_graph, grads)
-    _run(roots, grads, leaves, node_targets, captured, retain_graph, create_graph)
+    # Gradient formulas meet inf and nan as ordinary values (1 / x at 0, inf - inf):
+    # PyTorch is silent there, NumPy would warn at every such op.
+    with np.errstate(all="ignore"):
+        _run(roots, grads, leaves, node_targets, captured, retain_graph, create_graph)
     leaves.flush()
     if captured is not None and accumulate and node_targets:
         # backward(inputs=[non_leaf]): store those gradients in their .grad.

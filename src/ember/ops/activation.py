@@ -58,9 +58,10 @@ class Softmax(Function):
             y = x.copy()
         else:
             axis = dim if x.ndim else None
-            e = ctx.xp.exp(x - x.max(axis=axis, keepdims=True))
-            # asarray: for 0-d x NumPy returns a scalar, which would not be saved as the output
-            y = ctx.xp.asarray(e / e.sum(axis=axis, keepdims=True))
+            with np.errstate(all="ignore"):  # a row of -inf (all masked) is nan, silently
+                e = ctx.xp.exp(x - x.max(axis=axis, keepdims=True))
+                # asarray: for 0-d x NumPy returns a scalar, which would not be saved as the output
+                y = ctx.xp.asarray(e / e.sum(axis=axis, keepdims=True))
         ctx.save_for_backward(y)
         return y
 
@@ -84,9 +85,10 @@ class LogSoftmax(Function):
             y = x.copy()
         else:
             axis = dim if x.ndim else None
-            shifted = x - x.max(axis=axis, keepdims=True)
-            y = ctx.xp.asarray(shifted - ctx.xp.log(ctx.xp.exp(shifted).sum(axis=axis,
-                                                                            keepdims=True)))
+            with np.errstate(all="ignore"):  # a row of -inf (all masked) is nan, silently
+                shifted = x - x.max(axis=axis, keepdims=True)
+                y = ctx.xp.asarray(shifted - ctx.xp.log(ctx.xp.exp(shifted).sum(axis=axis,
+                                                                                keepdims=True)))
         ctx.save_for_backward(y)
         return y
 

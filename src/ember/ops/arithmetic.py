@@ -66,7 +66,8 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a / b
+        with np.errstate(all="ignore"):  # x / 0 is inf or nan, silently as in PyTorch
+            return a / b
 
     @staticmethod
     def backward(ctx, g):
@@ -94,7 +95,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        y = a ** b
+        with np.errstate(all="ignore"):  # 0 ** -1 is inf, silently as in PyTorch
+            y = a ** b
         # The output is needed only for d/db; saving it for a number exponent
         # would make a later in-place change of y fail backward needlessly.
         ctx.save_for_backward(a, b, y if hasattr(b, "shape") else None)
@@ -139,7 +141,8 @@ class FloorDivide(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        return ctx.xp.floor_divide(a, b)
+        with np.errstate(all="ignore"):  # floats: x // 0 is inf or nan (integers raised before)
+            return ctx.xp.floor_divide(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -152,7 +155,8 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.xp.remainder(a, b)
+        with np.errstate(all="ignore"):  # floats: x % 0 is nan (integers raised before)
+            return ctx.xp.remainder(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -170,7 +174,8 @@ class Fmod(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return ctx.xp.fmod(a, b)
+        with np.errstate(all="ignore"):  # floats: fmod(x, 0) is nan (integers raised before)
+            return ctx.xp.fmod(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -216,6 +221,18 @@ def mul(input, other):
     return apply_binary(Mul, a, b, "mul")
 
 
+def _integer_divisor(a, b, op):
+    """PyTorch raises for an integer division by zero (NumPy would give 0 and a
+    warning): check where both operands are integers."""
+    if a._array.dtype.kind not in "iu":
+        return
+    if isinstance(b, Tensor):
+        if b._array.dtype.kind in "iu" and not b._array.all():
+            raise RuntimeError(f"{op}: integer division by zero (ZeroDivisionError)")
+    elif isinstance(b, int) and b == 0:
+        raise RuntimeError(f"{op}: integer division by zero (ZeroDivisionError)")
+
+
 def div(input, other, *, rounding_mode=None):
     """input / other; ``rounding_mode`` None (true), 'trunc' or 'floor'."""
     a, b = binary_operands(input, other, "div")
@@ -225,6 +242,8 @@ def div(input, other, *, rounding_mode=None):
         elif isinstance(b, Tensor) and a._array.dtype.kind in "iub":
             a, b = a.to(_dt.get_default_dtype()), b.to(_dt.get_default_dtype())
         return apply_binary(Div, a, b, "div")
+    if rounding_mode in ("floor", "trunc"):
+        _integer_divisor(a, b, "div")
     if rounding_mode == "floor":
         return FloorDivide.apply(a, b)
     if rounding_mode == "trunc":
@@ -239,18 +258,21 @@ def div(input, other, *, rounding_mode=None):
 def floor_divide(input, other):
     """floor(input / other), as Python's //."""
     a, b = binary_operands(input, other, "floor_divide")
+    _integer_divisor(a, b, "floor_divide")
     return apply_binary(FloorDivide, a, b, "floor_divide")
 
 
 def remainder(input, other):
     """Python's modulus: the result has the sign of ``other``."""
     a, b = binary_operands(input, other, "remainder")
+    _integer_divisor(a, b, "remainder")
     return apply_binary(Remainder, a, b, "remainder")
 
 
 def fmod(input, other):
     """C's fmod: the result has the sign of ``input``."""
     a, b = binary_operands(input, other, "fmod")
+    _integer_divisor(a, b, "fmod")
     return apply_binary(Fmod, a, b, "fmod")
 
 

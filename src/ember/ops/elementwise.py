@@ -300,8 +300,9 @@ def _unary(name, doc, forward, derivative, saves="", quiet=False):
     ``saves`` says what the derivative reads ("x", "y", "xy"); the other comes
     as None, so the graph keeps no more than needed. ``quiet`` silences
     NumPy's warnings where inf or nan are ordinary results of the op's
-    domain (log(0), sqrt(-1)), as PyTorch is silent; it costs a microsecond,
-    so ops that warn only on overflow or on infinite input go without.
+    domain or range (log(0), sqrt(-1), exp(100) in float32), as PyTorch is
+    silent; it costs under a microsecond, so ops that warn only on infinite
+    input (sin(inf)) go without. (Backward runs with warnings off as a whole.)
     Half-precision inputs are computed in float32 and rounded once, as PyTorch does.
     """
     def fwd(ctx, x):
@@ -345,10 +346,11 @@ def _sign(xp, x):
 _LN2, _LN10 = math.log(2), math.log(10)
 _ERF_SLOPE = 2 / math.sqrt(math.pi)  # erf'(x) = _ERF_SLOPE * exp(-x^2)
 
-Exp = _unary("Exp", "e ** x.", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, "y")
-Exp2 = _unary("Exp2", "2 ** x.", lambda xp, x: xp.exp2(x), lambda g, x, y: g * y * _LN2, "y")
+Exp = _unary("Exp", "e ** x.", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, "y", quiet=True)
+Exp2 = _unary("Exp2", "2 ** x.", lambda xp, x: xp.exp2(x), lambda g, x, y: g * y * _LN2, "y",
+              quiet=True)
 Expm1 = _unary("Expm1", "e ** x - 1.", lambda xp, x: xp.expm1(x),
-               lambda g, x, y: g * (y + 1), "y")
+               lambda g, x, y: g * (y + 1), "y", quiet=True)
 Log = _unary("Log", "Natural logarithm.", lambda xp, x: xp.log(x), lambda g, x, y: g / x, "x",
              quiet=True)
 Log2 = _unary("Log2", "Base-2 logarithm.", lambda xp, x: xp.log2(x),
@@ -373,9 +375,9 @@ Acos = _unary("Acos", "Inverse cosine.", lambda xp, x: xp.arccos(x),
 Atan = _unary("Atan", "Inverse tangent.", lambda xp, x: xp.arctan(x),
               lambda g, x, y: g / (x * x + 1), "x")
 Sinh = _unary("Sinh", "Hyperbolic sine.", lambda xp, x: xp.sinh(x),
-              lambda g, x, y: g * cosh(x), "x")
+              lambda g, x, y: g * cosh(x), "x", quiet=True)
 Cosh = _unary("Cosh", "Hyperbolic cosine.", lambda xp, x: xp.cosh(x),
-              lambda g, x, y: g * sinh(x), "x")
+              lambda g, x, y: g * sinh(x), "x", quiet=True)
 Tanh = _unary("Tanh", "Hyperbolic tangent.", lambda xp, x: xp.tanh(x),
               lambda g, x, y: g * (1 - y * y), "y")
 Asinh = _unary("Asinh", "Inverse hyperbolic sine.", lambda xp, x: xp.arcsinh(x),

@@ -8,6 +8,8 @@ base's gradient sees the change too. The shared version counter is bumped,
 which makes any earlier saved use of the old value fail at backward.
 """
 
+import numpy as np
+
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import _State
 from ember.tensor import Tensor
@@ -70,7 +72,11 @@ def _fast_inplace(target, ufunc, other, kwargs):
     if alpha != 1:
         od = od * alpha
     try:
-        ufunc(td, od, out=td)
+        if ufunc is np.true_divide:
+            with np.errstate(all="ignore"):  # x / 0: inf or nan, silently as in PyTorch
+                ufunc(td, od, out=td)
+        else:
+            ufunc(td, od, out=td)
     except ValueError:  # not broadcastable to the target: let the slow path explain
         return False
     target._bump_version()

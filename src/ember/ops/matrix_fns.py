@@ -407,7 +407,8 @@ def logaddexp(input, other):
     hi = where(input > other, input, other)
     lo = where(input > other, other, input)
     same_inf = (hi == lo) & hi.isinf()
-    gap = where(same_inf, 0.0, lo - hi)
+    with np.errstate(all="ignore"):  # inf - inf where both are equal infinities: masked out
+        gap = where(same_inf, 0.0, lo - hi)
     return where(same_inf, hi, hi + log1p(exp(gap)))
 
 
@@ -430,9 +431,10 @@ def matrix_exp(A):
     n = A.shape[-1]
     term = eye(n, dtype=A.dtype, device=A.device).expand(*A.shape)
     total = term
-    for k in range(1, 19):
-        term = (term @ x) / k
-        total = total + term
+    with np.errstate(all="ignore"):  # inf or nan inside: nan out, silently as in PyTorch
+        for k in range(1, 19):
+            term = (term @ x) / k
+            total = total + term
     for _ in range(squarings):
         total = total @ total
     return total
