@@ -31,6 +31,12 @@ def same_call(**kwargs):
     dict(scale_factor=0.5, mode="bilinear", align_corners=True),
     dict(size=(1, 1), mode="bilinear", align_corners=True),
     dict(size=(3, 4), mode="area"),
+    dict(size=(9, 4), mode="bicubic"),
+    dict(size=(9, 4), mode="bicubic", align_corners=True),
+    dict(scale_factor=1.7, mode="bicubic"),
+    dict(scale_factor=(0.45, 2.5), mode="bicubic", align_corners=True),
+    dict(size=(1, 1), mode="bicubic", align_corners=True),
+    dict(size=(2, 2), mode="bicubic"),
 ])
 def test_interpolate_2d_matches_torch(kwargs):
     check(same_call(**kwargs), rand((2, 3, 5, 7)))
@@ -45,8 +51,20 @@ def test_interpolate_1d_matches_torch(kwargs):
 
 
 @pytest.mark.parametrize("kwargs", [
+    dict(size=(7, 3, 9), mode="trilinear"),
+    dict(scale_factor=1.5, mode="trilinear", align_corners=True),
+    dict(scale_factor=(0.6, 1.0, 2.2), mode="trilinear"),
+    dict(size=(7, 3, 9)), dict(scale_factor=2, mode="nearest-exact"),
+    dict(size=(2, 3, 4), mode="area"),
+])
+def test_interpolate_3d_matches_torch(kwargs):
+    check(same_call(**kwargs), rand((2, 3, 4, 5, 6)))
+
+
+@pytest.mark.parametrize("kwargs", [
     dict(size=(100, 21)), dict(scale_factor=1.37), dict(scale_factor=0.29),
     dict(size=(64, 30), mode="bilinear"), dict(size=(64, 30), mode="bilinear", align_corners=True),
+    dict(size=(64, 30), mode="bicubic"), dict(scale_factor=0.29, mode="bicubic"),
 ])
 def test_interpolate_float32_index_rules_match_torch(kwargs):
     # float32 inputs of awkward sizes: the float32 index arithmetic must agree exactly.
@@ -59,9 +77,11 @@ def test_interpolate_float32_index_rules_match_torch(kwargs):
 @pytest.mark.parametrize("kwargs,message", [
     (dict(), "exactly one of size and scale_factor"),
     (dict(size=4, scale_factor=2), "exactly one of size and scale_factor"),
-    (dict(size=4, mode="bicubic"), "not supported"),
+    (dict(size=4, mode="cubic"), "mode 'cubic' is not supported"),
     (dict(size=4, mode="linear"), "expects a 3-D input"),
-    (dict(size=4, align_corners=True), "align_corners is only for the linear modes"),
+    (dict(size=4, mode="trilinear"), "expects a 5-D input"),
+    (dict(size=4, align_corners=True), "align_corners is only for the linear and cubic modes"),
+    (dict(size=4, antialias=True, mode="bilinear"), "antialias=True is not supported"),
     (dict(size=(4, 4, 4)), "expected size with 2 elements"),
 ])
 def test_interpolate_errors(kwargs, message):

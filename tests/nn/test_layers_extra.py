@@ -217,7 +217,7 @@ def test_affine_grid_matches_torch(align_corners):
         t, (2, 3, 5, 4), align_corners=align_corners), rand((2, 2, 3), 0))
 
 
-@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
 @pytest.mark.parametrize("align_corners", [False, True])
 def test_grid_sample_matches_torch(mode, padding_mode, align_corners):
@@ -226,7 +226,19 @@ def test_grid_sample_matches_torch(mode, padding_mode, align_corners):
     check(lambda x, g: (EF if isinstance(x, ember.Tensor) else TF).grid_sample(
         x, g, mode=mode, padding_mode=padding_mode, align_corners=align_corners),
         rand((2, 3, 5, 4), 0), grid, second=False,
-        grad_inputs=[0, 1] if mode == "bilinear" else [0])
+        grad_inputs=[0] if mode == "nearest" else [0, 1])
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("size", [(1, 1), (2, 3), (5, 4)])
+def test_grid_sample_bicubic_far_outside_and_tiny_inputs(padding_mode, align_corners, size):
+    # Coordinates several periods outside, where each of the 16 taps is reflected
+    # or clipped on its own; one-pixel inputs (a reflection period of 0).
+    grid = np.random.default_rng(2).uniform(-4.5, 4.5, (2, 5, 3, 2))
+    check(lambda x, g: (EF if isinstance(x, ember.Tensor) else TF).grid_sample(
+        x, g, mode="bicubic", padding_mode=padding_mode, align_corners=align_corners),
+        rand((2, 2) + size, 0), grid, second=False)
 
 
 def test_spatial_transformer_pattern():
@@ -240,8 +252,9 @@ def test_spatial_transformer_pattern():
     TF.grid_sample(torch.tensor(image.numpy()), TF.affine_grid(t_theta, (1, 1, 8, 8),
                    align_corners=False), align_corners=False).sum().backward()
     close(theta.grad, t_theta.grad)
-    with pytest.raises(NotImplementedError, match="'bicubic' is not available"):
-        EF.grid_sample(image, ember.zeros(1, 2, 2, 2, dtype=ember.float64), mode="bicubic")
+    with pytest.raises(ValueError, match="mode must be 'bilinear', 'nearest' or 'bicubic', "
+                                         "got 'cubic'"):
+        EF.grid_sample(image, ember.zeros(1, 2, 2, 2, dtype=ember.float64), mode="cubic")
 
 
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])

@@ -2,11 +2,11 @@
 
 ``affine_grid`` maps every output pixel's normalised coordinates through a
 batch of 2 x 3 affine matrices. ``grid_sample`` reads an input image at such
-coordinates (x, y in [-1, 1] across the width and height), bilinearly or at
-the nearest pixel, with zeros, the border or a reflection outside. Both are
-compositions of Ember ops: the sampling weights come from the grid (so the
-gradient reaches it) and the four neighbours are gathered from the input (so
-it reaches the input too).
+coordinates (x, y in [-1, 1] across the width and height), bilinearly,
+bicubically or at the nearest pixel, with zeros, the border or a reflection
+outside. Both are compositions of Ember ops: the sampling weights come from
+the grid (so the gradient reaches it) and the neighbours (4, or 16 for
+bicubic) are gathered from the input (so it reaches the input too).
 """
 
 import numpy as np
@@ -14,6 +14,7 @@ import numpy as np
 from ember.backend.device import xp_of
 from ember.ops import elementwise as _ew
 from ember.ops._util import check_tensor, fmt_shape
+from ember.ops.interpolate import cubic_weights
 from ember.ops.linalg import matmul
 from ember.ops.reduce import constant
 from ember.ops.scatter import gather
@@ -76,6 +77,27 @@ def _clip(x, size):
     return x * inside + clipped * (1 - inside)
 
 
+def _tap(index, size, padding_mode, align_corners):
+    """Integer tap positions moved inside by the padding mode (bicubic's rule:
+    PyTorch pads each of the 16 taps, not the sampling point). 'zeros' leaves
+    them; the reader masks what lies outside."""
+    if padding_mode == "border":
+        return np.clip(index, 0, size - 1)
+    if padding_mode == "reflection":
+        # Reflect about the edge pixels' centres (align_corners) or their outer
+        # edges, with period 2 (size - 1) or 2 size; then clip.
+        if align_corners:
+            period = 2 * (size - 1)
+            if period == 0:
+                return np.zeros_like(index)
+            folded = np.abs(index) % period
+            return np.clip(np.where(folded > size - 1, period - folded, folded), 0, size - 1)
+        period = 2 * size
+        folded = np.where(index < 0, -index - 1, index) % period
+        return np.clip(np.where(folded > size - 1, period - 1 - folded, folded), 0, size - 1)
+    return index
+
+
 def _source(coord, size, padding_mode, align_corners):
     x = _unnormalise(coord, size, align_corners)
     if padding_mode == "border":
@@ -92,7 +114,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     Args:
         grid: (x, y) per output pixel, -1 and 1 being the input's edges (the
             outer pixels' edges, or their centres with ``align_corners``).
-        mode: 'bilinear' or 'nearest' (PyTorch's 'bicubic' is not available).
+        mode: 'bilinear', 'nearest' or 'bicubic' (Keys' cubic convolution,
+            a = -0.75, over the 4 x 4 neighbours; it can overshoot the input's
+            range, as PyTorch's does).
         padding_mode: what lies outside: 'zeros', 'border' (the edge values) or
             'reflection'.
     Returns:
@@ -101,9 +125,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     op = "grid_sample"
     check_tensor(input, op)
     check_tensor(grid, op, "grid")
-    if mode not in ("bilinear", "nearest"):
-        raise NotImplementedError(f"{op}: mode must be 'bilinear' or 'nearest' ('bicubic' is "
-                                  f"not available), got {mode!r}")
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"{op}: mode must be 'bilinear', 'nearest' or 'bicubic', got {mode!r}")
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(f"{op}: padding_mode must be 'zeros', 'border' or 'reflection', got "
                          f"{padding_mode!r}")
@@ -114,8 +137,13 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                          f"{fmt_shape(grid.shape)}")
     n, c, h, w = input.shape
     ho, wo = grid.shape[1:3]
-    x = _source(grid[..., 0], w, padding_mode, align_corners)
-    y = _source(grid[..., 1], h, padding_mode, align_corners)
+    if mode == "bicubic":
+        # The padding acts on each tap, so the point itself is only unnormalised.
+        x = _unnormalise(grid[..., 0], w, align_corners)
+        y = _unnormalise(grid[..., 1], h, align_corners)
+    else:
+        x = _source(grid[..., 0], w, padding_mode, align_corners)
+        y = _source(grid[..., 1], h, padding_mode, align_corners)
     xp = xp_of(input._array)
     flat = input.reshape(n, c, h * w)
 
@@ -129,6 +157,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
 
     if mode == "nearest":
         return read(xp.rint(x._array).astype(np.int64), xp.rint(y._array).astype(np.int64))
+    if mode == "bicubic":
+        return _bicubic(read, x, y, w, h, padding_mode, align_corners)
     x0, y0 = xp.floor(x._array), xp.floor(y._array)
     # Weights from the grid (differentiable), neighbours at fixed integer positions.
     wx1, wy1 = (x - constant(x0)).unsqueeze(1), (y - constant(y0)).unsqueeze(1)
@@ -136,3 +166,23 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
     return (read(x0, y0) * wx0 * wy0 + read(x0 + 1, y0) * wx1 * wy0
             + read(x0, y0 + 1) * wx0 * wy1 + read(x0 + 1, y0 + 1) * wx1 * wy1)
+
+
+def _bicubic(read, x, y, w, h, padding_mode, align_corners):
+    """Sum over the 4 x 4 taps around (x, y) of cubic weights (from the grid,
+    differentiable) times the input there (padded per tap)."""
+    xp = xp_of(x._array)
+    x0, y0 = xp.floor(x._array), xp.floor(y._array)
+    wx = cubic_weights((x - constant(x0)).unsqueeze(1))
+    wy = cubic_weights((y - constant(y0)).unsqueeze(1))
+    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    xs = [_tap(x0 + i, w, padding_mode, align_corners) for i in (-1, 0, 1, 2)]
+    ys = [_tap(y0 + j, h, padding_mode, align_corners) for j in (-1, 0, 1, 2)]
+    out = None
+    for yj, wyj in zip(ys, wy):
+        row = None
+        for xi, wxi in zip(xs, wx):
+            term = read(xi, yj) * wxi
+            row = term if row is None else row + term
+        out = row * wyj if out is None else out + row * wyj
+    return out

@@ -1,10 +1,11 @@
-"""Resampling: ``interpolate`` (nearest, nearest-exact, linear, bilinear, area).
+"""Resampling: ``interpolate`` (nearest, nearest-exact, linear, bilinear,
+bicubic, trilinear, area) over 1, 2 or 3 spatial dimensions.
 
 Each mode is separable: nearest modes pick source indices per axis
-(``index_select``, whose gradient scatters back), linear modes multiply by a
-(out, in) interpolation matrix per axis and 'area' is adaptive average
-pooling. All are compositions of differentiable ops, so every derivative
-order works.
+(``index_select``, whose gradient scatters back), linear and cubic modes
+multiply by an (out, in) interpolation matrix per axis (two or four weights a
+row) and 'area' is adaptive average pooling. All are compositions of
+differentiable ops, so every derivative order works.
 """
 
 import math
@@ -15,12 +16,15 @@ from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.indexing import index_select
 from ember.ops.linalg import matmul
 from ember.ops.pool import adaptive_avg_pool1d, adaptive_avg_pool2d
+from ember.ops.volume import adaptive_avg_pool3d
 from ember.tensor import Tensor
 
 __all__ = ["interpolate"]
 
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
-_LINEAR_DIMS = {"linear": 1, "bilinear": 2}
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
+# The modes tied to one number of spatial dimensions (the others take 1 to 3).
+_LINEAR_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_CUBIC_A = -0.75  # the cubic convolution kernel's parameter, PyTorch's (and OpenCV's)
 
 
 def _nearest_index(in_size, out_size, scale, exact):
@@ -38,17 +42,30 @@ def _nearest_index(in_size, out_size, scale, exact):
     return np.minimum(np.floor(dst * s).astype(np.int64), in_size - 1)
 
 
-def _linear_matrix(in_size, out_size, scale, align_corners, dtype):
-    """(out, in) matrix of linear-interpolation weights (two per row), PyTorch's rule."""
-    ct = np.dtype(dtype) if np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize >= 4 \
-        else np.dtype(np.float32)
+def _compute_type(dtype):
+    """PyTorch computes weights in float32 for half inputs, else in the input's type."""
+    dtype = np.dtype(dtype)
+    return dtype if dtype.kind == "f" and dtype.itemsize >= 4 else np.dtype(np.float32)
+
+
+def _source_positions(in_size, out_size, scale, align_corners, ct, cubic):
+    """Each output position's source coordinate, PyTorch's rule (in type ``ct``).
+
+    Without ``align_corners`` the linear modes clamp coordinates below 0 to 0;
+    the cubic mode does not (its taps are clamped instead)."""
     dst = np.arange(out_size, dtype=ct)
     if align_corners:
         s = ct.type((in_size - 1) / (out_size - 1)) if out_size > 1 else ct.type(0)
-        src = dst * s
-    else:
-        s = ct.type(1.0 / scale if scale is not None else in_size / out_size)
-        src = np.maximum(s * (dst + ct.type(0.5)) - ct.type(0.5), ct.type(0))
+        return dst * s
+    s = ct.type(1.0 / scale if scale is not None else in_size / out_size)
+    src = s * (dst + ct.type(0.5)) - ct.type(0.5)
+    return src if cubic else np.maximum(src, ct.type(0))
+
+
+def _linear_matrix(in_size, out_size, scale, align_corners, dtype):
+    """(out, in) matrix of linear-interpolation weights (two per row), PyTorch's rule."""
+    ct = _compute_type(dtype)
+    src = _source_positions(in_size, out_size, scale, align_corners, ct, cubic=False)
     lo = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
     hi = np.minimum(lo + 1, in_size - 1)
     frac = (src - lo).astype(ct)
@@ -57,6 +74,46 @@ def _linear_matrix(in_size, out_size, scale, align_corners, dtype):
     np.add.at(m, (rows, lo), 1 - frac)
     np.add.at(m, (rows, hi), frac)
     return m
+
+
+def cubic_weights(t, a=_CUBIC_A):
+    """The four cubic-convolution weights of taps at -1, 0, 1, 2 for a fractional
+    offset ``t`` in [0, 1) (Keys' kernel with parameter ``a``). Works on arrays and
+    on Tensors (so a gradient can flow to ``t``)."""
+    def near(x):  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
+def _cubic_matrix(in_size, out_size, scale, align_corners, dtype):
+    """(out, in) matrix of bicubic weights (four per row, taps clamped to the
+    edges, so edge rows add up), PyTorch's rule."""
+    ct = _compute_type(dtype)
+    src = _source_positions(in_size, out_size, scale, align_corners, ct, cubic=True)
+    base = np.floor(src)
+    weights = cubic_weights((src - base).astype(ct), ct.type(_CUBIC_A))
+    base = base.astype(np.int64)
+    m = np.zeros((out_size, in_size), ct)
+    rows = np.arange(out_size)
+    for offset, w in zip((-1, 0, 1, 2), weights):
+        np.add.at(m, (rows, np.clip(base + offset, 0, in_size - 1)), w.astype(ct))
+    return m
+
+
+def _along(x, axis, m):
+    """Apply the (out, in) matrix ``m`` along spatial ``axis`` of ``x`` (N, C, ...)."""
+    after = x.ndim - 1 - axis  # spatial axes after this one
+    if after == 0:
+        return matmul(x, m.mT)
+    if after == 1:
+        return matmul(m, x)
+    shape = tuple(x.shape)
+    flat = x.reshape(*shape[:axis + 1], -1)  # (N, C, [D,] n_in, rest)
+    return matmul(m, flat).reshape(*shape[:axis], m.shape[0], *shape[axis + 1:])
 
 
 def _const(a, like):
@@ -90,21 +147,23 @@ def _sizes(input, size, scale_factor, dims, recompute_scale_factor):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dimensions of an (N, C, L) or (N, C, H, W) input.
+    """Resize the spatial dimensions of an (N, C, L), (N, C, H, W) or (N, C, D, H, W) input.
 
     Args:
         size: output spatial size (int or tuple), or
         scale_factor: multiplier per spatial dimension (exactly one of the two).
         mode: 'nearest' (PyTorch's legacy rule, source = floor(dst * in / out)),
-            'nearest-exact', 'linear' (3-D input), 'bilinear' (4-D input) or
-            'area' (adaptive average pooling).
-        align_corners: linear modes only; True maps the corner pixels' centres
-            onto each other, False (default) their outer edges.
+            'nearest-exact', 'linear' (3-D input), 'bilinear' or 'bicubic'
+            (4-D input; bicubic is Keys' cubic convolution with a = -0.75, taps
+            clamped at the edges, so it can overshoot the input's range as
+            PyTorch's does), 'trilinear' (5-D input) or 'area' (adaptive
+            average pooling).
+        align_corners: linear and cubic modes only; True maps the corner
+            pixels' centres onto each other, False (default) their outer edges.
         recompute_scale_factor: with ``scale_factor``, compute the index rule's
             scale from the output size instead of using the factor itself.
 
-    Differs from PyTorch: no 'bicubic', 'trilinear' or 5-D inputs; ``antialias``
-    must be False.
+    Differs from PyTorch: ``antialias`` must be False.
     """
     check_tensor(input, "interpolate")
     if mode not in _MODES:
@@ -112,22 +171,23 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                                   f"of {', '.join(_MODES)}")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
-    if input.ndim not in (3, 4):
-        raise NotImplementedError(f"interpolate: expected a 3-D or 4-D input, got input of size "
-                                  f"{fmt_shape(input.shape)}")
+    if input.ndim not in (3, 4, 5):
+        raise NotImplementedError(f"interpolate: expected a 3-D, 4-D or 5-D input, got input of "
+                                  f"size {fmt_shape(input.shape)}")
     dims = input.ndim - 2
     if mode in _LINEAR_DIMS and _LINEAR_DIMS[mode] != dims:
         raise ValueError(f"interpolate: mode {mode!r} expects a {_LINEAR_DIMS[mode] + 2}-D input, "
                          f"got input of size {fmt_shape(input.shape)}")
     if align_corners is not None and mode not in _LINEAR_DIMS:
-        raise ValueError(f"interpolate: align_corners is only for the linear modes, got mode "
-                         f"{mode!r}")
+        raise ValueError(f"interpolate: align_corners is only for the linear and cubic modes, "
+                         f"got mode {mode!r}")
     sizes, scales = _sizes(input, size, scale_factor, dims, recompute_scale_factor)
     if any(s <= 0 for s in sizes):
         raise ValueError(f"interpolate: output size {sizes} must be positive for input of "
                          f"size {fmt_shape(input.shape)}")
     if mode == "area":
-        return (adaptive_avg_pool1d if dims == 1 else adaptive_avg_pool2d)(input, sizes)
+        pool = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[dims - 1]
+        return pool(input, sizes)
     out = input
     if mode in ("nearest", "nearest-exact"):
         for axis, (n_in, n_out, sc) in enumerate(zip(input.shape[2:], sizes, scales)):
@@ -138,8 +198,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"interpolate: mode {mode!r} expects a floating point input, got "
                            f"{input.dtype}")
-    mats = [_const(_linear_matrix(n_in, n_out, sc, bool(align_corners), input._array.dtype), input)
-            for n_in, n_out, sc in zip(input.shape[2:], sizes, scales)]
-    if dims == 2:
-        out = matmul(mats[0], out)  # rows: (H_out, H) @ (N, C, H, W)
-    return matmul(out, mats[-1].mT)  # columns
+    build = _cubic_matrix if mode == "bicubic" else _linear_matrix
+    for axis, (n_in, n_out, sc) in enumerate(zip(input.shape[2:], sizes, scales)):
+        m = build(n_in, n_out, sc, bool(align_corners), input._array.dtype)
+        out = _along(out, 2 + axis, _const(m, input))
+    return out

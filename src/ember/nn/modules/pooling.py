@@ -179,8 +179,9 @@ class Upsample(Module):
 
     Args:
         size: output spatial size, or scale_factor: multiplier (one of the two).
-        mode: 'nearest' (default), 'nearest-exact', 'linear', 'bilinear' or 'area'.
-        align_corners: for the linear modes.
+        mode: 'nearest' (default), 'nearest-exact', 'linear', 'bilinear',
+            'bicubic', 'trilinear' or 'area'.
+        align_corners: for the linear and cubic modes.
         recompute_scale_factor: see ``interpolate``.
     """
 
