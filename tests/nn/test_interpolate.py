@@ -50,6 +50,16 @@ def test_interpolate_1d_matches_torch(kwargs):
     check(same_call(**kwargs), rand((2, 3, 5)))
 
 
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("kwargs", [
+    dict(size=(5, 7)), dict(size=(4, 11)), dict(size=(20, 9)), dict(size=(1, 2)),
+    dict(scale_factor=0.37), dict(scale_factor=(0.5, 1.6), align_corners=True),
+    dict(size=(6, 6), align_corners=True),
+])
+def test_interpolate_antialias_matches_torch(mode, kwargs):
+    check(same_call(mode=mode, antialias=True, **kwargs), rand((2, 2, 13, 17)))
+
+
 @pytest.mark.parametrize("kwargs", [
     dict(size=(7, 3, 9), mode="trilinear"),
     dict(scale_factor=1.5, mode="trilinear", align_corners=True),
@@ -81,7 +91,7 @@ def test_interpolate_float32_index_rules_match_torch(kwargs):
     (dict(size=4, mode="linear"), "expects a 3-D input"),
     (dict(size=4, mode="trilinear"), "expects a 5-D input"),
     (dict(size=4, align_corners=True), "align_corners is only for the linear and cubic modes"),
-    (dict(size=4, antialias=True, mode="bilinear"), "antialias=True is not supported"),
+    (dict(size=4, antialias=True), "antialias=True is for the 'bilinear' and 'bicubic' modes"),
     (dict(size=(4, 4, 4)), "expected size with 2 elements"),
 ])
 def test_interpolate_errors(kwargs, message):

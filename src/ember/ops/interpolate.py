@@ -104,6 +104,35 @@ def _cubic_matrix(in_size, out_size, scale, align_corners, dtype):
     return m
 
 
+def _antialias_matrix(in_size, out_size, scale, align_corners, dtype, cubic):
+    """(out, in) matrix of the antialiasing filter (PIL's resampling, as PyTorch's
+    ``antialias=True``): when shrinking, the triangle (bilinear) or cubic
+    (a = -0.5) filter is stretched by the scale so that every input pixel
+    contributes; each row's weights are normalised to sum to 1."""
+    if align_corners:
+        s = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+    else:
+        s = 1.0 / scale if scale is not None else in_size / out_size
+    half = 2.0 if cubic else 1.0  # the filter's support at scale 1
+    support = half * s if s >= 1 else half
+    stretch = 1.0 / s if s >= 1 else 1.0
+    center = s * (np.arange(out_size) + 0.5)
+    lo = np.maximum((center - support + 0.5).astype(np.int64), 0)
+    hi = np.minimum((center + support + 0.5).astype(np.int64), in_size)
+    cols = np.arange(in_size)
+    inside = (cols >= lo[:, None]) & (cols < hi[:, None])
+    x = np.abs((cols - center[:, None] + 0.5) * stretch)
+    if cubic:
+        a = -0.5
+        w = np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                     np.where(x < 2, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, 0.0))
+    else:
+        w = np.maximum(0.0, 1.0 - x)
+    w = np.where(inside, w, 0.0)
+    total = w.sum(1, keepdims=True)
+    return (w / np.where(total == 0, 1.0, total)).astype(_compute_type(dtype))
+
+
 def _along(x, axis, m):
     """Apply the (out, in) matrix ``m`` along spatial ``axis`` of ``x`` (N, C, ...)."""
     after = x.ndim - 1 - axis  # spatial axes after this one
@@ -162,15 +191,18 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             pixels' centres onto each other, False (default) their outer edges.
         recompute_scale_factor: with ``scale_factor``, compute the index rule's
             scale from the output size instead of using the factor itself.
-
-    Differs from PyTorch: ``antialias`` must be False.
+        antialias: 'bilinear' and 'bicubic' on 4-D input: when shrinking,
+            stretch the filter over every input pixel a output pixel covers
+            (PIL's resampling; the cubic filter then uses a = -0.5).
     """
     check_tensor(input, "interpolate")
     if mode not in _MODES:
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported; expected one "
                                   f"of {', '.join(_MODES)}")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported")
+    if antialias and (mode not in ("bilinear", "bicubic") or input.ndim != 4):
+        raise ValueError(f"interpolate: antialias=True is for the 'bilinear' and 'bicubic' modes "
+                         f"on a 4-D input, got mode {mode!r} and input of size "
+                         f"{fmt_shape(input.shape)}")
     if input.ndim not in (3, 4, 5):
         raise NotImplementedError(f"interpolate: expected a 3-D, 4-D or 5-D input, got input of "
                                   f"size {fmt_shape(input.shape)}")
@@ -200,6 +232,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                            f"{input.dtype}")
     build = _cubic_matrix if mode == "bicubic" else _linear_matrix
     for axis, (n_in, n_out, sc) in enumerate(zip(input.shape[2:], sizes, scales)):
-        m = build(n_in, n_out, sc, bool(align_corners), input._array.dtype)
+        if antialias:
+            m = _antialias_matrix(n_in, n_out, sc, bool(align_corners), input._array.dtype,
+                                  mode == "bicubic")
+        else:
+            m = build(n_in, n_out, sc, bool(align_corners), input._array.dtype)
         out = _along(out, 2 + axis, _const(m, input))
     return out
