@@ -4,6 +4,7 @@ from ember.nn.modules.activation import *  # noqa: F401,F403
 from ember.nn.modules.adaptive import *  # noqa: F401,F403
 from ember.nn.modules.attention import *  # noqa: F401,F403
 from ember.nn.modules.conv import *  # noqa: F401,F403
+from ember.nn.modules.data_parallel import *  # noqa: F401,F403
 from ember.nn.modules.distance import *  # noqa: F401,F403
 from ember.nn.modules.dropout import *  # noqa: F401,F403
 from ember.nn.modules.fold import *  # noqa: F401,F403
@@ -18,4 +19,5 @@ from ember.nn.modules.pooling import *  # noqa: F401,F403
 from ember.nn.modules.rnn import *  # noqa: F401,F403
 from ember.nn.modules.shuffle import *  # noqa: F401,F403
 from ember.nn.modules.sparse import *  # noqa: F401,F403
+from ember.nn.modules.sync_batchnorm import *  # noqa: F401,F403
 from ember.nn.modules.transformer import *  # noqa: F401,F403
