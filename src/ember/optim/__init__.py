@@ -19,8 +19,9 @@ from ember.optim.rprop import Rprop
 from ember.optim.asgd import ASGD
 from ember.optim.lbfgs import LBFGS
 from ember.optim.adafactor import Adafactor
+from ember.optim.muon import Muon
 from ember.optim import lr_scheduler
 
 __all__ = ["Optimizer", "required", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adamax",
            "NAdam", "RAdam", "Lion", "Adadelta", "Rprop", "ASGD", "LBFGS", "Adafactor",
-           "lr_scheduler"]
+           "Muon", "lr_scheduler"]
