@@ -5,6 +5,8 @@ PyTorch's name, grad modes and the autograd entry points; ``ember.nn``
 holds the neural-network pieces.
 """
 
+import builtins as _builtins  # bool and int below are Ember's dtypes
+
 from ember.backend.dtype import (  # noqa: A004 - PyTorch's names shadow builtins here
     bfloat16, bool_ as bool, double, dtype, float, float16, float32, float64, get_default_dtype,
     half, int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
@@ -13,7 +15,9 @@ from ember.backend import memory as _memory  # noqa: F401 - tunes malloc once (s
 from ember.backend.threads import get_num_threads, set_num_threads
 from ember.backend.random import (Generator, default_generator, get_rng_state, initial_seed,
                                   manual_seed, seed, set_rng_state)
-from ember.tensor import Tensor
+from ember.backend.dtype import finfo, iinfo
+from ember.tensor import Tensor, layout, strided
+from ember._format import set_printoptions
 from ember import ops
 from ember.ops import *  # noqa: F401,F403
 from ember import _tensor_methods
@@ -81,3 +85,110 @@ class cuda:
     def manual_seed(s):
         """Seed GPU random numbers (one generator serves all devices)."""
         manual_seed(s)
+
+
+def is_complex(input):
+    """Always False: Ember has no complex dtypes (``torch.is_complex``)."""
+    return False
+
+
+def typename(obj):
+    """The type name of ``obj`` as PyTorch writes it (``torch.typename``).
+
+    ``"ember.FloatTensor"`` for a float32 tensor; otherwise the module and
+    qualified name of the object's class (or of ``obj`` itself when it is a
+    class), with ``builtins`` left out: ``typename(1) == "int"``.
+    """
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = obj if isinstance(obj, type) else type(obj)
+    module = getattr(cls, "__module__", "") or ""
+    name = getattr(cls, "__qualname__", cls.__name__)
+    return name if module in ("", "builtins") else f"{module}.{name}"
+
+
+# ---- global switches scripts set once --------------------------------------------
+
+_deterministic = {"mode": False, "warn_only": False}
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Ask for deterministic algorithms only (``torch.use_deterministic_algorithms``).
+
+    Ember records the setting for ``are_deterministic_algorithms_enabled``.
+    Every Ember op on the CPU is already deterministic (NumPy, no atomics or
+    racing threads), so there is nothing to switch there; on the GPU, CuPy's
+    scatter-add and friends use atomic adds whose summation order can vary.
+    Differs from PyTorch: no op raises or warns when the setting is on.
+    """
+    if not isinstance(mode, _builtins.bool):
+        raise TypeError(f"use_deterministic_algorithms: expected mode to be a bool, got "
+                        f"{type(mode).__name__}")
+    if not isinstance(warn_only, _builtins.bool):
+        raise TypeError(f"use_deterministic_algorithms: expected warn_only to be a bool, got "
+                        f"{type(warn_only).__name__}")
+    _deterministic["mode"], _deterministic["warn_only"] = mode, warn_only
+
+
+def are_deterministic_algorithms_enabled():
+    """True after ``use_deterministic_algorithms(True)``."""
+    return _deterministic["mode"]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    """True after ``use_deterministic_algorithms(True, warn_only=True)``."""
+    return _deterministic["warn_only"]
+
+
+_DEBUG_MODES = ("default", "warn", "error")
+
+
+def set_deterministic_debug_mode(debug_mode):
+    """``"default"``/0, ``"warn"``/1 or ``"error"``/2: ``use_deterministic_algorithms``
+    off, on with warn_only, or on (``torch.set_deterministic_debug_mode``)."""
+    if isinstance(debug_mode, str):
+        if debug_mode not in _DEBUG_MODES:
+            raise RuntimeError(f"set_deterministic_debug_mode: invalid value of debug_mode, "
+                               f"expected one of `default`, `warn`, `error`, but got "
+                               f"{debug_mode}")
+        debug_mode = _DEBUG_MODES.index(debug_mode)
+    elif isinstance(debug_mode, _builtins.int) and not isinstance(debug_mode, _builtins.bool):
+        if debug_mode not in (0, 1, 2):
+            raise RuntimeError(f"set_deterministic_debug_mode: invalid value of debug_mode, "
+                               f"expected 0, 1, or 2, but got {debug_mode}")
+    else:
+        raise TypeError(f"set_deterministic_debug_mode: debug_mode must be str or int, but got "
+                        f"{type(debug_mode).__name__}")
+    use_deterministic_algorithms(debug_mode > 0, warn_only=debug_mode == 1)
+
+
+def get_deterministic_debug_mode():
+    """0, 1 or 2: the mode ``set_deterministic_debug_mode`` set (see there)."""
+    if not _deterministic["mode"]:
+        return 0
+    return 1 if _deterministic["warn_only"] else 2
+
+
+_MATMUL_PRECISIONS = ("highest", "high", "medium")
+_matmul_precision = ["highest"]
+
+
+def set_float32_matmul_precision(precision):
+    """Allow faster, less precise float32 matrix products (``"highest"``, ``"high"``,
+    ``"medium"``), as ``torch.set_float32_matmul_precision``.
+
+    Ember records the value for ``get_float32_matmul_precision``. CPU float32
+    GEMMs (NumPy's BLAS) always compute in full float32 whatever the setting;
+    PyTorch's lower settings only change GPU kernels (TF32, bfloat16 passes).
+    Differs from PyTorch: an unknown value raises ValueError (PyTorch warns and
+    ignores it).
+    """
+    if precision not in _MATMUL_PRECISIONS:
+        raise ValueError(f"set_float32_matmul_precision: expected one of 'highest', 'high' or "
+                         f"'medium', got {precision!r}")
+    _matmul_precision[0] = precision
+
+
+def get_float32_matmul_precision():
+    """The value last given to ``set_float32_matmul_precision`` (``"highest"`` at start)."""
+    return _matmul_precision[0]

@@ -19,7 +19,7 @@ import numpy as np
 from ember.backend import dtype as _dt
 from ember.backend.device import array_module, as_device, device_of, resolve
 
-__all__ = ["Tensor"]
+__all__ = ["Tensor", "layout", "strided"]
 
 _ops = None  # ember.ops, bound at import end (ops are built on Tensor)
 
@@ -160,6 +160,51 @@ class Tensor:
         """The CUDA index, or -1 on the CPU."""
         d = self.device
         return -1 if d.type == "cpu" else d.index
+
+    @property
+    def is_cpu(self):
+        """True for tensors in host memory."""
+        return type(self._array) is np.ndarray
+
+    @property
+    def layout(self):
+        """The memory layout: always ``ember.strided`` (Ember has no sparse tensors)."""
+        return strided
+
+    # Kinds of tensor Ember does not have; scripts test them before branching.
+    is_sparse = property(lambda self: False, doc="Always False: Ember has no sparse tensors.")
+    is_sparse_csr = property(lambda self: False, doc="Always False: Ember has no sparse tensors.")
+    is_quantized = property(lambda self: False,
+                            doc="Always False: Ember has no quantized tensors.")
+    is_meta = property(lambda self: False,
+                       doc="Always False: Ember has no meta (shape-only) tensors.")
+    is_nested = property(lambda self: False, doc="Always False: Ember has no nested tensors.")
+    is_mkldnn = property(lambda self: False, doc="Always False: Ember has no MKL-DNN layout.")
+
+    def storage_offset(self):
+        """Offset of the first element from the start of the underlying memory, in elements.
+
+        The memory is the array that owns this tensor's data (the tensor a view
+        was taken from), as PyTorch counts in its storage: ``x[1].storage_offset()``
+        of a contiguous ``(2, 3)`` ``x`` is 3.
+        """
+        a = self._array
+        root = storage_root(a)
+        return (_address(a) - _address(root)) // a.itemsize
+
+    @property
+    def real(self):
+        """The real part: the tensor itself, since Ember's dtypes are all real."""
+        return self
+
+    @real.setter
+    def real(self, value):
+        _ops.copy_(self, value)
+
+    @property
+    def imag(self):
+        """Raises: real tensors have no imaginary part, as in PyTorch."""
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
 
     @property
     def data(self):
@@ -382,6 +427,27 @@ class Tensor:
             hooks = node._hooks.setdefault(self._output_nr, [])
         hooks.append(hook)
         return _HookHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` after ``backward()`` has accumulated into this leaf's ``.grad``.
+
+        For leaves only (``torch.Tensor.register_post_accumulate_grad_hook``); the
+        hook reads or changes ``self.grad`` (an optimizer step fused into
+        backward, say) and its return value is ignored. ``autograd.grad``, which
+        accumulates nothing, does not call it. Returns a handle whose
+        ``remove()`` unregisters it.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_post_accumulate_grad_hook: cannot register a hook on "
+                               "a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("register_post_accumulate_grad_hook: post accumulate grad hooks "
+                               "cannot be registered on non-leaf tensors")
+        if self._hooks is None:
+            self._hooks = []
+        wrapped = PostAccumulateGradHook(hook)
+        self._hooks.append(wrapped)
+        return _HookHandle(self._hooks, wrapped)
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor after backward."""
@@ -642,6 +708,35 @@ class Tensor:
         _ops.setitem_(self, index, value)
 
 
+class layout:
+    """How a tensor's elements are laid out in memory (``ember.strided``, as ``torch.layout``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"ember.{self.name}"
+
+    def __reduce__(self):
+        return self.name  # the module attribute of that name: unpickles to the same object
+
+
+strided = layout("strided")
+
+
+def storage_root(a):
+    """The array owning ``a``'s memory (the end of its chain of ``.base`` arrays)."""
+    while isinstance(a.base, type(a)):
+        a = a.base
+    return a
+
+
+def _address(a):
+    return a.__array_interface__["data"][0] if type(a) is np.ndarray else a.data.ptr
+
+
 _new = object.__new__
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
@@ -716,6 +811,19 @@ def _parse_to(args, kwargs):
     if len(flags) > 2:
         raise TypeError(f"to: expected at most two flags (non_blocking, copy), got {flags}")
     return dev, dtype, copy or (len(flags) == 2 and flags[1])
+
+
+class PostAccumulateGradHook:
+    """A leaf hook the engine calls with the tensor after storing its ``.grad``
+    (kept in the leaf's hook list, apart from the gradient hooks by its type)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, tensor):
+        self.fn(tensor)
 
 
 class _HookHandle:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ember.autograd.function import Node
 from ember.autograd.grad_mode import _State
-from ember.tensor import Tensor
+from ember.tensor import PostAccumulateGradHook, Tensor
 
 __all__ = ["run_backward"]
 
@@ -240,8 +240,12 @@ class _Leaves:
         _State.enabled = self.create_graph
         try:
             for t, g, owned in self.pending.values():
+                post = None
                 if t._hooks:
                     for h in t._hooks:
+                        if type(h) is PostAccumulateGradHook:
+                            post = True
+                            continue
                         r = _run_hook(h, g)
                         if r is not g:
                             g, owned = r, False
@@ -249,6 +253,10 @@ class _Leaves:
                 if g._array.dtype != t._array.dtype:
                     g, owned = g.to(t.dtype), True
                 self._store(t, g, owned)
+                if post and self.accumulate:  # after .grad is updated; never for autograd.grad
+                    for h in list(t._hooks):
+                        if type(h) is PostAccumulateGradHook:
+                            h(t)
         finally:
             _State.enabled = prev
 
