@@ -59,14 +59,13 @@ class Muon(Optimizer):
         adjust_lr_fn: ``"original"``, ``"match_rms_adamw"`` or None (``"original"``).
             Default: None.
 
-    State per parameter: ``momentum_buffer``.
+    State per parameter: ``momentum_buffer``, an exponential average of the
+    gradients as PyTorch's implementation keeps it (PyTorch's documented formula
+    leaves out the ``1 - momentum``).
 
-    Differs from PyTorch: a momentum buffer as an exponential average is what
-    PyTorch's implementation computes (its documented formula omits the
-    ``1 - momentum``), and Ember follows the implementation. Bad ``ns_steps``
-    or ``ns_coefficients`` raise at construction (and ``add_param_group``),
-    not at the first step; a non-2-D parameter given to ``add_param_group``
-    raises there too.
+    Differs from PyTorch: bad ``ns_steps`` or ``ns_coefficients`` raise at
+    construction (and in ``add_param_group``), not at the first step; a non-2-D
+    parameter given to ``add_param_group`` raises there too.
     """
 
     def __init__(self, params, lr=1e-3, weight_decay=0.1, momentum=0.95, nesterov=True,
