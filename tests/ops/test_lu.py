@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import ember
-from reference import check, close, rand, to_np
+from reference import check, close, rand, same, to_np
 
 
 def lib_of(t):
@@ -351,6 +351,27 @@ def test_linalg_vander_diagonal_matmul_match_torch():
     check(lambda t, u: la(t).matmul(t, u), a, rand((4, 2), 42))
 
 
+@pytest.mark.filterwarnings("ignore:.*triangular_solve is deprecated")
+def test_float32_inputs_keep_float32_like_torch():
+    a = well_conditioned((2, 3, 3), 45).astype(np.float32)
+    b = rand((2, 3, 2), 46).astype(np.float32)
+    factor = lower_factor((2, 3, 3), 47).astype(np.float32)
+    same(lambda x: la(x).lu_factor(x), a)
+    same(lambda x: la(x).lu(x), a)
+    same(lambda x, y: la(x).lu_solve(*la(x).lu_factor(x), y), a, b)
+    same(lambda y, f: lib_of(f).cholesky_solve(y, f), b, factor)
+    same(lambda f: lib_of(f).cholesky_inverse(f), factor)
+    same(lambda f: la(f).cholesky_ex(f @ f.mT), factor)
+    same(lambda x: la(x).inv_ex(x), a)
+    same(lambda x, y: la(x).solve_ex(x, y), a, b)
+    same(lambda y, x: lib_of(x).triangular_solve(y, x), b, a)
+    same(lambda x: la(x).cond(x), a)
+    same(lambda x: la(x).cond(x, 1), a)
+    same(lambda x: la(x).matrix_rank(x), a)
+    same(lambda x: la(x).tensorinv(x[0], ind=1), a)
+    same(lambda x: la(x).vander(x[0, 0]), a)
+
+
 # ---- errors ----------------------------------------------------------------------------
 
 
@@ -367,7 +388,7 @@ def test_singular_lu_factor_raises_like_torch():
         ember.cholesky_inverse(ember.tensor(np.diag([1.0, 0.0, 0.0])))
 
 
-@pytest.mark.filterwarnings("ignore:triangular_solve is deprecated")
+@pytest.mark.filterwarnings("ignore:.*triangular_solve is deprecated")
 def test_argument_errors_name_what_was_expected():
     e = ember.tensor
     lu_data, piv = ember.linalg.lu_factor(e(well_conditioned((3, 3), 44)))
@@ -395,6 +416,8 @@ def test_argument_errors_name_what_was_expected():
          RuntimeError, r"expected pivots of shape \[3\] for LU of shape \[3, 3\], got \[2\]"),
         (lambda: ember.lu_unpack(lu_data, piv * 5), RuntimeError,
          "lu_unpack: expected pivots between 1 and 3"),
+        (lambda: ember.lu_unpack(ember.ones(2, 3, 3), piv), RuntimeError,
+         r"lu_unpack: expected pivots of shape \[2, 3\] for LU of shape \[2, 3, 3\], got \[3\]"),
         (lambda: ember.lu_unpack(ember.ones(3), piv), RuntimeError,
          r"lu_unpack: expected LU_data with 2 or more dimensions, got shape \[3\]"),
         (lambda: ember.cholesky_solve(ember.ones(2, 2), ember.eye(3)), RuntimeError,

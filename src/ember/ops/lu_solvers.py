@@ -1,7 +1,9 @@
 """Cholesky and triangular solves, ``cholesky_ex``, rank and the tensor solves.
 
-Re-exported by ``lu.py`` (the family module); the LU-based ``inv_ex``,
-``solve_ex`` and ``cond`` are there. Gradients:
+``lu.py`` (the family module) re-exports the names torch has at its top
+level (``cholesky_solve``, ``cholesky_inverse``, ``triangular_solve``);
+``ember.linalg`` imports the rest. The LU-based ``inv_ex``, ``solve_ex`` and
+``cond`` are in ``lu.py``. Gradients:
 
 - ``cholesky_solve`` (X = A^-1 B, A = L L^T): gB = A^-1 g and, with A treated
   as L L^T for the whole of L (as PyTorch), gL = -(gB X^T + X gB^T) L
@@ -33,7 +35,6 @@ from ember.ops.shape import cat
 from ember.ops.views import diagonal
 from ember.tensor import Tensor
 
-
 CholeskyExResult = collections.namedtuple("linalg_cholesky_ex", ("L", "info"))
 TriangularSolveResult = collections.namedtuple("triangular_solve",
                                                ("solution", "cloned_coefficient"))
@@ -50,7 +51,7 @@ def check_info(info, op, why):
         raise LinAlgError(f"{op}: {where_}{why(int(flat[i]))}")
 
 
-def _check_pair(B, A, op, b_name, a_name, rows_of_b=True):
+def _check_pair(B, A, op, b_name, a_name):
     """B (*, n, k) against square A (*, n, n), one dtype, as the solves need."""
     check_tensor(B, op, b_name)
     _square(A, op, a_name)
