@@ -469,6 +469,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
 def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """Values from ``start`` to ``end`` *inclusive* every ``step`` (``torch.range``, deprecated).
 
+    ``end`` is required (``range(5)`` raises, as in PyTorch).
     ``floor((end - start) / step) + 1`` values, in the default float dtype unless
     ``dtype`` is given. Warns, as PyTorch does: use ``arange`` (end exclusive).
     """
@@ -476,8 +477,8 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
                   "its behavior is inconsistent with Python's range builtin. Instead, use "
                   "ember.arange, which produces values in [start, end).", UserWarning,
                   stacklevel=2)
-    if end is None:
-        start, end = 0, start
+    if end is None:  # PyTorch has no one-argument form (unlike arange)
+        raise TypeError("range: missing required argument 'end'")
     start, end, step = (_number(v, "range", n) for v, n in ((start, "start"), (end, "end"),
                                                              (step, "step")))
     if step == 0:
@@ -710,10 +711,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
             raise ValueError(f"histogram: max must be larger than min, got range ({lo}, {hi})")
         if lo == hi:  # widen an empty range, as PyTorch does
             lo, hi = lo - 0.5, hi + 0.5
-        # Edges in the input's dtype, spaced as PyTorch's linspace spaces them.
-        from ember.ops.creation import linspace
-        edges = linspace(lo, hi, int(bins) + 1, dtype=input.dtype)._array
-        edges = edges if type(edges) is np.ndarray else edges.get()
+        edges = _linear_edges(lo, hi, int(bins), a.dtype)
     e = edges.astype(np.float64)
     # Bin i holds e[i] <= v < e[i+1]; the last bin also holds v == e[-1].
     inside = (values >= e[0]) & (values <= e[-1])
@@ -727,6 +725,18 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
     dev = input.device
     return HistogramResult(_finish(hist, input.dtype, dev, False, "histogram"),
                            _finish(edges, input.dtype, dev, False, "histogram"))
+
+
+def _linear_edges(lo, hi, bins, dtype):
+    """``bins + 1`` equal-width edges in ``dtype``, rounded as PyTorch's: a step in ``dtype``,
+    the first half counted up from ``lo`` and the rest down from ``hi``, each product and
+    sum rounded once (a fused multiply-add; exact in float64 for the smaller dtypes)."""
+    lo, hi = np.asarray(lo).astype(dtype), np.asarray(hi).astype(dtype)
+    step = ((hi - lo) / np.asarray(bins).astype(dtype)).astype(np.float64)
+    i = np.arange(bins + 1, dtype=np.float64)
+    up = lo.astype(np.float64) + step * i
+    down = hi.astype(np.float64) - step * (bins - i)
+    return np.where(i < (bins + 1) // 2, up, down).astype(dtype)
 
 
 def _host(t):
@@ -898,7 +908,9 @@ def _F():
     return functional
 
 
-_REDUCTIONS = ("none", "mean", "sum")  # PyTorch's top-level losses take their index
+# PyTorch's top-level losses take the index of the reduction, and (whatever their
+# schemas say) default to 0: no reduction, unlike torch.nn.functional's "mean".
+_REDUCTIONS = ("none", "mean", "sum")
 
 
 def _reduction(reduction, op):
@@ -1094,55 +1106,56 @@ def bilinear(input1, input2, weight, bias=None):
     return _F().bilinear(input1, input2, weight, bias)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
-    """``torch.binary_cross_entropy_with_logits``: ``reduction`` is an int here, 0 (none),
-    1 (mean) or 2 (sum), and ``pos_weight`` comes before it, as in PyTorch's top level."""
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
+    """``torch.binary_cross_entropy_with_logits``: ``reduction`` is an int here, 0 (none,
+    the default), 1 (mean) or 2 (sum), and ``pos_weight`` comes before it, as in PyTorch's
+    top-level function."""
     return _F().binary_cross_entropy_with_logits(
         input, target, weight, reduction=_reduction(reduction, "binary_cross_entropy_with_logits"),
         pos_weight=pos_weight)
 
 
-def kl_div(input, target, reduction=1, *, log_target=False):
-    """``torch.kl_div``: ``F.kl_div`` with an int ``reduction`` (0 none, 1 mean, 2 sum)."""
+def kl_div(input, target, reduction=0, *, log_target=False):
+    """``torch.kl_div``: ``F.kl_div`` with an int ``reduction`` (0 none, the default; 1 mean; 2 sum)."""
     return _F().kl_div(input, target, reduction=_reduction(reduction, "kl_div"),
                        log_target=log_target)
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=1):
-    """``torch.cosine_embedding_loss``: ``reduction`` an int (0 none, 1 mean, 2 sum)."""
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
+    """``torch.cosine_embedding_loss``: ``reduction`` an int (0 none, the default; 1 mean; 2 sum)."""
     return _F().cosine_embedding_loss(input1, input2, target, margin,
                                       reduction=_reduction(reduction, "cosine_embedding_loss"))
 
 
-def hinge_embedding_loss(input, target, margin=1.0, reduction=1):
-    """``torch.hinge_embedding_loss``: ``reduction`` an int (0 none, 1 mean, 2 sum)."""
+def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
+    """``torch.hinge_embedding_loss``: ``reduction`` an int (0 none, the default; 1 mean; 2 sum)."""
     return _F().hinge_embedding_loss(input, target, margin,
                                      reduction=_reduction(reduction, "hinge_embedding_loss"))
 
 
-def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=1):
-    """``torch.margin_ranking_loss``: ``reduction`` an int (0 none, 1 mean, 2 sum)."""
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
+    """``torch.margin_ranking_loss``: ``reduction`` an int (0 none, the default; 1 mean; 2 sum)."""
     return _F().margin_ranking_loss(input1, input2, target, margin,
                                     reduction=_reduction(reduction, "margin_ranking_loss"))
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False,
-                        reduction=1):
-    """``torch.triplet_margin_loss``: ``reduction`` an int (0 none, 1 mean, 2 sum)."""
+                        reduction=0):
+    """``torch.triplet_margin_loss``: ``reduction`` an int (0 none, the default; 1 mean; 2 sum)."""
     return _F().triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
                                     reduction=_reduction(reduction, "triplet_margin_loss"))
 
 
 def poisson_nll_loss(input, target, log_input, full, eps, reduction):
     """``torch.poisson_nll_loss``: every argument required, ``reduction`` an int
-    (0 none, 1 mean, 2 sum)."""
+    (0 none, the default; 1 mean; 2 sum)."""
     return _F().poisson_nll_loss(input, target, log_input, full, eps=eps,
                                  reduction=_reduction(reduction, "poisson_nll_loss"))
 
 
-def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=1,
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=0,
              zero_infinity=False):
-    """``torch.ctc_loss``: ``F.ctc_loss`` with an int ``reduction`` (0 none, 1 mean, 2 sum)."""
+    """``torch.ctc_loss``: ``F.ctc_loss`` with an int ``reduction`` (0 none, the default; 1 mean; 2 sum)."""
     return _F().ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
                          _reduction(reduction, "ctc_loss"), zero_infinity)
 
