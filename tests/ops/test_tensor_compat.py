@@ -447,3 +447,28 @@ def test_post_accumulate_grad_hook_errors():
     with pytest.raises(RuntimeError, match="post accumulate grad hooks cannot be registered on "
                                            "non-leaf tensors"):
         (torch.ones(2, requires_grad=True) * 2).register_post_accumulate_grad_hook(print)
+
+
+# ---- small aliases -----------------------------------------------------------------
+
+def test_split_and_copy_aliases_match_torch():
+    check(lambda x: x.split_with_sizes([1, 2], 1), rand((2, 3)))
+    check(lambda x: lib_of(x).split_with_sizes(x, [2, 2], 0), rand((4, 3)))
+    check(lambda x: x.unsafe_split(2, 1), rand((2, 3)))
+    check(lambda x: lib_of(x).unsafe_split_with_sizes(x, [1, 3], 0), rand((4, 3)))
+    check(lambda x: x.unsafe_chunk(2, 1), rand((2, 3)))
+    check(lambda x: lib_of(x).narrow_copy(x, 1, 1, 2), rand((2, 3)))
+    assert ember.ones(2, 3).narrow_copy(1, 0, 2)._base is None  # a copy, not a view
+    with pytest.raises(RuntimeError, match="split sizes \\[1, 1\\] must sum to the size of "
+                                           "dimension 1"):
+        ember.ones(2, 3).split_with_sizes([1, 1], 1)
+
+
+def test_dense_and_conj_identities_and_new_empty_strided():
+    x, xt = ember.ones(2, 3), torch.ones(2, 3)
+    assert x.to_dense() is x and xt.to_dense() is xt
+    assert x.to_dense(ember.float64).dtype == ember.float64
+    assert x.conj_physical_() is x and ember.conj_physical_(x) is x
+    e = ember.ones(2, dtype=ember.float64).new_empty_strided((2, 2), (1, 2))
+    t = torch.ones(2, dtype=torch.float64).new_empty_strided((2, 2), (1, 2))
+    assert e.stride() == t.stride() and e.dtype == ember.float64

@@ -35,7 +35,9 @@ __all__ = ["is_nonzero", "is_same_size", "is_signed", "positive", "conj", "conj_
            "resolve_conj", "resolve_neg", "is_conj", "is_neg", "real", "imag", "isreal",
            "as_strided", "as_strided_", "resize_as_", "put", "index_reduce", "range",
            "empty_strided", "frombuffer", "gradient", "histogram", "hann_window",
-           "hamming_window", "blackman_window", "bartlett_window", "kaiser_window"]
+           "hamming_window", "blackman_window", "bartlett_window", "kaiser_window",
+           "conj_physical_", "narrow_copy", "split_with_sizes", "unsafe_split",
+           "unsafe_split_with_sizes", "unsafe_chunk"]
 
 
 # ---- predicates and real-dtype identities ----------------------------------------------
@@ -374,6 +376,55 @@ def new(input, *args, device=None):
     if len(args) == 1:
         return _tensor(args[0], dtype=input.dtype, device=dev)
     raise TypeError(f"new: expected no argument, sizes, a tensor or data, got {args!r}")
+
+
+def new_empty_strided(input, size, stride, *, dtype=None, device=None, requires_grad=False):
+    """``ember.empty_strided(size, stride)`` in ``input``'s dtype and on its device by default."""
+    check_tensor(input, "new_empty_strided")
+    return empty_strided(size, stride, dtype=dtype or input.dtype,
+                         device=device or input.device, requires_grad=requires_grad)
+
+
+def conj_physical_(input):
+    """In-place complex conjugation: nothing to do for Ember's real dtypes; returns ``input``."""
+    check_tensor(input, "conj_physical_")
+    return input
+
+
+def to_dense(input, dtype=None, *, masked_grad=None):
+    """``input`` itself (or cast to ``dtype``): Ember's tensors are always dense."""
+    check_tensor(input, "to_dense")
+    return input if dtype is None else input.to(dtype)
+
+
+def narrow_copy(input, dim, start, length):
+    """``narrow(input, dim, start, length)`` as a new tensor rather than a view."""
+    return _views.narrow(input, dim, start, length).clone()
+
+
+def split_with_sizes(input, split_sizes, dim=0):
+    """Views of ``input`` split along ``dim`` into pieces of the listed sizes.
+
+    Raises:
+        RuntimeError: the sizes do not sum to ``input.size(dim)``.
+    """
+    check_tensor(input, "split_with_sizes")
+    return _views.split(input, list(split_sizes), dim)
+
+
+def unsafe_split(input, split_size, dim=0):
+    """``split``: PyTorch's "unsafe" variant only skips autograd's view checks."""
+    return _views.split(input, split_size, dim)
+
+
+def unsafe_split_with_sizes(input, split_sizes, dim=0):
+    """``split_with_sizes``: PyTorch's "unsafe" variant only skips autograd's view checks."""
+    return split_with_sizes(input, split_sizes, dim)
+
+
+def unsafe_chunk(input, chunks, dim=0):
+    """``chunk``: PyTorch's "unsafe" variant only skips autograd's view checks."""
+    return _views.chunk(input, chunks, dim)
 
 
 # ---- scattered writes -------------------------------------------------------------
@@ -1176,5 +1227,6 @@ __methods__ = ("is_nonzero", "is_same_size", "positive", "conj", "conj_physical"
                "unsqueeze_", "t_", "transpose_", "swapaxes_", "swapdims_", "as_strided",
                "as_strided_", "resize_", "resize_as_", "new", "fill_diagonal_", "put",
                "index_reduce", "histogram", "is_pinned", "pin_memory", "share_memory_",
-               "is_shared")
+               "is_shared", "new_empty_strided", "conj_physical_", "to_dense", "narrow_copy",
+               "split_with_sizes", "unsafe_split", "unsafe_split_with_sizes", "unsafe_chunk")
 __inplace__ = ("put", "index_reduce")
