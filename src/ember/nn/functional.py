@@ -89,8 +89,19 @@ __all__ = [
     "adaptive_max_pool3d_with_indices", "fractional_max_pool2d_with_indices",
     "fractional_max_pool3d_with_indices",
     "upsample", "upsample_nearest", "upsample_bilinear",
-    "gumbel_softmax", "pdist",
+    "gumbel_softmax", "pdist", "linear_cross_entropy",
 ]
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None,
+                         reduction="mean", ignore_index=None, label_smoothing=0.0, options=None):
+    """``cross_entropy(linear(input, linear_weight, linear_bias), target, ...)``, optionally
+    chunked over rows so that all logits never exist at once (see
+    ``ember.nn.modules.linear_ce.linear_cross_entropy``)."""
+    from ember.nn.modules.linear_ce import linear_cross_entropy as _lce  # nn.modules sits above F
+    return _lce(input, linear_weight, target, linear_bias=linear_bias, weight=weight,
+                reduction=reduction, ignore_index=ignore_index, label_smoothing=label_smoothing,
+                options=options)
 
 
 def sigmoid(input):

@@ -11,6 +11,7 @@ from ember.nn.modules.fold import *  # noqa: F401,F403
 from ember.nn.modules.instancenorm import *  # noqa: F401,F403
 from ember.nn.modules.lazy import *  # noqa: F401,F403
 from ember.nn.modules.linear import *  # noqa: F401,F403
+from ember.nn.modules.linear_ce import *  # noqa: F401,F403
 from ember.nn.modules.loss import *  # noqa: F401,F403
 from ember.nn.modules.margin_loss import *  # noqa: F401,F403
 from ember.nn.modules.normalization import *  # noqa: F401,F403
