@@ -350,3 +350,26 @@ def test_mask_idioms_match_torch():
     assert e.dtype == ember.int64 and e.tolist() == t.tolist()
     src = ember.tensor([[4, 5]])
     assert ember.ones(1, 1).type_as(src.data).fill_(7).dtype == ember.int64
+
+
+def test_eval_encoder_with_padding_matches_torch_at_real_tokens():
+    """Inference as scripts run it (eval, no_grad, key padding mask, batch first).
+
+    PyTorch's nested-tensor fast path writes 0 at padded positions; Ember
+    computes them as in training (documented in ember.nn.modules.transformer),
+    so only the real tokens are compared.
+    """
+    torch.manual_seed(0)
+    tm = build_seq2seq(torch).double().eval()
+    em = build_seq2seq(ember).double().eval()
+    em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    (ts, _), (es, _) = seq2seq_batches(torch)[0], seq2seq_batches(ember)[0]
+    with torch.no_grad():
+        tmem = tm.transformer.encoder(tm.positional_encoding(tm.src_tok_emb(ts)),
+                                      src_key_padding_mask=ts == PAD_IDX)
+    with ember.no_grad():
+        emem = em.transformer.encoder(em.positional_encoding(em.src_tok_emb(es)),
+                                      src_key_padding_mask=es == PAD_IDX)
+    real = ts.numpy() != PAD_IDX
+    assert not real.all()
+    np.testing.assert_allclose(emem.numpy()[real], tmem.numpy()[real], rtol=1e-9, atol=1e-12)
