@@ -185,3 +185,21 @@ def test_convert_sync_batchnorm_of_a_bare_batch_norm():
     assert sync.eps == 1e-3 and not sync.training and sync.running_mean is None
     assert nn.SyncBatchNorm.convert_sync_batchnorm(sync) is sync
     assert np.array_equal(sync.weight.detach().numpy(), bn.weight.detach().numpy())
+
+
+# ---------------------------------------------------------------- Container
+
+def test_container_is_deprecated_and_registers_its_modules():
+    with pytest.warns(FutureWarning, match=r"`nn.Container` is deprecated. All of its "
+                                           r"functionality is now implemented in `nn.Module`"):
+        c = nn.Container(a=nn.Linear(2, 3), b=nn.ReLU())
+    with pytest.warns(FutureWarning):
+        ref = torch.nn.Container(a=torch.nn.Linear(2, 3), b=torch.nn.ReLU())
+    assert repr(c) == repr(ref)
+    assert list(c.state_dict()) == list(ref.state_dict())
+    assert isinstance(c, nn.Module) and c.a is c._modules["a"]
+    with pytest.raises(NotImplementedError, match="missing the required \"forward\" function"):
+        c(ember.zeros(2))
+    with pytest.raises(TypeError, match="int is not a Module subclass"):
+        with pytest.warns(FutureWarning):
+            nn.Container(a=3)

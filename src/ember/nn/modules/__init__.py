@@ -3,6 +3,7 @@
 from ember.nn.modules.activation import *  # noqa: F401,F403
 from ember.nn.modules.adaptive import *  # noqa: F401,F403
 from ember.nn.modules.attention import *  # noqa: F401,F403
+from ember.nn.modules.container_legacy import *  # noqa: F401,F403
 from ember.nn.modules.conv import *  # noqa: F401,F403
 from ember.nn.modules.data_parallel import *  # noqa: F401,F403
 from ember.nn.modules.distance import *  # noqa: F401,F403
