@@ -74,7 +74,7 @@ def test_solve_triangular_matches_torch(upper, left, unit):
                                               unitriangular=unit), a, b)
 
 
-@pytest.mark.filterwarnings("ignore:.*torch.cholesky is deprecated")
+@pytest.mark.filterwarnings("ignore:.*cholesky is deprecated")
 @pytest.mark.parametrize("upper", [False, True])
 def test_cholesky_matches_torch(upper):
     a = spd((2, 4, 4), 5)
@@ -338,6 +338,11 @@ def test_pinv_hermitian_tolerances_and_rcond_like_torch():
     batch = np.stack([d, 2 * d])
     close(ember.linalg.pinv(ember.tensor(batch), atol=ember.tensor([0.6, 0.1])),
           torch.linalg.pinv(torch.tensor(batch), atol=torch.tensor([0.6, 0.1])))
+    # rtol defaults to 0 only for the members whose atol is > 0: 1e-17 is kept
+    # by the first (cut 1e-20), dropped by the second (cut eps * 3).
+    atol = [1e-20, 0.0]
+    close(ember.linalg.pinv(ember.tensor(batch), atol=ember.tensor(atol)),
+          torch.linalg.pinv(torch.tensor(batch), atol=torch.tensor(atol)), rtol=1e-12, atol=1e-3)
     close(ember.linalg.pinv(ember.tensor(d), 0.7), torch.linalg.pinv(torch.tensor(d), 0.7))
     close(ember.linalg.pinv(ember.zeros(2, 0, 3)), torch.linalg.pinv(torch.zeros(2, 0, 3)))
 
@@ -384,7 +389,8 @@ def test_inputs_torch_refuses_are_refused():
         ember.linalg.norm(ember.ones(2, 2, 2), dim=(0, 1, 2))
     with pytest.raises(RuntimeError, match="without narrowing to dtype=ember.float32"):
         ember.linalg.matrix_norm(ember.eye(2, dtype=ember.float64), dtype=ember.float32)
-    with pytest.raises(RuntimeError, match="chain_matmul: expected 2-D tensors, got 1-D"):
+    with pytest.raises(RuntimeError, match="chain_matmul: expected 2-D tensors, got 1-D"), \
+            pytest.warns(UserWarning, match="chain_matmul is deprecated"):
         ember.chain_matmul(ember.ones(2), ember.eye(2))
     with pytest.raises(TypeError, match="logaddexp: expected input to be a floating point "
                                         "Tensor, got ember.int64"):
@@ -423,3 +429,12 @@ def test_more_argument_errors_name_what_was_expected():
         with pytest.raises(RuntimeError, match=r"cross: no dimension of size 3 in input of "
                                                r"shape \[2, 2\]"):
             ember.cross(ember.zeros(2, 2), ember.zeros(2, 2))
+
+
+def test_deprecated_cholesky_and_chain_matmul_warn_like_torch():
+    a = ember.eye(2)
+    for fn in (lambda: ember.cholesky(a), lambda: a.cholesky(upper=True)):
+        with pytest.warns(UserWarning, match="cholesky is deprecated in favor of linalg.cholesky"):
+            fn()
+    with pytest.warns(UserWarning, match="chain_matmul is deprecated in favor of linalg.multi_dot"):
+        ember.chain_matmul(a, a)

@@ -198,10 +198,13 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
             return t.detach()._array[..., None]
         return 0.0 if t is None else float(t)
 
-    if rtol is None:
-        positive_atol = atol is not None and bool((atol > 0).all() if isinstance(atol, Tensor)
-                                                  else atol > 0)
-        rtol = 0.0 if positive_atol else float(np.finfo(A.dtype.np).eps) * max(m, n)
+    if rtol is None:  # the default, or 0 where atol > 0 (element by element for a Tensor)
+        default = float(np.finfo(A.dtype.np).eps) * max(m, n)
+        if isinstance(atol, Tensor):
+            a = atol.detach()._array
+            rtol_v = ((a <= 0) * default)[..., None]
+            return Pinv.apply(A, value(atol), rtol_v, bool(hermitian))
+        rtol = 0.0 if atol is not None and atol > 0 else default
     return Pinv.apply(A, value(atol), value(rtol), bool(hermitian))
 
 
@@ -456,7 +459,11 @@ def pinverse(input, rcond=1e-15):
 
 
 def cholesky(input, upper=False):
-    """The Cholesky factor, as ``torch.cholesky`` (``linalg.cholesky``)."""
+    """The Cholesky factor, as the deprecated ``torch.cholesky`` (use
+    ``linalg.cholesky``; this one warns, as PyTorch's does)."""
+    warnings.warn("cholesky is deprecated in favor of linalg.cholesky: L = cholesky(A) is "
+                  "linalg.cholesky(A), and cholesky(A, upper=True) is linalg.cholesky(A).mH",
+                  UserWarning, stacklevel=2)
     return _cholesky(input, upper=upper)
 
 
@@ -476,7 +483,10 @@ SvdUSV = collections.namedtuple("svd", ("U", "S", "V"))
 
 
 def chain_matmul(*matrices):
-    """The product of 2-D matrices, as ``torch.chain_matmul`` (``linalg.multi_dot``)."""
+    """The product of 2-D matrices, as the deprecated ``torch.chain_matmul`` (use
+    ``linalg.multi_dot``, which takes a list; this one warns, as PyTorch's does)."""
+    warnings.warn("chain_matmul is deprecated in favor of linalg.multi_dot, which takes a list "
+                  "of two or more tensors", UserWarning, stacklevel=2)
     for i, m in enumerate(matrices):
         if not isinstance(m, Tensor) or m.ndim != 2:
             got = f"{m.ndim}-D" if isinstance(m, Tensor) else type(m).__name__
