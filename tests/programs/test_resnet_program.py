@@ -1,4 +1,4 @@
-"""A PyTorch-style ResNet training program for CIFAR-like images, run unchanged on torch and on Ember.
+"""A PyTorch-style ResNet training program for CIFAR-like images, on torch and on Ember.
 
 Written the way the torchvision ResNet and the classic CIFAR training scripts
 are: a ``BasicBlock`` with a ``downsample`` ``nn.Sequential`` (1x1 conv and
