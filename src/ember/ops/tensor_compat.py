@@ -22,12 +22,13 @@ from ember.autograd.grad_mode import _State
 from ember.backend import dtype as _dt
 from ember.backend.device import array_module, as_device, xp_of
 from ember.ops._util import check_tensor, fmt_shape, shape_arg, wrap_dim
-from ember.ops.creation import _finish, _float_dtype, _number, tensor as _tensor
+from ember.ops.creation import (_finish, _float_dtype, _number, _symmetric_grid,
+                                tensor as _tensor)
 from ember.ops.indexing import _check_source, _dim_index, index_put, ufunc_at
 from ember.ops.inplace import check_inplace, inplace
 from ember.ops.scatter import scatter_reduce
 from ember.ops import views as _views
-from ember.tensor import Tensor, storage_root
+from ember.tensor import Tensor, _host, storage_root
 
 _range = builtins.range  # this module defines ember.range
 
@@ -722,7 +723,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
     check_tensor(input, "histogram")
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"histogram: expected a floating input, got {input.dtype}")
-    a = _host(input)
+    a = _host(input._array)
     values = a.reshape(-1).astype(np.float64)
     w = None
     if weight is not None:
@@ -733,7 +734,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
         if weight.dtype != input.dtype:
             raise RuntimeError(f"histogram: expected weight of dtype {input.dtype}, got "
                                f"{weight.dtype}")
-        w = _host(weight).reshape(-1).astype(np.float64)
+        w = _host(weight._array).reshape(-1).astype(np.float64)
     if isinstance(bins, Tensor):
         if bins.ndim != 1 or bins.shape[0] < 1:
             raise RuntimeError(f"histogram: bins must be a 1-D tensor with at least 1 element, "
@@ -743,7 +744,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
                                f"{bins.dtype}")
         if range is not None:
             raise TypeError("histogram: range cannot be given together with a tensor of bins")
-        edges = _host(bins).astype(a.dtype)
+        edges = _host(bins._array).astype(a.dtype)
         if np.any(np.diff(edges.astype(np.float64)) < 0):
             raise RuntimeError("histogram: bin edges must be non-decreasing")
     else:
@@ -762,7 +763,8 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
             raise ValueError(f"histogram: max must be larger than min, got range ({lo}, {hi})")
         if lo == hi:  # widen an empty range, as PyTorch does
             lo, hi = lo - 0.5, hi + 0.5
-        edges = _linear_edges(lo, hi, int(bins), a.dtype)
+        edges = _symmetric_grid(np.asarray(lo).astype(a.dtype), np.asarray(hi).astype(a.dtype),
+                                int(bins) + 1, np.dtype(a.dtype))
     e = edges.astype(np.float64)
     # Bin i holds e[i] <= v < e[i+1]; the last bin also holds v == e[-1].
     inside = (values >= e[0]) & (values <= e[-1])
@@ -776,23 +778,6 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
     dev = input.device
     return HistogramResult(_finish(hist, input.dtype, dev, False, "histogram"),
                            _finish(edges, input.dtype, dev, False, "histogram"))
-
-
-def _linear_edges(lo, hi, bins, dtype):
-    """``bins + 1`` equal-width edges in ``dtype``, rounded as PyTorch's: a step in ``dtype``,
-    the first half counted up from ``lo`` and the rest down from ``hi``, each product and
-    sum rounded once (a fused multiply-add; exact in float64 for the smaller dtypes)."""
-    lo, hi = np.asarray(lo).astype(dtype), np.asarray(hi).astype(dtype)
-    step = ((hi - lo) / np.asarray(bins).astype(dtype)).astype(np.float64)
-    i = np.arange(bins + 1, dtype=np.float64)
-    up = lo.astype(np.float64) + step * i
-    down = hi.astype(np.float64) - step * (bins - i)
-    return np.where(i < (bins + 1) // 2, up, down).astype(dtype)
-
-
-def _host(t):
-    a = t._array
-    return a if type(a) is np.ndarray else a.get()
 
 
 # ---- windows --------------------------------------------------------------------------
