@@ -28,6 +28,8 @@ from ember.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabl
 _tensor_methods.bind()
 
 from ember import nn  # noqa: E402 - nn builds on the bound Tensor
+from ember._functional_aliases import *  # noqa: E402,F401,F403 - torch.dropout & co., over nn
+from ember import func  # noqa: E402,F401
 from ember.io import load, save  # noqa: E402 - saves and loads Tensors, so after Tensor is bound
 from ember import data, optim, train  # noqa: E402
 import ember.linalg  # noqa: E402 - the module; replaces ops.linalg, which the star import bound

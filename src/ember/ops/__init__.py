@@ -7,15 +7,15 @@ PyTorch.
 """
 
 from ember.ops import (activation, arithmetic, convert, creation, decomp, elementwise, fill,
-                       indexing, linalg, loss, lu, matrix_fns, reduce, scatter, shape, sorting,
-                       special_fns, tensor_compat, tensor_stats, tensor_utils, views)
+                       indexing, linalg, loss, lu, matrix_fns, numerical, reduce, scatter, shape,
+                       sorting, special_fns, tensor_compat, tensor_stats, tensor_utils, views)
 from ember.ops._util import as_operand, wrap_dim
 
 # The modules whose functions become Tensor methods. Bound before the star
 # imports below, which replace some module names by functions (ops.scatter).
 FAMILIES = (activation, arithmetic, convert, decomp, elementwise, fill, indexing, linalg, lu,
-            matrix_fns, reduce, scatter, shape, sorting, special_fns, tensor_compat, tensor_stats,
-            tensor_utils, views)
+            matrix_fns, numerical, reduce, scatter, shape, sorting, special_fns, tensor_compat,
+            tensor_stats, tensor_utils, views)
 from ember.ops.activation import *  # noqa: F401,F403
 from ember.ops.arithmetic import *  # noqa: F401,F403
 from ember.ops.convert import *  # noqa: F401,F403
@@ -27,6 +27,7 @@ from ember.ops.indexing import *  # noqa: F401,F403
 from ember.ops.linalg import *  # noqa: F401,F403
 from ember.ops.lu import *  # noqa: F401,F403
 from ember.ops.matrix_fns import *  # noqa: F401,F403
+from ember.ops.numerical import *  # noqa: F401,F403
 from ember.ops.reduce import *  # noqa: F401,F403
 from ember.ops.rnn import *  # noqa: F401,F403
 from ember.ops.scatter import *  # noqa: F401,F403
