@@ -102,3 +102,19 @@ def test_loading_a_checkpoint_before_the_first_forward_shapes_the_layer(lazy, ea
 
 def test_lazy_layer_takes_its_input_by_keyword():
     assert ember.nn.LazyLinear(4)(input=ember.zeros(2, 3)).shape == (2, 4)
+
+
+def test_uninitialized_buffer_materializes_in_place_like_torch():
+    b = ember.nn.UninitializedBuffer()
+    tb = torch.nn.UninitializedBuffer()
+    assert repr(b) == repr(tb) == "<UninitializedBuffer>"
+    assert b.requires_grad is tb.requires_grad is False and b.persistent is True
+    m = ember.nn.Module()
+    m.running = ember.nn.UninitializedBuffer(dtype=ember.float64)
+    m.register_buffer("scratch", ember.nn.UninitializedBuffer(), persistent=False)
+    assert [n for n, _ in m.named_buffers()] == ["running", "scratch"]
+    m.running.materialize((2, 3))
+    assert type(m.running) is ember.nn.Buffer and m.running.shape == (2, 3)
+    assert m.running.dtype == ember.float64 and list(m.state_dict()) == ["running"]
+    m.running.zero_()
+    assert m.state_dict()["running"].tolist() == [[0.0] * 3] * 2

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from ember.autograd.grad_mode import no_grad
 from ember.backend import dtype as _dt
 from ember.nn.hooks import BackwardHook, RemovableHandle
-from ember.nn.parameter import Buffer, Parameter
+from ember.nn.parameter import Buffer, Parameter, UninitializedBuffer
 from ember.tensor import Tensor, _parse_to
 
 __all__ = ["Module"]
@@ -127,7 +127,9 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
                             f"'{name}' (ember Tensor or None required)")
-        if isinstance(tensor, (Buffer, Parameter)):  # stored as a plain tensor, as PyTorch
+        # Stored as a plain tensor, as PyTorch; a lazy placeholder stays itself, so
+        # that its materialize() shapes the registered buffer.
+        if isinstance(tensor, (Buffer, Parameter)) and not isinstance(tensor, UninitializedBuffer):
             tensor = Tensor._wrap(tensor._array, tensor.requires_grad, None, 0)
         self._buffers[name] = tensor
         if persistent:

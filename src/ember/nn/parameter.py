@@ -8,7 +8,7 @@ accumulates into ``p.grad`` as for any leaf.
 import ember
 from ember.tensor import Tensor, _init
 
-__all__ = ["Parameter", "Buffer", "UninitializedParameter"]
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"]
 
 
 class Parameter(Tensor):
@@ -88,3 +88,21 @@ class UninitializedParameter(_Uninitialized, Parameter):
     def __init__(self, requires_grad=True, device=None, dtype=None):
         Parameter.__init__(self, ember.empty(0, device=device, dtype=dtype), requires_grad)
 
+
+
+class UninitializedBuffer(_Uninitialized, Buffer):
+    """A buffer whose shape is not known yet (``torch.nn.UninitializedBuffer``), for
+    lazy modules of one's own: registered like any buffer, ``materialize(shape)``
+    turns it into an ordinary ``Buffer`` in place (values uninitialised).
+
+    Args:
+        requires_grad: whether the buffer records gradients. Default: False.
+        device, dtype: of the storage ``materialize`` gives it.
+        persistent: whether the buffer goes into ``state_dict()``. Default: True.
+    """
+
+    _becomes = Buffer
+
+    def __init__(self, requires_grad=False, device=None, dtype=None, persistent=True):
+        Buffer.__init__(self, ember.empty(0, device=device, dtype=dtype,
+                                          requires_grad=requires_grad), persistent=persistent)
