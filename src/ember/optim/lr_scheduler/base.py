@@ -343,3 +343,15 @@ class PolynomialLR(LRScheduler):
     def _get_closed_form_lr(self):
         return [b * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
                 for b in self.base_lrs]
+
+
+def per_group(name, optimizer, value):
+    """``value`` per param group: a list or tuple as it is (one entry per group, checked),
+    anything else repeated for every group."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(optimizer.param_groups):
+            raise ValueError(f"{name} must have the same length as optimizer.param_groups. {name} "
+                             f"has {len(value)} values, param_groups has "
+                             f"{len(optimizer.param_groups)}.")
+        return list(value)
+    return [value] * len(optimizer.param_groups)

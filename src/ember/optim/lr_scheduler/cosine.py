@@ -2,7 +2,7 @@
 
 import math
 
-from ember.optim.lr_scheduler.base import LRScheduler
+from ember.optim.lr_scheduler.base import LRScheduler, per_group
 from ember.optim.optimizer import Optimizer
 
 __all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts", "WarmupCosineLR", "OneCycleLR"]
@@ -227,7 +227,7 @@ class OneCycleLR(LRScheduler):
             raise ValueError("anneal_strategy must be one of 'cos' or 'linear', instead got "
                              f"{anneal_strategy}")
         self._anneal_func_type = anneal_strategy
-        max_lrs = _per_group("max_lr", optimizer, max_lr)
+        max_lrs = per_group("max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for group, lr in zip(optimizer.param_groups, max_lrs):
                 group["initial_lr"] = lr / div_factor
@@ -240,8 +240,8 @@ class OneCycleLR(LRScheduler):
                                  f"`cycle_momentum` option enabled ({type(optimizer).__name__} "
                                  "has neither)")
             self.use_beta1 = "betas" in optimizer.defaults
-            max_momentums = _per_group("max_momentum", optimizer, max_momentum)
-            base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            max_momentums = per_group("max_momentum", optimizer, max_momentum)
+            base_momentums = per_group("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
                 for m_max, m_base, group in zip(max_momentums, base_momentums,
                                                 optimizer.param_groups):
@@ -289,13 +289,3 @@ class OneCycleLR(LRScheduler):
 def _phase(end_step, start_lr, end_lr, start_momentum, end_momentum):
     return {"end_step": end_step, "start_lr": start_lr, "end_lr": end_lr,
             "start_momentum": start_momentum, "end_momentum": end_momentum}
-
-
-def _per_group(name, optimizer, value):
-    if isinstance(value, (list, tuple)):
-        if len(value) != len(optimizer.param_groups):
-            raise ValueError(f"{name} must have the same length as optimizer.param_groups. {name} "
-                             f"has {len(value)} values, param_groups has "
-                             f"{len(optimizer.param_groups)}.")
-        return list(value)
-    return [value] * len(optimizer.param_groups)

@@ -3,8 +3,7 @@
 import math
 import types
 
-from ember.optim.lr_scheduler.base import LRScheduler
-from ember.optim.lr_scheduler.cosine import _per_group
+from ember.optim.lr_scheduler.base import LRScheduler, per_group
 from ember.optim.optimizer import Optimizer
 
 __all__ = ["CyclicLR"]
@@ -65,11 +64,11 @@ class CyclicLR(LRScheduler):
                  cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        base_lrs = per_group("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
                 group["lr"] = lr
-        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        self.max_lrs = per_group("max_lr", optimizer, max_lr)
         if not step_size_up > 0:
             raise ValueError(f"CyclicLR expects step_size_up > 0, but got {step_size_up}")
         if step_size_down is not None and not step_size_down >= 0:
@@ -94,8 +93,8 @@ class CyclicLR(LRScheduler):
                                  f"`cycle_momentum` option enabled ({type(optimizer).__name__} "
                                  "has neither)")
             self.use_beta1 = "betas" in optimizer.defaults
-            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            self.base_momentums = per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = per_group("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
                 for m_max, m_base, group in zip(self.max_momentums, self.base_momentums,
                                                 optimizer.param_groups):
