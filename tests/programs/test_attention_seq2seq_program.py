@@ -53,7 +53,7 @@ def build(lib):
             self.v = nn.Linear(DEC_HID, 1, bias=False)
 
         def forward(self, hidden, encoder_outputs, mask):
-            batch_size, src_len = encoder_outputs.shape[1], encoder_outputs.shape[0]
+            src_len = encoder_outputs.shape[0]
             hidden = hidden.unsqueeze(1).repeat(1, src_len, 1)
             encoder_outputs = encoder_outputs.permute(1, 0, 2)
             energy = lib.tanh(self.attn(lib.cat((hidden, encoder_outputs), dim=2)))
