@@ -1,8 +1,9 @@
 """User-defined ``ember.autograd.Function`` subclasses, against PyTorch's equivalents.
 
-Ember's ``forward`` receives arrays (PyTorch's receives Tensors), so each
-test writes the two classes side by side; ``backward`` is written the same
-way in both.
+A Function defined outside the ``ember`` package follows PyTorch's
+convention (``forward`` gets Tensors, under no_grad), so most classes here
+are written exactly as their PyTorch twins; Ember's own ops take arrays
+(``array_forward``), which the last tests cover.
 """
 
 import numpy as np
@@ -298,3 +299,175 @@ def test_integer_output_never_requires_grad():
 
     y = Argmax.apply(ember.tensor(rand((4,)), requires_grad=True))
     assert not y.requires_grad and y.dtype == ember.int64
+
+
+# ---- PyTorch's convention for user Functions -------------------------------------------
+
+def _pair(name, forward, backward, setup_context=None):
+    """The same Function body as an Ember and as a torch class."""
+    body = {"forward": staticmethod(forward), "backward": staticmethod(backward)}
+    if setup_context is not None:
+        body["setup_context"] = staticmethod(setup_context)
+    return (type(name, (Function,), dict(body)),
+            type(name, (torch.autograd.Function,), dict(body)))
+
+
+def _relu_forward(ctx, x):
+    ctx.save_for_backward(x)
+    return x.clamp(min=0)
+
+
+def _relu_backward(ctx, g):
+    (x,) = ctx.saved_tensors
+    return g * (x > 0)
+
+
+def _reverse_forward(ctx, x, alpha):
+    ctx.alpha = alpha
+    return x.view_as(x)
+
+
+def _reverse_backward(ctx, g):
+    return g.neg() * ctx.alpha, None
+
+
+def _ste_forward(ctx, x):  # straight-through rounding
+    return x.round()
+
+
+def _ste_backward(ctx, g):
+    return g
+
+
+@pytest.mark.parametrize("name,forward,backward,extra", [
+    ("MyReLU", _relu_forward, _relu_backward, ()),
+    ("GradReverse", _reverse_forward, _reverse_backward, (0.3,)),
+    ("RoundSTE", _ste_forward, _ste_backward, ()),
+])
+def test_tensor_forward_written_once_runs_like_torch(name, forward, backward, extra):
+    ours, theirs = _pair(name, forward, backward)
+    assert not ours.array_forward
+    a = rand((5,))
+    x, xt = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, yt = ours.apply(x, *extra), theirs.apply(xt, *extra)
+    close(y, yt)
+    assert y.grad_fn.name() == f"{name}Backward0"
+    w = rand((5,), seed=3)
+    (y * ember.tensor(w)).sum().backward()
+    (yt * torch.tensor(w)).sum().backward()
+    close(x.grad, xt.grad)
+
+
+def test_setup_context_style_with_second_derivatives_like_torch():
+    def forward(x, k):
+        return x * x * k
+
+    def setup_context(ctx, inputs, output):
+        x, k = inputs
+        ctx.k = k
+        ctx.save_for_backward(x)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 2 * g * x * ctx.k, None
+
+    ours, theirs = _pair("Square", forward, backward, setup_context)
+    a = rand((4,))
+    x, xt = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    (g,) = ember.autograd.grad(ours.apply(x, 1.5).sum(), x, create_graph=True)
+    (gt,) = torch.autograd.grad(theirs.apply(xt, 1.5).sum(), xt, create_graph=True)
+    close(g, gt)
+    close(ember.autograd.grad(g.sum(), x)[0], torch.autograd.grad(gt.sum(), xt)[0])
+
+
+def test_tensor_forward_runs_without_recording_and_sees_the_inputs():
+    seen = {}
+
+    class Probe(Function):
+        @staticmethod
+        def forward(ctx, x, scale):
+            seen["type"], seen["grad_mode"] = type(x), ember.is_grad_enabled()
+            seen["needs"] = ctx.needs_input_grad
+            inner = x * scale
+            seen["inner_requires_grad"] = inner.requires_grad
+            return inner
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, None
+
+    x = ember.ones(2, requires_grad=True)
+    y = Probe.apply(x, 2.0)
+    assert seen == {"type": ember.Tensor, "grad_mode": False, "needs": (True, False),
+                    "inner_requires_grad": False}
+    assert y.requires_grad and ember.is_grad_enabled()
+    with ember.no_grad():
+        assert not Probe.apply(x, 2.0).requires_grad
+
+
+def test_set_materialize_grads_false_passes_none_like_torch():
+    got = {}
+
+    def make(lib):
+        class Split(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.set_materialize_grads(False)
+                return x * 2, x * 3
+
+            @staticmethod
+            def backward(ctx, g1, g2):
+                got[lib.__name__] = (g1 is None, g2 is None)
+                return g1 * 2 if g1 is not None else g2 * 3
+        return Split
+
+    for lib in (ember, torch):
+        x = lib.ones(2, requires_grad=True)
+        make(lib).apply(x)[1].sum().backward()
+        assert x.grad.tolist() == [3.0, 3.0]
+    assert got["ember"] == got["torch"] == (True, False)
+
+
+def test_mark_dirty_is_refused_with_a_clear_message():
+    class AddOneInPlace(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(NotImplementedError, match="AddOneInPlace: ctx.mark_dirty is not "
+                                                  "supported"):
+        AddOneInPlace.apply(ember.ones(2, requires_grad=True))
+
+
+def test_array_forward_opt_in_and_inheritance():
+    class RawCube(Function):
+        array_forward = True  # Ember's op convention: forward gets arrays
+
+        @staticmethod
+        def forward(ctx, x):
+            assert isinstance(x, np.ndarray)
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 3 * x * x
+
+    class Child(RawCube):
+        pass
+
+    class TensorChild(Cube):
+        pass
+
+    assert Child.array_forward and not TensorChild.array_forward and not Cube.array_forward
+    from ember.ops.elementwise import Exp
+    assert Exp.array_forward  # the ops keep arrays
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    Child.apply(x).sum().backward()
+    assert x.grad.tolist() == [3.0, 12.0]

@@ -123,9 +123,6 @@ def test_dann_with_a_reversal_hook_trains_identically_on_torch_and_ember():
     compare("hook")
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="a custom autograd.Function's forward gets NumPy arrays on Ember, "
-                          "Tensors on PyTorch: x.view_as(x) fails on an ndarray")
 def test_dann_with_the_custom_function_reversal_layer():
     compare("function")
 

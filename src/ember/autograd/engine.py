@@ -171,8 +171,9 @@ def _prepare_grads(node, buf, node_targets, captured, create_graph):
     for nr in range(len(buf)):
         g = buf[nr]
         if g is None:
-            shape, dtype = node._out_meta[nr]
-            buf[nr] = Tensor._wrap(node.xp.zeros(shape, dtype), False, None, 0)
+            if node.__dict__.get("materialize_grads", True):  # ctx.set_materialize_grads
+                shape, dtype = node._out_meta[nr]
+                buf[nr] = Tensor._wrap(node.xp.zeros(shape, dtype), False, None, 0)
             continue
         if hooks is not None and nr in hooks:
             for h in hooks[nr]:

@@ -1,9 +1,13 @@
 """``Function``: an op's forward and backward in one class, and its graph node.
 
-``Function.apply(*args)`` unwraps Tensor arguments to arrays, runs
-``forward(ctx, *arrays)`` and wraps the result. When grad mode is on and an
-input requires grad, the ``ctx`` becomes the output's ``grad_fn``: a graph
-node holding the edges to the inputs' nodes and what forward saved.
+Ember's own ops (``Function`` subclasses defined inside the ``ember``
+package) take arrays: ``Function.apply(*args)`` unwraps Tensor arguments,
+runs ``forward(ctx, *arrays)`` and wraps the result. Every other subclass,
+such as a user's custom Function, follows PyTorch's convention: ``forward``
+receives the Tensors themselves, runs with grad mode off, and returns
+Tensors (``array_forward`` on a class chooses explicitly). When grad mode is
+on and an input requires grad, the ``ctx`` becomes the output's ``grad_fn``:
+a graph node holding the edges to the inputs' nodes and what forward saved.
 
 ``backward(ctx, *grads)`` receives Tensors and returns one gradient (a
 Tensor or None) per argument of forward. It is written with Ember ops, so
@@ -56,6 +60,18 @@ class Node:
     def mark_non_differentiable(self, *arrays):
         """Declare outputs (such as indices) that never require grad."""
         self._non_diff = arrays
+
+    def set_materialize_grads(self, value):
+        """Whether backward gets zeros (the default, as PyTorch) or None for the
+        gradients of outputs that did not take part in the loss."""
+        self.materialize_grads = bool(value)
+
+    def mark_dirty(self, *tensors):
+        """PyTorch's way for a custom forward to declare inputs it changed in
+        place; not supported: Ember's in-place ops go through ``inplace``."""
+        raise NotImplementedError(
+            f"{self.fn.__name__}: ctx.mark_dirty is not supported; return a new tensor from "
+            "forward instead of modifying an input in place")
 
     @property
     def saved_tensors(self):
@@ -116,15 +132,34 @@ class Function:
     """
 
     row_major = False
+    # Whether forward takes and returns arrays (Ember's op convention) or, as in
+    # PyTorch, Tensors. Unset on a subclass: inherited from its parent, and for a
+    # direct subclass of Function, True inside the ember package (its ops) and
+    # False elsewhere (a user's custom Function).
+    array_forward = True
     # For each entry of save_for_backward, the forward argument whose gradient
     # is the only use of that entry (None: always kept). Entries whose argument
     # needs no gradient are not kept, as PyTorch's: ``y * 2`` does not hold on
     # to ``y``, so changing ``y`` in place later is no error.
     saved_for = None
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "array_forward" not in cls.__dict__:
+            parent = cls.__mro__[1]
+            cls.array_forward = (parent.array_forward if parent is not Function
+                                 else cls.__module__.partition(".")[0] == "ember")
+
     @staticmethod
     def forward(ctx, *args):
-        """Compute the outputs from arrays (and plain Python arguments)."""
+        """Compute the outputs from arrays (Ember's ops) or Tensors (other subclasses),
+        and plain Python arguments."""
+        raise NotImplementedError
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        """PyTorch's other style: ``forward(*args)`` without ctx, then this fills ctx
+        (save_for_backward, attributes) from the inputs and the output."""
         raise NotImplementedError
 
     @staticmethod
@@ -135,6 +170,8 @@ class Function:
     @classmethod
     def apply(cls, *args):
         """Run forward on ``args``, recording the graph when gradients are needed."""
+        if not cls.array_forward:
+            return _apply_tensors(cls, args)
         arrays = []
         needs = False
         xp = np
@@ -162,6 +199,42 @@ class Function:
             data = out if type(out) is np.ndarray else _as_array(out, xp)
             return Tensor._wrap(data, False, None, 0)
         return _record(ctx, cls, args, out, xp, pre)
+
+
+def _apply_tensors(cls, args):
+    """``apply`` with PyTorch's convention: forward sees the Tensors, under no_grad."""
+    xp = np
+    for a in args:
+        if isinstance(a, Tensor) and type(a._array) is not np.ndarray:
+            xp = _check_same_device(cls, args)
+            break
+    needs = _State.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    ctx = Node()
+    ctx.fn = cls
+    ctx.xp = xp
+    ctx._to_save = ()
+    ctx._non_diff = ()
+    ctx.needs_input_grad = tuple(needs and isinstance(a, Tensor) and a.requires_grad
+                                 for a in args)
+    prev = _State.enabled
+    _State.enabled = False
+    try:
+        if cls.setup_context is not Function.setup_context:
+            out = cls.forward(*args)
+            cls.setup_context(ctx, args, out)
+        else:
+            out = cls.forward(ctx, *args)
+    finally:
+        _State.enabled = prev
+    unwrap = lambda o: o._array if isinstance(o, Tensor) else o  # noqa: E731
+    out = tuple(map(unwrap, out)) if isinstance(out, (tuple, list)) else unwrap(out)
+    ctx._to_save = tuple(map(unwrap, ctx._to_save))
+    ctx._non_diff = tuple(map(unwrap, ctx._non_diff))
+    if not needs:
+        if type(out) is tuple:
+            return tuple(Tensor._wrap(_as_array(o, xp), False, None, 0) for o in out)
+        return Tensor._wrap(_as_array(out, xp), False, None, 0)
+    return _record(ctx, cls, args, out, xp)
 
 
 def _row_major(out, xp):
