@@ -166,14 +166,20 @@ def test_where_promotes_like_torch(x, y):
     close(e, t)
 
 
+@pytest.mark.parametrize("a", [np.array([0.0, 1.0, 2.0]), np.array([[1, 0], [0, 3]]),
+                               np.array([[True, False, True]]), np.array(5.0), np.zeros((2, 0))])
+def test_where_with_the_condition_alone_is_nonzero_as_tuple_like_torch(a):
+    ours, theirs = ember.where(ember.tensor(a)), torch.where(torch.tensor(a))
+    assert isinstance(ours, tuple) and len(ours) == len(theirs)
+    for o, t in zip(ours, theirs):
+        assert o.dtype == ember.int64 and o.tolist() == t.tolist()
+
+
 def test_where_errors():
     x = ember.ones(3)
     with pytest.raises(RuntimeError, match="where: expected condition to be a bool tensor, "
                                            "got ember.float32"):
         ember.where(x, x, x)
-    with pytest.raises(TypeError, match=r"where: where\(condition\) with one argument is "
-                                        r"nonzero\(condition, as_tuple=True\)"):
-        ember.where(x > 0)
     with pytest.raises(TypeError, match="where: expected both input and other, got only one"):
         ember.where(x > 0, x)
     with pytest.raises(TypeError, match="where: expected condition to be a Tensor, got list"):

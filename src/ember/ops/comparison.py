@@ -358,12 +358,14 @@ def where(condition, input=None, other=None):
     """``input`` where ``condition`` is True, else ``other``; broadcast.
 
     ``input`` and ``other`` may be Tensors or numbers; they meet at PyTorch's
-    result dtype. ``condition`` must be a bool tensor.
+    result dtype. ``condition`` must be a bool tensor. With ``condition``
+    alone (any dtype), the indices of its non-zero elements, one tensor per
+    dimension: ``nonzero(condition, as_tuple=True)``, as PyTorch.
     """
     check_tensor(condition, "where", "condition")
     if input is None and other is None:
-        raise TypeError("where: where(condition) with one argument is nonzero(condition, "
-                        "as_tuple=True); call that instead")
+        from ember.ops.sorting import nonzero  # sorting builds on this module
+        return nonzero(condition, as_tuple=True)
     if input is None or other is None:
         raise TypeError("where: expected both input and other, got only one of them")
     if condition._array.dtype != np.bool_:
