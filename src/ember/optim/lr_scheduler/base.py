@@ -355,3 +355,13 @@ def per_group(name, optimizer, value):
                              f"{len(optimizer.param_groups)}.")
         return list(value)
     return [value] * len(optimizer.param_groups)
+
+
+def cycles_beta1(optimizer):
+    """For a scheduler that cycles momentum: True when the optimizer's momentum is
+    beta1 of ``betas`` (Adam-style), False when it is ``momentum`` (SGD-style);
+    raises when it has neither."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
+                         f"option enabled ({type(optimizer).__name__} has neither)")
+    return "betas" in optimizer.defaults

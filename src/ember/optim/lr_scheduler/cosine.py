@@ -2,7 +2,7 @@
 
 import math
 
-from ember.optim.lr_scheduler.base import LRScheduler, per_group
+from ember.optim.lr_scheduler.base import LRScheduler, cycles_beta1, per_group
 from ember.optim.optimizer import Optimizer
 
 __all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts", "WarmupCosineLR", "OneCycleLR"]
@@ -235,11 +235,7 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with "
-                                 f"`cycle_momentum` option enabled ({type(optimizer).__name__} "
-                                 "has neither)")
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = cycles_beta1(optimizer)
             max_momentums = per_group("max_momentum", optimizer, max_momentum)
             base_momentums = per_group("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:

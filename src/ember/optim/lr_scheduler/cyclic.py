@@ -3,7 +3,7 @@
 import math
 import types
 
-from ember.optim.lr_scheduler.base import LRScheduler, per_group
+from ember.optim.lr_scheduler.base import LRScheduler, cycles_beta1, per_group
 from ember.optim.optimizer import Optimizer
 
 __all__ = ["CyclicLR"]
@@ -88,11 +88,7 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with "
-                                 f"`cycle_momentum` option enabled ({type(optimizer).__name__} "
-                                 "has neither)")
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = cycles_beta1(optimizer)
             self.base_momentums = per_group("base_momentum", optimizer, base_momentum)
             self.max_momentums = per_group("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
