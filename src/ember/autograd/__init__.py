@@ -1,6 +1,11 @@
-"""Reverse-mode automatic differentiation: ``backward``, ``grad`` and grad modes."""
+"""Reverse-mode automatic differentiation: ``backward``, ``grad``, grad modes, anomaly mode."""
+
+import warnings
 
 from ember.autograd import functional
+from ember.autograd.anomaly_mode import (detect_anomaly, is_anomaly_check_nan_enabled,
+                                         is_anomaly_enabled, set_anomaly_enabled,
+                                         set_detect_anomaly)
 from ember.autograd.engine import run_backward
 from ember.autograd.function import Function, Node, once_differentiable
 from ember.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -10,7 +15,9 @@ from ember.tensor import Tensor
 
 __all__ = ["backward", "grad", "Function", "Node", "once_differentiable", "functional",
            "gradcheck", "gradgradcheck", "GradcheckError", "no_grad",
-           "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled"]
+           "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+           "is_anomaly_check_nan_enabled", "set_anomaly_enabled", "Variable"]
 
 
 def _as_list(x):
@@ -72,7 +79,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=None, materialize_grads=False):
+         only_inputs=True, allow_unused=None, materialize_grads=False):
     """The gradients of ``outputs`` w.r.t. ``inputs``, returned (not accumulated).
 
     Args:
@@ -81,12 +88,18 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         grad_outputs: the gradient w.r.t. each output (optional for one-element outputs).
         retain_graph: keep the graph for another pass (default: ``create_graph``).
         create_graph: record this computation so its result can be differentiated again.
+        only_inputs: deprecated and ignored, as in PyTorch (False warns): only the
+            gradients of ``inputs`` are computed; use ``backward`` to accumulate others.
         allow_unused: return None for inputs the outputs do not depend on, instead of raising.
         materialize_grads: return zeros instead of None for unused inputs.
 
     Returns:
         A tuple with one gradient per input.
     """
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). "
+                      "To accumulate gradient for other parts of the graph, please use "
+                      "ember.autograd.backward.", FutureWarning, stacklevel=2)
     outs = _as_list(outputs)
     ins = _as_list(inputs)
     grads = _root_grads(outs, grad_outputs, "grad")
@@ -103,3 +116,33 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         from ember.ops.creation import zeros_like
         result = [zeros_like(x) if g is None else g for g, x in zip(result, ins)]
     return tuple(result)
+
+
+class _VariableMeta(type):
+    # Every Tensor is a Variable, as in PyTorch, where the two were merged.
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """PyTorch's deprecated tensor wrapper: ``Variable(data, requires_grad=False, volatile=False)``.
+
+    Tensors and Variables are one thing now: ``Variable(t)`` returns ``t``
+    detached (a new leaf sharing ``t``'s memory), requiring grad if asked, and
+    ``isinstance(t, Variable)`` is true for every Tensor. ``Variable()`` is an
+    empty float tensor. ``volatile=True`` only warns (use ``no_grad``).
+    """
+
+    def __new__(cls, data=None, requires_grad=False, volatile=False):
+        if volatile:
+            warnings.warn("volatile was removed and now has no effect. Use `with ember.no_grad():` "
+                          "instead.", UserWarning, stacklevel=2)
+        if data is None:
+            from ember.ops.creation import empty
+            data = empty(0)
+        elif not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        out = data.detach()
+        if requires_grad:
+            out.requires_grad_(True)
+        return out

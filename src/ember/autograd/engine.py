@@ -8,6 +8,8 @@ in this one place.
 
 import numpy as np
 
+from ember.autograd import anomaly_mode
+from ember.autograd.anomaly_mode import _Anomaly
 from ember.autograd.function import Node
 from ember.autograd.grad_mode import _State
 from ember.tensor import PostAccumulateGradHook, Tensor
@@ -67,6 +69,8 @@ def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_grap
     root_nodes = []
     prev_mode = _State.enabled
     _State.enabled = create_graph
+    anomaly = _Anomaly.enabled  # read once per pass: off, it costs each node two tests of a local
+    node = None
     try:
         for t, g in zip(roots, grads):
             fn = t.grad_fn
@@ -93,12 +97,17 @@ def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_grap
             else:
                 if node._freed:
                     node.saved_tensors  # raises the "backward twice" error
-                in_grads = node.fn.backward(node, *buf)
+                if anomaly:
+                    in_grads = anomaly_mode.run_backward_of(node, buf)
+                else:
+                    in_grads = node.fn.backward(node, *buf)
                 if type(in_grads) is not tuple:
                     in_grads = (in_grads,)
                 if len(in_grads) != len(edges):
                     raise RuntimeError(f"{node.name()}: backward returned {len(in_grads)} "
                                        f"gradients, expected {len(edges)}")
+                if anomaly:
+                    in_grads = _reduced_and_checked(node, in_grads)
                 post = node.__dict__.get("_post_hooks") if node.__dict__ else None
                 if post:
                     for h in post:
@@ -124,8 +133,22 @@ def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_grap
                         ready.append(target)
                 elif g is not None:
                     leaves.deliver(target, g)
+    except Exception:
+        if anomaly and node is not None:
+            anomaly_mode.report(node)  # which forward call made the failing node
+        raise
     finally:
         _State.enabled = prev_mode
+
+
+def _reduced_and_checked(node, in_grads):
+    """Anomaly mode: each gradient summed to its input's shape, then checked for nan
+    (PyTorch checks what a node passes on, after that reduction)."""
+    in_grads = tuple(None if g is None or edge is None  # no gradient flows there
+                     else g if g._array.shape == shape else _reduce_checked(node, g, shape, edge)
+                     for g, edge, shape in zip(in_grads, node.edges, node.shapes))
+    anomaly_mode.check_nan(node, in_grads)
+    return in_grads
 
 
 def _reduce_to_shape(g, shape):
