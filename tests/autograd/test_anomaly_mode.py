@@ -177,11 +177,11 @@ def test_detect_anomaly_as_a_decorator():
         @ember.autograd.detect_anomaly(check_nan=False)
         def run():
             """Docstring kept."""
-            return ember.autograd.is_anomaly_enabled(), ember.autograd.is_anomaly_check_nan_enabled()
+            return is_enabled(ember), is_check_nan(ember)
 
     assert run() == (True, False)
     assert run.__doc__ == "Docstring kept."
-    assert not ember.autograd.is_anomaly_enabled() and ember.autograd.is_anomaly_check_nan_enabled()
+    assert not is_enabled(ember) and is_check_nan(ember)
 
 
 def test_stacks_are_recorded_only_while_on():
