@@ -17,6 +17,10 @@ from ember.backend.random import (Generator, default_generator, get_rng_state, i
                                   manual_seed, seed, set_rng_state)
 from ember.backend.dtype import finfo, iinfo
 from ember.tensor import Tensor, layout, strided
+from ember.tensor import (channels_last, channels_last_3d, contiguous_format, memory_format,
+                          preserve_format)
+from ember.tensor import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor,
+                          FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor)
 from ember._format import set_printoptions
 from ember import ops
 from ember.ops import *  # noqa: F401,F403
@@ -253,6 +257,15 @@ class cuda:
 
 
 _peaks = {}  # GPU index -> largest memory_allocated seen (see max_memory_allocated)
+
+def _add_cuda_legacy_types():
+    from ember.tensor import _LEGACY_TYPES
+    for name, legacy_type in _LEGACY_TYPES.items():
+        if name.startswith("cuda."):  # ember.cuda.FloatTensor & co.
+            setattr(cuda, name[len("cuda."):], legacy_type)
+
+
+_add_cuda_legacy_types()
 
 
 def is_complex(input):

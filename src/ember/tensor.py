@@ -19,7 +19,10 @@ import numpy as np
 from ember.backend import dtype as _dt
 from ember.backend.device import array_module, as_device, device_of, resolve
 
-__all__ = ["Tensor", "layout", "strided"]
+__all__ = ["Tensor", "layout", "strided", "memory_format", "contiguous_format", "channels_last",
+           "channels_last_3d", "preserve_format", "FloatTensor", "DoubleTensor", "HalfTensor",
+           "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
+           "BoolTensor"]
 
 _ops = None  # ember.ops, bound at import end (ops are built on Tensor)
 
@@ -141,9 +144,36 @@ class Tensor:
         """Always False: Ember has no complex dtypes."""
         return False
 
-    def is_contiguous(self):
-        """True if the data is laid out row-major without gaps."""
-        return bool(self._array.flags.c_contiguous)
+    def is_contiguous(self, memory_format=None):
+        """True if the data is laid out without gaps in ``memory_format``'s order.
+
+        The default (``ember.contiguous_format``; ``preserve_format`` means the
+        same here, as in PyTorch) is row-major. ``ember.channels_last`` asks for
+        NHWC order of a 4-D tensor, ``channels_last_3d`` NDHWC of a 5-D one;
+        other ranks are never contiguous in those. Dimensions of size 1 may
+        have any stride, as PyTorch counts.
+        """
+        order = _dim_order(memory_format, "is_contiguous")
+        if order is None:
+            return bool(self._array.flags.c_contiguous)
+        return self._array.ndim == len(order) and _dense_in_order(self, order)
+
+    def contiguous(self, memory_format=None):
+        """``self`` if laid out in ``memory_format`` (default row-major), else a copy that is;
+        gradients flow through the copy.
+
+        ``ember.channels_last`` gives a 4-D tensor NHWC strides (values and shape
+        unchanged), ``channels_last_3d`` a 5-D one NDHWC strides. As in PyTorch,
+        ``preserve_format`` is refused unless the tensor is already contiguous.
+        """
+        order = _dim_order(memory_format, "contiguous")
+        if order is None:
+            if memory_format is preserve_format and not self._array.flags.c_contiguous:
+                raise RuntimeError("contiguous: preserve memory format is unsupported by the "
+                                   "contiguous operator")
+            return _ops.contiguous(self)
+        _check_rank(self, memory_format)
+        return self if _dense_in_order(self, order) else _copy_in_order(self, order)
 
     def stride(self, dim=None):
         """Strides in elements, as PyTorch counts them."""
@@ -262,8 +292,18 @@ class Tensor:
         ``to(dtype)``, ``to(device, dtype=None)``, ``to(other)`` (its dtype and
         device); keywords ``dtype``, ``device``, ``copy`` and ``non_blocking``.
         Returns self when nothing changes (unless ``copy=True``); gradients
-        flow back through the conversion, in the source dtype.
+        flow back through the conversion, in the source dtype. A conversion
+        keeps the memory layout; ``memory_format=`` (``ember.channels_last``...)
+        then lays the result out as ``contiguous(memory_format)`` does.
         """
+        fmt = kwargs.get("memory_format")
+        if fmt is not None and fmt is not preserve_format:
+            order = _dim_order(fmt, "to") or tuple(range(self._array.ndim - 1, -1, -1))
+            _check_rank(self, fmt)
+            t = self.to(*args, **{k: v for k, v in kwargs.items() if k != "memory_format"})
+            # As PyTorch: kept only with exactly the strides a fresh tensor of that
+            # format has (contiguous() also keeps other strides of size-1 dimensions).
+            return t if t.stride() == _strides_in_order(t.shape, order) else _copy_in_order(t, order)
         dev, dtype, copy = _parse_to(args, kwargs)
         if dtype is not None:
             dtype = _dt.as_dtype(dtype)
@@ -285,11 +325,29 @@ class Tensor:
         """This tensor on a CUDA device."""
         return self.to(as_device("cuda" if device is None else device))
 
-    def type(self, dtype=None):
-        """Without arguments, the type name (``ember.FloatTensor``); else ``to(dtype)``."""
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """Without ``dtype``, the legacy type name; else this tensor cast to ``dtype``.
+
+        The name is PyTorch's with Ember's prefix: ``"ember.FloatTensor"``,
+        ``"ember.cuda.LongTensor"`` on a GPU. ``dtype`` may be an Ember dtype, a
+        legacy type (``ember.LongTensor``, ``ember.cuda.FloatTensor``, which also
+        move the tensor to the CPU or GPU) or such a name as a string, written
+        with either prefix (``"torch.LongTensor"`` or ``"ember.LongTensor"``), so
+        scripts that pass PyTorch's strings keep working. Returns self when
+        nothing changes.
+
+        Differs from PyTorch: the name starts with ``ember.``, not ``torch.``.
+        """
         if dtype is None:
-            return "ember." + _TYPE_NAMES[self.dtype.name]
-        return self.to(dtype)
+            return ("ember.cuda." if self.is_cuda else "ember.") + _TYPE_NAMES[self.dtype.name]
+        if isinstance(dtype, str):
+            dtype = _legacy_type_named(dtype)
+        if isinstance(dtype, _LegacyTensorType):
+            device = None
+            if dtype.is_cuda != self.is_cuda:
+                device = "cuda" if dtype.is_cuda else "cpu"
+            return self.to(device=device, dtype=dtype.dtype, non_blocking=non_blocking)
+        return self.to(dtype, non_blocking=non_blocking)
 
     def float(self):
         """Cast to float32."""
@@ -726,6 +784,144 @@ class layout:
 strided = layout("strided")
 
 
+class memory_format:
+    """An order of a tensor's dimensions in memory (``torch.memory_format``).
+
+    ``ember.contiguous_format`` (row-major), ``ember.channels_last`` (NHWC for
+    4-D tensors), ``ember.channels_last_3d`` (NDHWC for 5-D) and
+    ``ember.preserve_format`` (keep the input's) are the four values; pass
+    them to ``Tensor.to``, ``contiguous`` and ``is_contiguous``. Ember's
+    NumPy arrays take any strides, so a channels-last tensor really has NHWC
+    strides (``stride()`` matches PyTorch's); ops see the same values either
+    way, and the layout of their results follows NumPy.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"ember.{self.name}"
+
+    def __reduce__(self):
+        return self.name  # the module attribute of that name: unpickles to the same object
+
+
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+preserve_format = memory_format("preserve_format")
+# Dimensions from the fastest-varying in memory to the slowest.
+_DIM_ORDERS = {channels_last: (1, 3, 2, 0), channels_last_3d: (1, 4, 3, 2, 0)}
+
+
+def _dim_order(fmt, op):
+    """The memory order of ``fmt``, None for row-major (contiguous or preserve, or None)."""
+    if fmt is None or fmt is contiguous_format or fmt is preserve_format:
+        return None
+    if not isinstance(fmt, memory_format):
+        raise TypeError(f"{op}: expected memory_format to be an ember.memory_format, got "
+                        f"{type(fmt).__name__}")
+    return _DIM_ORDERS[fmt]
+
+
+def _check_rank(t, fmt):
+    order = _DIM_ORDERS.get(fmt)
+    if order is not None and t._array.ndim != len(order):
+        raise RuntimeError(f"required rank {len(order)} tensor to use {fmt.name} format, got "
+                           f"a {t._array.ndim}-D tensor")
+
+
+def _dense_in_order(t, order):
+    """True if ``t``'s strides are those of a gapless layout with ``order``'s dimensions
+    from fastest to slowest (dimensions of size 1 may have any stride)."""
+    shape, itemsize = t._array.shape, t._array.itemsize
+    expected = 1
+    for d in order:
+        if shape[d] != 1:
+            if t._array.strides[d] != expected * itemsize:
+                return False
+            expected *= shape[d]
+    return True
+
+
+def _strides_in_order(shape, order):
+    """The strides, in elements, of a fresh gapless tensor with ``order``'s dimensions
+    from fastest to slowest."""
+    strides, step = [0] * len(shape), 1
+    for d in order:
+        strides[d] = step
+        step *= max(shape[d], 1)
+    return tuple(strides)
+
+
+def _copy_in_order(t, order):
+    """A copy of ``t`` (through the graph) laid out with ``order``'s dimensions from
+    fastest to slowest: the dimensions in memory order copied row-major, permuted back."""
+    memory_order = tuple(reversed(order))
+    back = tuple(memory_order.index(d) for d in range(len(order)))
+    return _ops.permute(_ops.clone(_ops.permute(t, memory_order)), back)
+
+
+class _LegacyTensorType(type):
+    """The type of ``ember.FloatTensor`` and the other legacy tensor types.
+
+    Calling one makes a Tensor of its dtype (``FloatTensor([1, 2])`` from
+    data, ``FloatTensor(2, 3)`` uninitialised of that shape, ``FloatTensor()``
+    empty); ``isinstance(x, ember.FloatTensor)`` is True for float32 tensors
+    on the CPU, and ``isinstance(x, ember.cuda.FloatTensor)`` for those on a
+    GPU, as with PyTorch's. The tensors made are plain ``ember.Tensor``.
+    """
+
+    def __instancecheck__(cls, obj):
+        return (isinstance(obj, Tensor) and obj._array.dtype == cls.dtype.np
+                and obj.is_cuda == cls.is_cuda)
+
+    def __call__(cls, *args, device=None):
+        return _legacy_new(cls, args, device)
+
+    def __repr__(cls):
+        return f"<class '{cls.__module__}.{cls.__name__}'>"
+
+
+def _legacy_new(cls, args, device):
+    name = f"{cls.__module__}.{cls.__name__}"
+    want = "cuda" if cls.is_cuda else "cpu"
+    dev = as_device(want if device is None else device)
+    if dev.type != want:
+        raise RuntimeError(f"{name}: legacy constructor expects device type {want}, got {dev}")
+    if cls.is_cuda:
+        from ember.backend.device import cuda_available
+        if not cuda_available():
+            raise TypeError(f"type {name} not available: CUDA is not available")
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        t = args[0]
+        if t._array.dtype != cls.dtype.np or t.device.type != want:
+            raise TypeError(f"{name}: expected a {want} tensor of dtype {cls.dtype}, got "
+                            f"{t.dtype} on {t.device}")
+        return _ops.view_as(t, t)  # shares the data, as PyTorch's legacy constructors do
+    if len(args) == 1 and not isinstance(args[0], int):
+        if isinstance(args[0], (numbers.Number, np.generic)):
+            raise TypeError(f"{name}: data must be a sequence, got {type(args[0]).__name__}")
+        return _ops.tensor(args[0], dtype=cls.dtype, device=dev)
+    shape = _shape_arg(args, name) if args else (0,)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"{name}: trying to create a tensor with negative dimension: "
+                           f"{list(shape)}")
+    return Tensor._wrap(array_module(dev).empty(shape, cls.dtype.np), False, None, 0)
+
+
+def _legacy_type_named(name):
+    """The legacy type ``"torch.FloatTensor"``, ``"ember.cuda.LongTensor"``... names."""
+    for prefix in ("torch.", "ember."):
+        if name.startswith(prefix):
+            cls = _LEGACY_TYPES.get(name[len(prefix):])
+            if cls is not None:
+                return cls
+    raise ValueError(f"type: invalid type: {name!r}")
+
+
 def storage_root(a):
     """The array owning ``a``'s memory (the end of its chain of ``.base`` arrays)."""
     while isinstance(a.base, type(a)):
@@ -742,6 +938,22 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
                "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
                "bool": "BoolTensor"}
+
+
+_LEGACY_TYPES = {}  # "FloatTensor" and "cuda.FloatTensor" -> the legacy types
+for _d in _dt.ALL:
+    for _cuda in (False, True):
+        _LEGACY_TYPES[("cuda." if _cuda else "") + _TYPE_NAMES[_d.name]] = _LegacyTensorType(
+            _TYPE_NAMES[_d.name], (),
+            {"dtype": _d, "is_cuda": _cuda, "__module__": "ember.cuda" if _cuda else "ember",
+             "__doc__": f"Legacy constructor and type check of {_d} tensors on the "
+                        f"{'GPU' if _cuda else 'CPU'} (see ``ember.tensor._LegacyTensorType``)."})
+del _d, _cuda
+FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor = (
+    _LEGACY_TYPES[n] for n in ("FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor"))
+LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor = (
+    _LEGACY_TYPES[n] for n in ("LongTensor", "IntTensor", "ShortTensor", "CharTensor",
+                               "ByteTensor", "BoolTensor"))
 
 
 def _init(t, data, requires_grad, grad_fn, nr):
@@ -803,6 +1015,8 @@ def _parse_to(args, kwargs):
             flags.append(a)
         elif isinstance(a, Tensor):
             dev, dtype = a.device, a.dtype
+        elif isinstance(a, _LegacyTensorType):  # Module.type(ember.DoubleTensor)
+            dtype = a.dtype
         elif isinstance(a, (_dt.dtype, type)) or (isinstance(a, str)
                                                    and not a.startswith(("cpu", "cuda"))):
             dtype = a
