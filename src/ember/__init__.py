@@ -24,6 +24,7 @@ from ember.tensor import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, Do
 from ember._format import set_printoptions
 from ember import ops
 from ember.ops import *  # noqa: F401,F403
+from ember.ops.foreach import *  # noqa: F401,F403 - underscore names, so listed apart
 from ember import _tensor_methods
 from ember import autograd
 from ember.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,

@@ -23,6 +23,7 @@ from ember.ops.creation import *  # noqa: F401,F403
 from ember.ops.decomp import *  # noqa: F401,F403
 from ember.ops.elementwise import *  # noqa: F401,F403
 from ember.ops.fill import *  # noqa: F401,F403
+from ember.ops.foreach import *  # noqa: F401,F403
 from ember.ops.indexing import *  # noqa: F401,F403
 from ember.ops.linalg import *  # noqa: F401,F403
 from ember.ops.lu import *  # noqa: F401,F403
