@@ -12,7 +12,8 @@ __all__ = ["Constraint", "dependent", "dependent_property", "is_dependent", "ind
            "boolean", "real", "real_vector", "positive", "nonnegative", "greater_than",
            "greater_than_eq", "less_than", "interval", "half_open_interval", "unit_interval",
            "simplex", "integer_interval", "nonnegative_integer", "positive_integer",
-           "lower_triangular", "lower_cholesky", "positive_definite", "symmetric", "one_hot"]
+           "lower_triangular", "lower_cholesky", "positive_definite", "symmetric", "one_hot",
+           "multinomial", "square", "positive_semidefinite", "MixtureSameFamilyConstraint"]
 
 
 class Constraint:
@@ -268,6 +269,66 @@ class _LowerCholesky(Constraint):
         return same & positive_diagonal
 
 
+class _Square(Constraint):
+    """Square matrices (any values)."""
+
+    event_dim = 2
+
+    def check(self, value):
+        ok = value.ndim >= 2 and value.shape[-1] == value.shape[-2]
+        return ember.full(tuple(value.shape[:-2]), ok, dtype=ember.bool, device=value.device)
+
+
+class _Multinomial(Constraint):
+    """Non-negative integer vectors in the last dimension summing to at most
+    ``upper_bound`` (the check does not test integrality, as PyTorch's)."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+        super().__init__()
+
+    def check(self, value):
+        return (value >= 0).all(-1) & (value.sum(-1) <= self.upper_bound)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__[1:]}(upper_bound={self.upper_bound})"
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """The support of a ``MixtureSameFamily``: a value is valid when it lies in
+    the component support for every component (the value gains back the
+    components' batch dim before the check).
+
+    Args:
+        base_constraint: the component distribution's support.
+    """
+
+    def __init__(self, base_constraint):
+        if not isinstance(base_constraint, Constraint):
+            raise TypeError("MixtureSameFamilyConstraint: expected base_constraint to be a "
+                            f"Constraint, got {type(base_constraint).__name__}")
+        self.base_constraint = base_constraint
+        super().__init__()
+
+    @property
+    def is_discrete(self):
+        return self.base_constraint.is_discrete
+
+    @property
+    def event_dim(self):
+        return self.base_constraint.event_dim
+
+    def check(self, value):
+        unsqueezed = value.unsqueeze(-1 - self.event_dim)
+        return self.base_constraint.check(unsqueezed).all(-1)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}({self.base_constraint!r})"
+
+
 class _Symmetric(Constraint):
     """Square matrices equal to their transpose (within atol 1e-6)."""
 
@@ -298,6 +359,18 @@ class _PositiveDefinite(_Symmetric):
         return sym & ember.tensor(ok, device=value.device)
 
 
+class _PositiveSemidefinite(_Symmetric):
+    """Symmetric positive-semidefinite matrices (eigenvalues >= 0)."""
+
+    def check(self, value):
+        sym = super().check(value)
+        if value.ndim < 2 or value.shape[-1] != value.shape[-2]:
+            return sym
+        arr = np.asarray(value.detach().cpu().numpy(), dtype=np.float64)
+        ok = np.linalg.eigvalsh(arr).min(-1) >= 0
+        return sym & ember.tensor(ok, device=value.device)
+
+
 dependent = _Dependent()
 dependent_property = _DependentProperty
 independent = _IndependentConstraint
@@ -321,3 +394,6 @@ lower_triangular = _LowerTriangular()
 lower_cholesky = _LowerCholesky()
 symmetric = _Symmetric()
 positive_definite = _PositiveDefinite()
+positive_semidefinite = _PositiveSemidefinite()
+square = _Square()
+multinomial = _Multinomial
