@@ -199,7 +199,7 @@ class StudentT(Distribution):
 
     def __init__(self, df, loc=0.0, scale=1.0, validate_args=None):
         self.df, self.loc, self.scale = broadcast_all(df, loc, scale)
-        self._chi2 = Chi2(self.df)
+        self._chi2 = Chi2(self.df, validate_args=False)  # df is checked below
         super().__init__(_scalar_batch((df, loc, scale), self.df), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
@@ -269,8 +269,9 @@ class FisherSnedecor(Distribution):
     def __init__(self, df1, df2, validate_args=None):
         self.df1, self.df2 = broadcast_all(df1, df2)
         # Gamma(d / 2, rate d) is Chi2(d) / (2 d): their ratio is the F variable
-        self._gamma1 = Gamma(self.df1 * 0.5, self.df1)
-        self._gamma2 = Gamma(self.df2 * 0.5, self.df2)
+        # (the degrees of freedom themselves are checked below)
+        self._gamma1 = Gamma(self.df1 * 0.5, self.df1, validate_args=False)
+        self._gamma2 = Gamma(self.df2 * 0.5, self.df2, validate_args=False)
         super().__init__(_scalar_batch((df1, df2), self.df1), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
