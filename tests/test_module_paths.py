@@ -3,6 +3,7 @@ same objects as ``ember.data``), ``ember.backends`` flags, and the ``ember.cuda`
 helpers without a GPU."""
 
 import importlib
+import warnings
 
 import pytest
 import torch
@@ -217,3 +218,18 @@ def test_cuda_set_device_refuses_a_cpu_device_like_torch():
         torch.cuda.set_device("cpu")
     with pytest.raises(ValueError, match="set_device: expected a cuda device, got cpu"):
         ember.cuda.set_device("cpu")
+
+
+def test_cuda_is_a_module_with_pytorchs_amp_path_and_anomaly_names_at_top_level():
+    assert importlib.import_module("ember.cuda") is ember.cuda
+    with pytest.warns(FutureWarning, match=r"ember.cuda.amp.GradScaler\(args...\) is deprecated"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "CUDA is not available"
+        scaler = ember.cuda.amp.GradScaler(init_scale=8.0)
+    # Disabled (with a warning) without CUDA, as PyTorch's.
+    assert isinstance(scaler, ember.amp.GradScaler)
+    assert scaler.is_enabled() == ember.cuda.is_available()
+    assert ember.is_anomaly_enabled() is torch.is_anomaly_enabled() is False
+    with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"), \
+            ember.autograd.detect_anomaly():
+        assert ember.is_anomaly_enabled() and ember.is_anomaly_check_nan_enabled()

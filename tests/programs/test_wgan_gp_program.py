@@ -13,7 +13,6 @@ through the convolutions), and Adam with ``betas=(0.5, 0.9)``. The random
 """
 
 import numpy as np
-import pytest
 import torch
 
 import ember
@@ -119,9 +118,6 @@ def test_the_same_wgan_gp_program_trains_identically_on_torch_and_ember():
                                        err_msg=name)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="ember.autograd.grad does not accept only_inputs= (deprecated in "
-                          "PyTorch, still accepted, and written by the classic WGAN-GP scripts)")
 def test_gradient_penalty_with_only_inputs():
     x = ember.ones(2, 3, requires_grad=True)
     out = (x ** 2).sum(1)

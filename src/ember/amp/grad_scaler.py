@@ -130,7 +130,8 @@ class GradScaler:
         if isinstance(outputs, Tensor):
             if self._scale is None:
                 self._lazy_init_scale_growth_tracker(outputs.device)
-            return outputs * self._scale.to(outputs.device)
+            with _overflow_is_expected():
+                return outputs * self._scale.to(outputs.device)
         per_device = {}
 
         def apply_scale(value):
@@ -140,7 +141,8 @@ class GradScaler:
                 key = str(value.device)
                 if key not in per_device:
                     per_device[key] = self._scale.to(value.device)
-                return value * per_device[key]
+                with _overflow_is_expected():
+                    return value * per_device[key]
             if isinstance(value, abc.Iterable):
                 scaled = map(apply_scale, value)
                 if isinstance(value, (list, tuple)):
@@ -383,3 +385,9 @@ class GradScaler:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+def _overflow_is_expected():
+    """A scaled loss may overflow to inf: that is how the scaler finds a scale too
+    large (the step is then skipped). NumPy would warn there; PyTorch is silent."""
+    return np.errstate(over="ignore", invalid="ignore")
