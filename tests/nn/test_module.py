@@ -476,3 +476,16 @@ def test_parameters_feed_an_optimizer_step():
 def test_forward_missing():
     with pytest.raises(NotImplementedError, match='missing the required "forward"'):
         Module()(1)
+
+
+def test_module_to_memory_format_like_torch():
+    layers = []
+    for lib in (ember, torch):
+        m = lib.nn.Sequential(lib.nn.Conv2d(3, 4, 3), lib.nn.BatchNorm2d(4), lib.nn.Linear(2, 2))
+        weight = m[0].weight
+        assert m.to(memory_format=lib.channels_last) is m and m[0].weight is weight
+        layers.append([tuple(p.stride()) for p in m.parameters()])
+    assert layers[0] == layers[1]
+    for lib in (ember, torch):
+        with pytest.raises(RuntimeError, match="required rank 4 tensor to use channels_last"):
+            lib.nn.Conv3d(1, 1, 1).to(memory_format=lib.channels_last)

@@ -388,10 +388,13 @@ class Module:
     def to(self, *args, **kwargs):
         """Move and/or cast parameters and buffers, in place; returns self.
 
-        ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``.
-        Only floating-point parameters and buffers change dtype.
+        ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``,
+        ``to(memory_format=ember.channels_last)``. Only floating-point
+        parameters and buffers change dtype; a memory format applies to the
+        4-D and 5-D ones (their values are unchanged, their strides become it).
         """
         kwargs.pop("non_blocking", None)
+        memory_format = kwargs.pop("memory_format", None)
         device, dtype, _ = _parse_to(args, kwargs)
         if dtype is not None:
             dtype = _dt.as_dtype(dtype)
@@ -400,7 +403,10 @@ class Module:
                                 f"desired dtype={dtype}")
 
         def convert(t):
-            return t.to(device=device, dtype=dtype if t.is_floating_point() else None)
+            cast = dtype if t.is_floating_point() else None
+            if memory_format is not None and t.ndim in (4, 5):
+                return t.to(device=device, dtype=cast, memory_format=memory_format)
+            return t.to(device=device, dtype=cast)
         return self._apply(convert)
 
     def _cast_floats(self, dtype):
