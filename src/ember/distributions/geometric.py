@@ -181,9 +181,11 @@ class NegativeBinomial(BinaryParameters, Distribution):
             self._validate_sample(value)
         log_unnormalized = (self.total_count * F.logsigmoid(-self.logits)
                             + value * F.logsigmoid(self.logits))
-        log_normalization = (-ember.lgamma(self.total_count + value) + ember.lgamma(1.0 + value)
-                             + ember.lgamma(self.total_count))
-        # total_count == value == 0: the empty product, probability 1
-        log_normalization = ember.where(self.total_count + value == 0.0, 0.0,
-                                        log_normalization)
+        # total_count == value == 0 is the empty product, probability 1; a stand-in
+        # count of 1 there keeps lgamma(0) - lgamma(0) out of the unused branch
+        empty = self.total_count + value == 0.0
+        count = ember.where(empty, 1.0, self.total_count)
+        log_normalization = (-ember.lgamma(count + value) + ember.lgamma(1.0 + value)
+                             + ember.lgamma(count))
+        log_normalization = ember.where(empty, 0.0, log_normalization)
         return log_unnormalized - log_normalization
