@@ -377,3 +377,19 @@ def test_print_options_match_torch(options):
 def test_set_printoptions_rejects_unknown_profile():
     with pytest.raises(ValueError, match="set_printoptions: expected profile in"):
         set_printoptions(profile="long")
+
+
+def test_shape_and_size_are_sizes_like_torchs():
+    import pickle
+    x, xt = ember.ones(2, 3), torch.ones(2, 3)
+    for ours, theirs in ((x.shape, xt.shape), (x.size(), xt.size())):
+        assert isinstance(ours, ember.Size) and isinstance(ours, tuple)
+        assert ours == theirs == (2, 3) and ours.numel() == theirs.numel() == 6
+        assert repr(ours) == repr(theirs).replace("torch", "ember") == "ember.Size([2, 3])"
+        for a, b in ((ours[1:], theirs[1:]), (ours + (4,), theirs + (4,)),
+                     ((1,) + ours, (1,) + theirs), (ours * 2, theirs * 2)):
+            assert type(a) is ember.Size and tuple(a) == tuple(b)
+    assert ember.Size([]).numel() == torch.Size([]).numel() == 1
+    assert x.size(1) == 3 and type(x.size(1)) is int
+    assert pickle.loads(pickle.dumps(x.shape)) == (2, 3)
+    assert ember.zeros(x.shape).shape == (2, 3) and x.view(x.size(0), -1).shape == (2, 3)

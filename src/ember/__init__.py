@@ -16,7 +16,7 @@ from ember.backend.threads import get_num_threads, set_num_threads
 from ember.backend.random import (Generator, default_generator, get_rng_state, initial_seed,
                                   manual_seed, seed, set_rng_state)
 from ember.backend.dtype import finfo, iinfo
-from ember.tensor import Tensor, layout, strided
+from ember.tensor import Size, Tensor, layout, strided
 from ember.tensor import (channels_last, channels_last_3d, contiguous_format, memory_format,
                           preserve_format)
 from ember.tensor import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor,

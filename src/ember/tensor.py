@@ -27,6 +27,44 @@ __all__ = ["Tensor", "layout", "strided", "memory_format", "contiguous_format", 
 _ops = None  # ember.ops, bound at import end (ops are built on Tensor)
 
 
+class Size(tuple):
+    """The sizes of a tensor's dimensions (``torch.Size``): a tuple, so it compares
+    equal to one and goes wherever one goes, plus ``numel()``; slices and sums
+    with tuples stay Sizes. ``repr`` is ``ember.Size([2, 3])``."""
+
+    __slots__ = ()
+
+    def numel(self):
+        """The number of elements a tensor of this shape holds."""
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        return Size(tuple.__add__(tuple(other), self))
+
+    def __mul__(self, times):
+        return Size(tuple.__mul__(self, times))
+
+    __rmul__ = __mul__
+
+    def __repr__(self):
+        return f"ember.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return Size, (tuple(self),)
+
+
 class Tensor:
     """A multi-dimensional array that can take part in automatic differentiation.
 
@@ -72,13 +110,13 @@ class Tensor:
     # ---- metadata -------------------------------------------------------
     @property
     def shape(self):
-        """The size of each dimension, a tuple (``ember.Size`` in PyTorch)."""
-        return self._array.shape
+        """The size of each dimension, an ``ember.Size`` (a tuple)."""
+        return Size(self._array.shape)
 
     def size(self, dim=None):
-        """The shape, or the size of dimension ``dim``."""
+        """The shape (an ``ember.Size``), or the size of dimension ``dim``."""
         if dim is None:
-            return self._array.shape
+            return Size(self._array.shape)
         return self._array.shape[_ops.wrap_dim(dim, self._array.ndim, "size")]
 
     @property
