@@ -69,8 +69,9 @@ class Node:
     def mark_dirty(self, *tensors):
         """PyTorch's way for a custom forward to declare inputs it changed in
         place; not supported: Ember's in-place ops go through ``inplace``."""
+        fn = self.__dict__.get("_user_fn", self.fn)
         raise NotImplementedError(
-            f"{self.fn.__name__}: ctx.mark_dirty is not supported; return a new tensor from "
+            f"{fn.__name__}: ctx.mark_dirty is not supported; return a new tensor from "
             "forward instead of modifying an input in place")
 
     @property
@@ -105,8 +106,10 @@ class Node:
             f"{self.name()} is at version {got}; expected version {expected} instead")
 
     def name(self):
-        """``MulBackward0``-style name, as PyTorch prints it."""
-        return self.fn.__name__ + "Backward0"
+        """``MulBackward0``-style name, as PyTorch prints it (a user's Function:
+        ``MyOpBackward``)."""
+        user = self.fn is _UserFunctionNode
+        return (self._user_fn.__name__ + "Backward") if user else self.fn.__name__ + "Backward0"
 
     @property
     def next_functions(self):
@@ -149,6 +152,10 @@ class Function:
             parent = cls.__mro__[1]
             cls.array_forward = (parent.array_forward if parent is not Function
                                  else cls.__module__.partition(".")[0] == "ember")
+        # The convention is chosen here, once, so that the ops' apply checks nothing.
+        if "apply" not in cls.__dict__:
+            cls.apply = Function.__dict__["apply"] if cls.array_forward else \
+                classmethod(_apply_tensors)
 
     @staticmethod
     def forward(ctx, *args):
@@ -170,8 +177,6 @@ class Function:
     @classmethod
     def apply(cls, *args):
         """Run forward on ``args``, recording the graph when gradients are needed."""
-        if not cls.array_forward:
-            return _apply_tensors(cls, args)
         arrays = []
         needs = False
         xp = np
@@ -201,21 +206,30 @@ class Function:
         return _record(ctx, cls, args, out, xp, pre)
 
 
-def _apply_tensors(cls, args):
-    """``apply`` with PyTorch's convention: forward sees the Tensors, under no_grad."""
+def _apply_tensors(cls, *args, **kwargs):
+    """``apply`` with PyTorch's convention: forward sees the Tensors, under no_grad.
+
+    Outputs that are not Tensors (None, numbers) come back as they are; an
+    output that shares memory with an input (``return x``, ``x.view_as(x)``) is
+    copied, so that an in-place change of it cannot alter what the graph saved.
+    """
+    if kwargs:
+        args = _bind_positionally(cls, args, kwargs)
     xp = np
     for a in args:
         if isinstance(a, Tensor) and type(a._array) is not np.ndarray:
             xp = _check_same_device(cls, args)
             break
-    needs = _State.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    requires = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+    needs = _State.enabled and any(requires)
     ctx = Node()
-    ctx.fn = cls
+    ctx.fn = _UserFunctionNode
+    ctx._user_fn = cls
+    ctx._tensor_args = tuple(isinstance(a, Tensor) for a in args)
     ctx.xp = xp
     ctx._to_save = ()
     ctx._non_diff = ()
-    ctx.needs_input_grad = tuple(needs and isinstance(a, Tensor) and a.requires_grad
-                                 for a in args)
+    ctx.needs_input_grad = requires  # as PyTorch: whether each input requires grad
     prev = _State.enabled
     _State.enabled = False
     try:
@@ -226,15 +240,76 @@ def _apply_tensors(cls, args):
             out = cls.forward(ctx, *args)
     finally:
         _State.enabled = prev
+    multi = isinstance(out, (tuple, list))
+    items = tuple(out) if multi else (out,)
+    slots = tuple(i for i, o in enumerate(items) if isinstance(o, Tensor))
+    if not multi and not slots:
+        return out  # not a Tensor: nothing to record (PyTorch returns it as well)
+    inputs = [a._array for a in args if isinstance(a, Tensor)]
+    arrays = tuple(_unaliased(items[i]._array, inputs, xp) for i in slots)
     unwrap = lambda o: o._array if isinstance(o, Tensor) else o  # noqa: E731
-    out = tuple(map(unwrap, out)) if isinstance(out, (tuple, list)) else unwrap(out)
-    ctx._to_save = tuple(map(unwrap, ctx._to_save))
-    ctx._non_diff = tuple(map(unwrap, ctx._non_diff))
+    # What forward saved or marked refers to its outputs as returned: point those
+    # at the arrays that become the outputs.
+    swap = {id(items[i]._array): a for i, a in zip(slots, arrays)}
+    ctx._to_save = tuple(swap.get(id(u), u) for u in map(unwrap, ctx._to_save))
+    ctx._non_diff = tuple(swap.get(id(u), u) for u in map(unwrap, ctx._non_diff))
+    ctx._out_slots = (slots, len(items)) if multi else None
     if not needs:
-        if type(out) is tuple:
-            return tuple(Tensor._wrap(_as_array(o, xp), False, None, 0) for o in out)
-        return Tensor._wrap(_as_array(out, xp), False, None, 0)
-    return _record(ctx, cls, args, out, xp)
+        wrapped = tuple(Tensor._wrap(a, False, None, 0) for a in arrays)
+    else:
+        wrapped = _record(ctx, cls, args, arrays, xp)
+    if not multi:
+        return wrapped[0]
+    result = list(items)
+    for i, t in zip(slots, wrapped):
+        result[i] = t
+    return tuple(result)
+
+
+def _bind_positionally(cls, args, kwargs):
+    """PyTorch passes keyword arguments of ``apply`` to forward by position (so
+    backward returns a gradient, or None, for each); keyword-only ones fail."""
+    import inspect
+    with_ctx = cls.setup_context is Function.setup_context
+    bound = inspect.signature(cls.forward).bind(*((None,) if with_ctx else ()), *args, **kwargs)
+    if bound.kwargs:
+        raise TypeError(f"forward() got an unexpected keyword argument "
+                        f"'{next(iter(bound.kwargs))}'")
+    return bound.args[1:] if with_ctx else bound.args
+
+
+def _unaliased(array, inputs, xp):
+    """``array``, or a copy of it when it shares memory with one of ``inputs``."""
+    for a in inputs:
+        if xp.may_share_memory(array, a):
+            return array.copy()
+    return array
+
+
+class _UserFunctionNode:
+    """The ``fn`` of a user Function's node: calls its backward with a gradient (or
+    None) per forward output, and checks what comes back, as PyTorch does."""
+
+    @staticmethod
+    def backward(ctx, *grads):
+        user = ctx._user_fn
+        if ctx._out_slots is not None:
+            slots, n = ctx._out_slots
+            full = [None] * n
+            for i, g in zip(slots, grads):
+                full[i] = g
+            grads = full
+        result = user.backward(ctx, *grads)
+        result = result if type(result) is tuple else (result,)
+        tensor_args = ctx._tensor_args
+        if len(result) > len(tensor_args) and all(g is None for g in result[len(tensor_args):]):
+            result = result[:len(tensor_args)]  # surplus Nones are allowed, as in PyTorch
+        for i, (g, is_tensor) in enumerate(zip(result, tensor_args)):
+            if g is not None and not is_tensor:
+                raise RuntimeError(f"function {user.__name__}Backward returned a gradient "
+                                   f"different than None at position {i + 1}, but the "
+                                   "corresponding forward input was not a Tensor")
+        return result
 
 
 def _row_major(out, xp):
