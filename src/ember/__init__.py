@@ -38,7 +38,10 @@ from ember import func  # noqa: E402,F401
 from ember.io import load, save  # noqa: E402 - saves and loads Tensors, so after Tensor is bound
 from ember import data, optim, train  # noqa: E402
 from ember import backends, utils  # noqa: E402,F401 - torch.backends, torch.utils paths
-from ember import amp, cuda  # noqa: E402,F401
+from ember import amp, cpu, cuda  # noqa: E402,F401
+from ember.amp.autocast_mode import (  # noqa: E402,F401
+    autocast, clear_autocast_cache, get_autocast_dtype, is_autocast_cache_enabled,
+    is_autocast_enabled, set_autocast_cache_enabled, set_autocast_dtype, set_autocast_enabled)
 from ember.autograd.anomaly_mode import (  # noqa: E402,F401
     is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled)
 import ember.linalg  # noqa: E402 - the module; replaces ops.linalg, which the star import bound

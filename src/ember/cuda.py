@@ -12,7 +12,9 @@ exercised by the CPU test suite.
 import builtins as _builtins
 import warnings
 
+from ember.amp import autocast_mode as _autocast_mode
 from ember.backend import random as _random
+from ember.backend.dtype import float16 as _float16
 from ember.backend.device import Device, cuda_available
 from ember.tensor import _LEGACY_TYPES
 
@@ -203,8 +205,38 @@ globals().update({name[len("cuda."):]: legacy_type for name, legacy_type in _LEG
                   if name.startswith("cuda.")})
 
 
+class _Autocast(_autocast_mode.autocast):
+    """``ember.cuda.amp.autocast(enabled=True, dtype=ember.float16, cache_enabled=True)``:
+    ``ember.autocast("cuda", ...)`` with PyTorch's deprecation warning."""
+
+    def __init__(self, enabled=True, dtype=_float16, cache_enabled=True):
+        warnings.warn("`ember.cuda.amp.autocast(args...)` is deprecated. Please use "
+                      "`ember.amp.autocast('cuda', args...)` instead.", FutureWarning,
+                      stacklevel=2)
+        super().__init__("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+
+
+_Autocast.__name__, _Autocast.__qualname__ = "autocast", "amp.autocast"
+
+
+def _deprecated_custom(name):
+    def deprecated(*args, **kwargs):
+        warnings.warn(f"`ember.cuda.amp.{name}(args...)` is deprecated. Please use "
+                      f"`ember.amp.{name}(args..., device_type='cuda')` instead.",
+                      FutureWarning, stacklevel=2)
+        return getattr(_autocast_mode, name)(*args, device_type="cuda", **kwargs)
+    deprecated.__name__ = deprecated.__qualname__ = name
+    deprecated.__doc__ = (f"``ember.amp.{name}(..., device_type='cuda')`` with PyTorch's "
+                          "deprecation warning.")
+    return deprecated
+
+
 class amp:
     """``ember.cuda.amp``: PyTorch's older home of the mixed-precision tools."""
+
+    autocast = _Autocast
+    custom_fwd = staticmethod(_deprecated_custom("custom_fwd"))
+    custom_bwd = staticmethod(_deprecated_custom("custom_bwd"))
 
     @staticmethod
     def GradScaler(*args, **kwargs):

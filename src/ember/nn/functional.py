@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.backend.device import xp_of
 from ember.backend.random import rng
 from ember.ops import elementwise as _ew
@@ -279,6 +280,9 @@ def pad(input, pad, mode="constant", value=None):
             Unlike PyTorch, the gathering modes pad any number of trailing
             dimensions of any input.
     """
+    if _amp.active and mode in _PAD_OPS:
+        # PyTorch's reflection_pad1d/2d and replication_pad1d/2d/3d run in float32.
+        return _amp.run(f"{_PAD_OPS[mode]}{len(pad) // 2}d", _pad, input, pad, mode, value)
     check_tensor(input, "pad")
     amounts = tuple(int(a) for a in pad)
     if len(amounts) % 2:
@@ -303,6 +307,10 @@ def pad(input, pad, mode="constant", value=None):
         source = np.pad(np.arange(size), (left, right), mode=_GATHER_MODES[mode])
         out = getitem_raw(out, (slice(None),) * dim + (xp.asarray(source),))
     return out
+
+
+_pad = pad  # the function itself, for autocast to call back (its argument shadows the name)
+_PAD_OPS = {"reflect": "reflection_pad", "replicate": "replication_pad"}
 
 
 def _check_gather_pad(mode, left, right, size, dim, shape):

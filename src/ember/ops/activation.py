@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import is_grad_enabled
 from ember.backend.device import xp_of
@@ -581,6 +582,8 @@ def prelu(input, weight):
         input: the tensor; channels are dimension 1 (0-d and 1-D inputs have one).
         weight: slopes, one element or one per channel.
     """
+    if _amp.active:
+        return _amp.run("prelu", prelu, input, weight)
     check_tensor(input, "prelu")
     check_tensor(weight, "prelu", "weight")
     channels = input.shape[1] if input.ndim >= 2 else 1

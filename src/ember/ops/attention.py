@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.backend import dtype as _dt
 from ember.backend.device import xp_of
@@ -162,6 +163,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         (..., L, Ev). A query whose keys are all masked out gets zeros (and
         zero gradients), as PyTorch's current kernels.
     """
+    if _amp.active:
+        return _amp.run("scaled_dot_product_attention", scaled_dot_product_attention, query, key,
+                        value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     op = "scaled_dot_product_attention"
     for name, t in (("query", query), ("key", key), ("value", value)):
         check_tensor(t, op, name)

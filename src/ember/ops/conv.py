@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import is_grad_enabled
 from ember.ops._util import check_tensor, fmt_shape
@@ -363,6 +364,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     Returns:
         (N, C_out, H_out, W_out), H_out = (H + pad_h - dilation_h * (kH - 1) - 1) // stride_h + 1.
     """
+    if _amp.active:
+        return _amp.run("conv2d", conv2d, input, weight, bias, stride, padding, dilation, groups)
     unbatched = _check_operands(input, weight, bias, 2, "conv2d")
     kernel = tuple(weight.shape[2:])
     stride = ntuple(stride, 2, "stride", "conv2d")
@@ -389,6 +392,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
     The options are those of ``conv2d``, with single ints (or 1-tuples).
     """
+    if _amp.active:
+        return _amp.run("conv1d", conv1d, input, weight, bias, stride, padding, dilation, groups)
     unbatched = _check_operands(input, weight, bias, 1, "conv1d")
     stride = ntuple(stride, 1, "stride", "conv1d")
     dilation = ntuple(dilation, 1, "dilation", "conv1d")
@@ -420,6 +425,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         (N, C_out, H_out, W_out), H_out = (H - 1) * stride - 2 * padding
         + dilation * (kH - 1) + output_padding + 1.
     """
+    if _amp.active:
+        return _amp.run("conv_transpose2d", conv_transpose2d, input, weight, bias, stride, padding,
+                        output_padding, groups, dilation)
     op = "conv_transpose2d"
     unbatched = _check_operands(input, weight, bias, 2, op)
     stride = ntuple(stride, 2, "stride", op)
@@ -460,6 +468,9 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
     The weight is (C_in, C_out / groups, k); the options are those of ``conv_transpose2d``.
     """
+    if _amp.active:
+        return _amp.run("conv_transpose1d", conv_transpose1d, input, weight, bias, stride, padding,
+                        output_padding, groups, dilation)
     op = "conv_transpose1d"
     unbatched = _check_operands(input, weight, bias, 1, op)
     args = [ntuple(a, 1, name, op) for a, name in

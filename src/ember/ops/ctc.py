@@ -12,6 +12,7 @@ than -inf, which keeps every logsumexp's gradient finite.
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.backend.device import xp_of
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.comparison import where
@@ -83,6 +84,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     log_softmax. Through ``log_softmax`` the two agree. An infinite loss sends
     no gradient back (PyTorch's is nan there).
     """
+    if _amp.active:
+        return _amp.run("ctc_loss", ctc_loss, log_probs, targets, input_lengths, target_lengths,
+                        blank, reduction, zero_infinity)
     op = "ctc_loss"
     check_tensor(log_probs, op, "log_probs")
     check_tensor(targets, op, "targets")

@@ -28,6 +28,7 @@ import collections
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import is_grad_enabled
 from ember.ops._util import check_tensor, fmt_shape
@@ -421,6 +422,8 @@ def inv(A):
     Raises:
         RuntimeError: ``A`` is not a batch of square float matrices, or is singular.
     """
+    if _amp.active:
+        return _amp.run("inv", inv, A)
     _square(A, "linalg.inv")
     return Inv.apply(A)
 
@@ -460,6 +463,8 @@ def solve(A, B, *, left=True):
     Raises:
         RuntimeError: bad shapes or dtypes, or a singular ``A``.
     """
+    if _amp.active:
+        return _amp.run("solve", solve, A, B, left=left)
     _square(A, "linalg.solve")
     check_tensor(B, "linalg.solve", "B")
     if B.dtype != A.dtype:
@@ -484,6 +489,9 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     """X with ``T X = B`` (``X T = B`` with ``left=False``), T the upper or lower
     triangle of ``A``, as ``torch.linalg.solve_triangular``; only that triangle
     of ``A`` is read (and not its diagonal with ``unitriangular``)."""
+    if _amp.active:
+        return _amp.run("solve_triangular", solve_triangular, A, B, upper=upper, left=left,
+                        unitriangular=unitriangular)
     _square(A, "linalg.solve_triangular")
     check_tensor(B, "linalg.solve_triangular", "B")
     if B.ndim < 2:
@@ -505,6 +513,8 @@ def cholesky(A, *, upper=False):
     Raises:
         RuntimeError: ``A`` is not positive-definite.
     """
+    if _amp.active:
+        return _amp.run("cholesky", cholesky, A, upper=upper)
     _square(A, "linalg.cholesky")
     # upper: the upper triangle is read, U = chol(A^T)^T.
     return Cholesky.apply(A.mT).mT if upper else Cholesky.apply(A)
@@ -513,6 +523,8 @@ def cholesky(A, *, upper=False):
 def eigh(A, UPLO="L"):
     """Eigenvalues (ascending) and eigenvectors (columns) of symmetric ``A``, read
     from its lower (``UPLO='L'``) or upper triangle, as ``torch.linalg.eigh``."""
+    if _amp.active:
+        return _amp.run("eigh", eigh, A, UPLO)
     return EighResult(*Eigh.apply(A, _uplo(A, UPLO, "linalg.eigh")))
 
 
@@ -526,6 +538,8 @@ def _uplo(A, UPLO, op):
 def eigvalsh(A, UPLO="L"):
     """The eigenvalues (ascending) of symmetric ``A``, as ``torch.linalg.eigvalsh``;
     the gradient needs no eigenvector term, so it is finite for repeated ones."""
+    if _amp.active:
+        return _amp.run("eigvalsh", eigvalsh, A, UPLO)
     return EighValues.apply(A, _uplo(A, UPLO, "linalg.eigvalsh"))
 
 
@@ -535,6 +549,8 @@ def svd(A, full_matrices=True, *, driver=None):
     square; the gradient ignores their columns (rows) beyond min(m, n).
     ``driver`` (a cuSOLVER choice in PyTorch) is accepted and ignored.
     """
+    if _amp.active:
+        return _amp.run("svd", svd, A, full_matrices, driver=driver)
     _matrices(A, "linalg.svd")
     return SvdResult(*Svd.apply(A, bool(full_matrices)))
 
@@ -547,6 +563,8 @@ def qr(A, mode="reduced"):
     Differs from PyTorch: with mode='r' the R returned is differentiable
     (PyTorch raises in the backward).
     """
+    if _amp.active:
+        return _amp.run("qr", qr, A, mode)
     _matrices(A, "linalg.qr")
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"linalg.qr: expected mode to be 'reduced', 'complete' or 'r', got "
@@ -562,6 +580,8 @@ def householder_product(A, tau):
     i-th column of ``A`` (*, m, n) below the diagonal and 1 on it, as
     ``torch.linalg.householder_product`` (``orgqr``). Built from matrix products,
     so it is differentiable in ``A`` and ``tau``."""
+    if _amp.active:
+        return _amp.run("householder_product", householder_product, A, tau)
     check_tensor(A, "linalg.householder_product", "A")
     check_tensor(tau, "linalg.householder_product", "tau")
     m, n = A.shape[-2], A.shape[-1]
@@ -582,6 +602,8 @@ def geqrf(input):
     """LAPACK's QR factors (a, tau), as ``torch.geqrf``: R on and above a's
     diagonal, the Householder vectors below it. Not differentiable (as in
     PyTorch); ``householder_product(a, tau)`` gives Q."""
+    if _amp.active:
+        return _amp.run("geqrf", geqrf, input)
     check_tensor(input, "geqrf")
     if input.ndim < 2 or not input.dtype.is_floating_point:
         raise RuntimeError(f"geqrf: expected a floating batch of matrices, got shape "
@@ -598,5 +620,7 @@ def svdvals(A, *, driver=None):
     """The singular values of ``A`` (descending), as ``torch.linalg.svdvals``;
     the gradient needs no singular-vector term, so it is finite for repeated
     ones."""
+    if _amp.active:
+        return _amp.run("svdvals", svdvals, A, driver=driver)
     _matrices(A, "linalg.svdvals")
     return SvdValues.apply(A)

@@ -12,6 +12,7 @@ windows are gathered with one advanced index and reduced by ``amax``.
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.backend.random import rng
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.conv import ntuple
@@ -112,6 +113,9 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
             then H, PyTorch's order); drawn from Ember's generator when not given.
     Differs from PyTorch: tied maxima share the gradient.
     """
+    if _amp.active:
+        return _amp.run("fractional_max_pool2d", fractional_max_pool2d, input, kernel_size,
+                        output_size, output_ratio, return_indices, _random_samples)
     op = "fractional_max_pool2d"
     check_tensor(input, op)
     samples = _samples(_random_samples, input, 2, op)
@@ -124,6 +128,9 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
     """Maximum over pseudo-randomly placed windows of (N, C, T, H, W) (or unbatched)
     input; arguments as ``fractional_max_pool2d``, with triples, and
     ``_random_samples`` (N, C, 3) for T, H, W (PyTorch's order)."""
+    if _amp.active:
+        return _amp.run("fractional_max_pool3d", fractional_max_pool3d, input, kernel_size,
+                        output_size, output_ratio, return_indices, _random_samples)
     op = "fractional_max_pool3d"
     check_tensor(input, op)
     return _fractional(input, kernel_size, output_size, output_ratio, return_indices,

@@ -11,6 +11,7 @@ bicubic) are gathered from the input (so it reaches the input too).
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.backend.device import xp_of
 from ember.ops import elementwise as _ew
 from ember.ops._util import check_tensor, fmt_shape
@@ -33,6 +34,8 @@ def _base(size, align_corners):
 def affine_grid(theta, size, align_corners=False):
     """Sampling grid (N, H, W, 2) of the affine maps ``theta`` (N, 2, 3) for an output
     of ``size`` (N, C, H, W): grid[n, i, j] = theta[n] @ (x_j, y_i, 1)."""
+    if _amp.active:
+        return _amp.run("affine_grid", affine_grid, theta, size, align_corners)
     op = "affine_grid"
     check_tensor(theta, op, "theta")
     size = tuple(int(s) for s in size)
@@ -122,6 +125,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     Returns:
         (N, C, H_out, W_out).
     """
+    if _amp.active:
+        return _amp.run("grid_sample", grid_sample, input, grid, mode, padding_mode, align_corners)
     op = "grid_sample"
     check_tensor(input, op)
     check_tensor(grid, op, "grid")

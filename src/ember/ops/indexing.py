@@ -11,6 +11,7 @@ one dimension and share those Functions; ``MaskedFill`` serves
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import _State
 from ember.backend.device import xp_of
@@ -435,6 +436,8 @@ def index_copy(input, dim, index, source):
 
     With repeated indices, which write wins is unspecified (as in PyTorch).
     """
+    if _amp.active:
+        return _amp.run("index_copy", index_copy, input, dim, index, source)
     axis, idx = _dim_index(input, dim, index, "index_copy")
     _check_source(input, axis, idx.size, source, "index_copy")
     out = IndexPut.apply(_as_1d(input), _along(axis, idx), _as_1d(source), False)

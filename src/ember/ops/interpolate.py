@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.indexing import index_select
 from ember.ops.linalg import matmul
@@ -195,6 +196,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             stretch the filter over every input pixel a output pixel covers
             (PIL's resampling; the cubic filter then uses a = -0.5).
     """
+    if _amp.active:
+        return _amp.run("interpolate", interpolate, input, size, scale_factor, mode, align_corners,
+                        recompute_scale_factor, antialias)
     check_tensor(input, "interpolate")
     if mode not in _MODES:
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported; expected one "

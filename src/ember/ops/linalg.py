@@ -4,6 +4,7 @@ import string
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import is_grad_enabled
 from ember.ops.arithmetic import add, mul
@@ -114,6 +115,8 @@ class Linear(Function):
 
 def matmul(input, other):
     """Matrix product with NumPy/PyTorch semantics for 1-D and batched operands."""
+    if _amp.active:
+        return _amp.run("matmul", matmul, input, other)
     check_tensor(input, "matmul")
     check_tensor(other, "matmul", "other")
     a, b = binary_operands(input, other, "matmul")
@@ -147,6 +150,8 @@ def matmul(input, other):
 
 def mm(input, mat2):
     """Product of two 2-D matrices."""
+    if _amp.active:
+        return _amp.run("mm", mm, input, mat2)
     if input._array.ndim != 2 or mat2._array.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got shapes {list(input.shape)} and "
                            f"{list(mat2.shape)}")
@@ -155,6 +160,8 @@ def mm(input, mat2):
 
 def bmm(input, mat2):
     """Batched product of two 3-D tensors with equal batch size."""
+    if _amp.active:
+        return _amp.run("bmm", bmm, input, mat2)
     a, b = input._array, mat2._array
     if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
         raise RuntimeError(f"bmm: expected 3-D tensors with equal batch size, got shapes "
@@ -164,6 +171,8 @@ def bmm(input, mat2):
 
 def dot(input, other):
     """Inner product of two 1-D tensors of equal length."""
+    if _amp.active:
+        return _amp.run("dot", dot, input, other)
     if input._array.ndim != 1 or other._array.ndim != 1 or input._array.shape != other._array.shape:
         raise RuntimeError(f"dot: expected 1-D tensors of equal size, got shapes "
                            f"{list(input.shape)} and {list(other.shape)}")
@@ -172,6 +181,8 @@ def dot(input, other):
 
 def linear(input, weight, bias=None):
     """y = input @ weight.T + bias over the last dimension."""
+    if _amp.active:
+        return _amp.run("linear", linear, input, weight, bias)
     check_tensor(input, "linear")
     if weight._array.ndim != 2 or input._array.ndim == 0 or \
             input._array.shape[-1] != weight._array.shape[1]:
@@ -337,6 +348,8 @@ def einsum(equation, *operands):
     einsum with contraction-order optimization; each operand's gradient is an
     einsum too, so higher derivatives work.
     """
+    if _amp.active:
+        return _amp.run("einsum", einsum, equation, *operands)
     if not isinstance(equation, str):
         raise TypeError(f"einsum(): expected the equation as a string, got "
                         f"{type(equation).__name__}")
@@ -355,6 +368,8 @@ def tensordot(a, b, dims=2):
     ``dims`` may also be a pair of dim lists, ``([1, 2], [0, 1])``: a's dims
     contracted with b's, pairwise. The result has a's free dims, then b's.
     """
+    if _amp.active:
+        return _amp.run("tensordot", tensordot, a, b, dims)
     check_tensor(a, "tensordot", "a")
     check_tensor(b, "tensordot", "b")
     _same_dtype("tensordot", (a, b))
@@ -391,6 +406,8 @@ def inner(input, other):
 
     The result has input's other dims, then other's.
     """
+    if _amp.active:
+        return _amp.run("inner", inner, input, other)
     check_tensor(input, "inner")
     check_tensor(other, "inner", "other")
     if input._array.ndim == 0 or other._array.ndim == 0:
@@ -433,6 +450,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 
     Differs from PyTorch: with beta=0, ``input`` gets no gradient (None, not zeros).
     """
+    if _amp.active:
+        return _amp.run("addmm", addmm, input, mat1, mat2, beta=beta, alpha=alpha)
     check_tensor(mat1, "addmm", "mat1")
     check_tensor(mat2, "addmm", "mat2")
     a, b = mat1._array, mat2._array
@@ -447,6 +466,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 
     Differs from PyTorch: with beta=0, ``input`` gets no gradient (None, not zeros).
     """
+    if _amp.active:
+        return _amp.run("addmv", addmv, input, mat, vec, beta=beta, alpha=alpha)
     check_tensor(mat, "addmv", "mat")
     check_tensor(vec, "addmv", "vec")
     if mat._array.ndim != 2 or vec._array.ndim != 1 or mat._array.shape[1] != vec._array.shape[0]:
@@ -460,6 +481,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
     Differs from PyTorch: with beta=0, ``input`` gets no gradient (None, not zeros).
     """
+    if _amp.active:
+        return _amp.run("baddbmm", baddbmm, input, batch1, batch2, beta=beta, alpha=alpha)
     check_tensor(batch1, "baddbmm", "batch1")
     check_tensor(batch2, "baddbmm", "batch2")
     s1, s2 = batch1._array.shape, batch2._array.shape
@@ -471,6 +494,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
 def trace(input):
     """Sum of the main diagonal of a 2-D tensor (integers sum to int64)."""
+    if _amp.active:
+        return _amp.run("trace", trace, input)
     check_tensor(input, "trace")
     if input._array.ndim != 2:
         raise RuntimeError(f"trace(): expected a 2-D tensor, got shape {fmt_shape(input.shape)}")

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import is_grad_enabled
 from ember.backend.device import xp_of
@@ -148,6 +149,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         reduction: 'none' | 'mean' | 'sum'; 'mean' divides by the summed weights
             of the counted targets (their number without ``weight``).
     """
+    if _amp.active:
+        return _amp.run("nll_loss", nll_loss, input, target, weight, size_average, ignore_index,
+                        reduce, reduction)
     check_tensor(input, "nll_loss")
     check_tensor(target, "nll_loss", "target")
     reduction = _reduction(reduction, size_average, reduce, "nll_loss")
@@ -172,6 +176,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         label_smoothing: in [0, 1]; mixes the target with the uniform
             distribution over the C classes by this amount.
     """
+    if _amp.active:
+        return _amp.run("cross_entropy", cross_entropy, input, target, weight, size_average,
+                        ignore_index, reduce, reduction, label_smoothing)
     op = "cross_entropy"
     check_tensor(input, op)
     check_tensor(target, op, "target")
@@ -374,6 +381,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
     ``weight`` (the input's shape) scales each element; 'mean' then divides by its sum.
     """
+    if _amp.active:
+        return _amp.run("mse_loss", mse_loss, input, target, size_average, reduce, reduction,
+                        weight)
     _check_pair(input, target, "mse_loss")
     reduction = _reduction(reduction, size_average, reduce, "mse_loss")
     return _weighted((input - target) ** 2, weight, input, reduction, "mse_loss")
@@ -381,6 +391,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Absolute error |input - target|, reduced (``weight`` as in mse_loss)."""
+    if _amp.active:
+        return _amp.run("l1_loss", l1_loss, input, target, size_average, reduce, reduction, weight)
     _check_pair(input, target, "l1_loss")
     reduction = _reduction(reduction, size_average, reduce, "l1_loss")
     return _weighted(SmoothL1.apply(input - target, 0.0), weight, input, reduction, "l1_loss")
@@ -388,6 +400,9 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """Squared error below ``beta``, absolute error (less beta / 2) above, divided by beta."""
+    if _amp.active:
+        return _amp.run("smooth_l1_loss", smooth_l1_loss, input, target, size_average, reduce,
+                        reduction, beta)
     _check_pair(input, target, "smooth_l1_loss")
     reduction = _reduction(reduction, size_average, reduce, "smooth_l1_loss")
     if beta < 0:
@@ -400,6 +415,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
     ``weight`` (the input's shape) scales each element; 'mean' stays a plain mean.
     """
+    if _amp.active:
+        return _amp.run("huber_loss", huber_loss, input, target, reduction, delta, weight)
     _check_pair(input, target, "huber_loss")
     reduction = _reduction(reduction, None, None, "huber_loss")
     if delta <= 0:
@@ -445,6 +462,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         input, target: tensors of one shape with values in [0, 1].
         weight: rescales each element; broadcast to the target's shape.
     """
+    if _amp.active:
+        return _amp.run("binary_cross_entropy", binary_cross_entropy, input, target, weight,
+                        size_average, reduce, reduction)
     op = "binary_cross_entropy"
     check_tensor(input, op)
     check_tensor(target, op, "target")
@@ -476,6 +496,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         pos_weight: weight of the positive term, one per class (broadcast
             along the last dimension): >1 raises recall, <1 precision.
     """
+    if _amp.active:
+        return _amp.run("binary_cross_entropy_with_logits", binary_cross_entropy_with_logits,
+                        input, target, weight, size_average, reduce, reduction, pos_weight)
     op = "binary_cross_entropy_with_logits"
     check_tensor(input, op)
     check_tensor(target, op, "target")
@@ -510,6 +533,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         reduction: 'none' | 'batchmean' (sum / batch size: the true KL) |
             'sum' | 'mean' (over all elements; warns, as PyTorch does).
     """
+    if _amp.active:
+        return _amp.run("kl_div", kl_div, input, target, size_average, reduce, reduction,
+                        log_target)
     op = "kl_div"
     _check_pair(input, target, op)
     if size_average is not None or reduce is not None:
@@ -546,6 +572,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     Differs from PyTorch: with ``full``, the gradient in ``target`` is 0 where
     target is 0 (PyTorch's is nan there).
     """
+    if _amp.active:
+        return _amp.run("poisson_nll_loss", poisson_nll_loss, input, target, log_input, full,
+                        size_average, eps, reduce, reduction)
     op = "poisson_nll_loss"
     _check_pair(input, target, op)
     reduction = _reduction(reduction, size_average, reduce, op)

@@ -29,6 +29,7 @@ import warnings
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.backend import dtype as _dt
 from ember.backend.device import xp_of
@@ -274,6 +275,8 @@ def linalg_lu_solve(LU, pivots, B, *, left=True, adjoint=False):
     (*, n, k) (k, n with ``left=False``); batch dimensions broadcast.
     Differentiable in ``LU`` and ``B``. A zero on U's diagonal gives inf / nan,
     as LAPACK's getrs."""
+    if _amp.active:
+        return _amp.run("lu_solve", linalg_lu_solve, LU, pivots, B, left=left, adjoint=adjoint)
     op = "linalg.lu_solve"
     check_tensor(LU, op, "LU")
     check_tensor(B, op, "B")
@@ -326,6 +329,8 @@ def linalg_inv_ex(A, *, check_errors=False):
     raise. info (*) int32 is 0, or i where U[i, i] (1-based) of A's LU
     factorization is zero; such a member's inverse holds inf / nan (from the
     LU solve, as PyTorch's). ``check_errors`` raises for a nonzero info."""
+    if _amp.active:
+        return _amp.run("inv", linalg_inv_ex, A, check_errors=check_errors)
     op = "linalg.inv_ex"
     _square(A, op)
     try:
@@ -344,6 +349,8 @@ def linalg_solve_ex(A, B, *, left=True, check_errors=False):
     """(result, info), as ``torch.linalg.solve_ex``: ``linalg.solve`` that does
     not raise for a singular ``A`` (info as ``linalg.inv_ex``'s, shape A's
     batch; the solution of a singular member holds inf / nan)."""
+    if _amp.active:
+        return _amp.run("solve", linalg_solve_ex, A, B, left=left, check_errors=check_errors)
     op = "linalg.solve_ex"
     _square(A, op)
     try:
@@ -377,6 +384,8 @@ def linalg_cond(A, p=None):
     2 (its inverse for -2; any (*, m, n)), else norm(A, p) * norm(A^-1, p)
     for square ``A`` with p in 'fro', 'nuc', inf, -inf, 1, -1 (inf for a
     singular member). Differentiable; an empty matrix gives 0."""
+    if _amp.active:
+        return _amp.run("cond", linalg_cond, A, p)
     op = "linalg.cond"
     if not _cond_norm(p):
         raise RuntimeError(f"{op}: expected p to be one of None, 2, -2, 'fro', 'nuc', inf, -inf, "
@@ -417,6 +426,8 @@ def lu(A, pivot=True, get_infos=False):
 def lu_solve(b, LU_data, LU_pivots):
     """X with A X = b from A's LU factors, as the deprecated ``torch.lu_solve``
     (note the order: ``b`` first; ``linalg.lu_solve(LU, pivots, B)`` replaces it)."""
+    if _amp.active:
+        return _amp.run("lu_solve", lu_solve, b, LU_data, LU_pivots)
     warnings.warn("lu_solve is deprecated in favor of linalg.lu_solve, which takes its "
                   "arguments as (LU, pivots, B)", UserWarning, stacklevel=2)
     return linalg_lu_solve(LU_data, LU_pivots, b)

@@ -21,6 +21,7 @@ import warnings
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.backend import dtype as _dt
 from ember.backend.device import xp_of
@@ -102,6 +103,8 @@ def cholesky_solve(B, L, upper=False):
     read), ``B`` (*, n, k), batches broadcast. As in PyTorch, the gradient of
     ``L`` treats all of ``L`` as the factor (it is not restricted to the
     triangle)."""
+    if _amp.active:
+        return _amp.run("cholesky_solve", cholesky_solve, B, L, upper)
     _check_pair(B, L, "cholesky_solve", "B", "L")
     return CholeskySolve.apply(B, L, bool(upper))
 
@@ -113,6 +116,8 @@ def cholesky_inverse(L, upper=False):
     Raises:
         LinAlgError: a zero on the factor's diagonal.
     """
+    if _amp.active:
+        return _amp.run("cholesky_inverse", cholesky_inverse, L, upper)
     op = "cholesky_inverse"
     _square(L, op, "L")
     xp = xp_of(L._array)
@@ -153,6 +158,8 @@ def linalg_cholesky_ex(A, *, upper=False, check_errors=False):
     factor (as LAPACK's unblocked potf2 leaves it; PyTorch's blocked LAPACK
     may leave other values there) and no gradient. ``check_errors`` raises
     for a nonzero info."""
+    if _amp.active:
+        return _amp.run("cholesky", linalg_cholesky_ex, A, upper=upper, check_errors=check_errors)
     op = "linalg.cholesky_ex"
     _square(A, op)
     batch = tuple(A.shape[:-2])
@@ -187,6 +194,8 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
     X with op(T) X = b, T the upper (or lower) triangle of ``A``, op(T) = T^T
     with ``transpose``, unit diagonal with ``unitriangular``. The second
     result is a copy of ``A`` broadcast to the batch shape."""
+    if _amp.active:
+        return _amp.run("triangular_solve", triangular_solve, b, A, upper, transpose, unitriangular)
     op = "triangular_solve"
     warnings.warn("triangular_solve is deprecated in favor of linalg.solve_triangular, which "
                   "takes its arguments as (A, B) and returns no copy of A", UserWarning,
@@ -208,6 +217,8 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None):
     eps * max(m, n), or to 0 where ``atol`` > 0. ``atol`` and ``rtol`` may be
     Tensors broadcasting with the batch. ``tol`` is PyTorch's older form:
     atol = tol and rtol = 0."""
+    if _amp.active:
+        return _amp.run("matrix_rank", matrix_rank, A, tol, hermitian, atol=atol, rtol=rtol)
     op = "linalg.matrix_rank"
     if tol is not None:
         if atol is not None or rtol is not None:
@@ -243,6 +254,8 @@ def tensorinv(A, ind=2):
     ``torch.linalg.tensorinv``: ``A`` reshaped to the matrix
     (prod(shape[:ind]), prod(shape[ind:])), which must be square, inverted
     and reshaped to shape[ind:] + shape[:ind]."""
+    if _amp.active:
+        return _amp.run("tensorinv", tensorinv, A, ind)
     op = "linalg.tensorinv"
     check_tensor(A, op, "A")
     if not isinstance(ind, numbers.Integral) or isinstance(ind, bool) or ind <= 0:
@@ -260,6 +273,8 @@ def tensorsolve(A, B, dims=None):
     """X with ``tensordot(A, X, X.ndim) == B``, as ``torch.linalg.tensorsolve``:
     the ``dims`` of ``A`` are first moved to its end, X has the shape
     A.shape[B.ndim:], whose size must equal B's and that of A.shape[:B.ndim]."""
+    if _amp.active:
+        return _amp.run("tensorsolve", tensorsolve, A, B, dims)
     op = "linalg.tensorsolve"
     check_tensor(A, op, "A")
     check_tensor(B, op, "B")

@@ -11,6 +11,7 @@ masks built from them are constants. Reductions, and the deprecated
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.backend.device import xp_of
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.activation import logsigmoid, softplus
@@ -29,6 +30,9 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
                         reduction="mean"):
     """max(0, -target * (input1 - input2) + margin): ``target`` 1 means input1 should
     rank higher, -1 lower. The three tensors broadcast."""
+    if _amp.active:
+        return _amp.run("margin_ranking_loss", margin_ranking_loss, input1, input2, target, margin,
+                        size_average, reduce, reduction)
     op = "margin_ranking_loss"
     for name, t in (("input1", input1), ("input2", input2), ("target", target)):
         check_tensor(t, op, name)
@@ -43,6 +47,9 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
                          reduction="mean"):
     """``input`` where target is 1, max(0, margin - input) where it is -1 (``input``
     being a distance; other target values get both terms, as in PyTorch)."""
+    if _amp.active:
+        return _amp.run("hinge_embedding_loss", hinge_embedding_loss, input, target, margin,
+                        size_average, reduce, reduction)
     op = "hinge_embedding_loss"
     check_tensor(input, op)
     check_tensor(target, op, "target")
@@ -54,6 +61,9 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-target * input)), elementwise, for targets of 1 and -1."""
+    if _amp.active:
+        return _amp.run("soft_margin_loss", soft_margin_loss, input, target, size_average, reduce,
+                        reduction)
     op = "soft_margin_loss"
     check_tensor(input, op)
     check_tensor(target, op, "target")
@@ -69,6 +79,9 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     Args:
         weight: per-class rescaling (broadcast against the input).
     """
+    if _amp.active:
+        return _amp.run("multilabel_soft_margin_loss", multilabel_soft_margin_loss, input, target,
+                        weight, size_average, reduce, reduction)
     op = "multilabel_soft_margin_loss"
     check_tensor(input, op)
     check_tensor(target, op, "target")
@@ -91,6 +104,9 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
 
     Shape: input1, input2 (N, D) or (D,); target (N,) or ().
     """
+    if _amp.active:
+        return _amp.run("cosine_embedding_loss", cosine_embedding_loss, input1, input2, target,
+                        margin, size_average, reduce, reduction)
     op = "cosine_embedding_loss"
     for name, t in (("input1", input1), ("input2", input2), ("target", target)):
         check_tensor(t, op, name)
@@ -143,6 +159,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         weight: (C,) rescaling of each sample's loss by its target class.
     Shape: input (N, C) or (C,); target (N,) or () class indices.
     """
+    if _amp.active:
+        return _amp.run("multi_margin_loss", multi_margin_loss, input, target, p, margin, weight,
+                        size_average, reduce, reduction)
     op = "multi_margin_loss"
     if p not in (1, 2):
         raise ValueError(f"{op}: only p == 1 and p == 2 are supported, got {p}")
@@ -178,6 +197,9 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     ``target`` has the input's shape and lists each sample's target classes
     first, ended by the first -1 (the rest is ignored), as in PyTorch.
     """
+    if _amp.active:
+        return _amp.run("multilabel_margin_loss", multilabel_margin_loss, input, target,
+                        size_average, reduce, reduction)
     op = "multilabel_margin_loss"
     check_tensor(input, op)
     check_tensor(target, op, "target")
@@ -230,6 +252,9 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     Args:
         swap: use min(d(a, n), d(p, n)) as the negative distance.
     """
+    if _amp.active:
+        return _amp.run("triplet_margin_loss", triplet_margin_loss, anchor, positive, negative,
+                        margin, p, eps, swap, size_average, reduce, reduction)
     from ember.nn.functional import pairwise_distance  # F sits above ops
     op = "triplet_margin_loss"
     _check_triplet(anchor, positive, negative, op)

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.ops._util import check_tensor, fmt_shape, wrap_dim
 from ember.ops.comparison import where
@@ -44,6 +45,8 @@ class _Identity(Function):
 def matrix_power(A, n):
     """``A`` (..., k, k) to the integer power ``n`` (negative: of the inverse), as
     ``torch.linalg.matrix_power``; by repeated squaring."""
+    if _amp.active:
+        return _amp.run("matrix_power", matrix_power, A, n)
     op = "linalg.matrix_power"
     if not isinstance(n, numbers.Integral) or isinstance(n, bool):
         raise TypeError(f"{op}: expected an integer power, got {n!r}")
@@ -184,6 +187,8 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
     batch. rtol defaults to eps * max(m, n), or to 0 when only an ``atol``
     above 0 is given; ``rcond`` is PyTorch's older name for rtol.
     """
+    if _amp.active:
+        return _amp.run("pinv", pinv, A, rcond, hermitian, atol=atol, rtol=rtol)
     _matrices(A, "linalg.pinv")
     if hermitian:
         _square(A, "linalg.pinv")
@@ -241,6 +246,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     squared residual norm of each column) when m > n, every matrix has full
     rank and the driver is not 'gelsy' (the default); otherwise empty.
     """
+    if _amp.active:
+        return _amp.run("lstsq", lstsq, A, B, rcond, driver=driver)
     check_tensor(A, "linalg.lstsq", "A")
     check_tensor(B, "linalg.lstsq", "B")
     if A.ndim < 2 or B.ndim < 2 or A.shape[-2] != B.shape[-2]:
@@ -292,6 +299,8 @@ def cross(input, other, dim=None):
 def multi_dot(tensors):
     """The product of a chain of matrices, as ``torch.linalg.multi_dot``: the
     first may be 1-D (a row vector) and the last 1-D (a column)."""
+    if _amp.active:
+        return _amp.run("multi_dot", multi_dot, tensors)
     tensors = list(tensors)
     if len(tensors) < 2:
         raise RuntimeError(f"linalg.multi_dot: expected at least 2 tensors, got {len(tensors)}")
@@ -354,6 +363,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     ``x2`` (..., R, M): (..., P, R), as ``torch.cdist``. For p = 2 a matrix
     product computes them when either side has more than 25 rows (or always /
     never, per ``compute_mode``), as PyTorch does."""
+    if _amp.active:
+        return _amp.run("cdist", cdist, x1, x2, p, compute_mode)
     check_tensor(x1, "cdist", "x1")
     check_tensor(x2, "cdist", "x2")
     if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
@@ -426,6 +437,8 @@ def matrix_exp(A):
     """The matrix exponential of ``A`` (..., n, n), as ``torch.linalg.matrix_exp``:
     scaling and squaring with a degree-18 Taylor polynomial, from matrix
     products, so its gradient follows them."""
+    if _amp.active:
+        return _amp.run("matrix_exp", matrix_exp, A)
     _square(A, "linalg.matrix_exp")
     norm1 = float(A.detach().abs().sum(-2).amax()) if A.numel() else 0.0
     finite = math.isfinite(norm1)  # inf or nan inside: no scaling; the result is nan
@@ -455,12 +468,16 @@ def inverse(input):
 def pinverse(input, rcond=1e-15):
     """The pseudo-inverse, as ``torch.pinverse``: singular values below
     ``rcond`` times the largest count as zero."""
+    if _amp.active:
+        return _amp.run("pinverse", pinverse, input, rcond)
     return pinv(input, rtol=rcond)
 
 
 def cholesky(input, upper=False):
     """The Cholesky factor, as the deprecated ``torch.cholesky`` (use
     ``linalg.cholesky``; this one warns, as PyTorch's does)."""
+    if _amp.active:
+        return _amp.run("cholesky", cholesky, input, upper)
     warnings.warn("cholesky is deprecated in favor of linalg.cholesky: L = cholesky(A) is "
                   "linalg.cholesky(A), and cholesky(A, upper=True) is linalg.cholesky(A).mH",
                   UserWarning, stacklevel=2)
@@ -470,6 +487,8 @@ def cholesky(input, upper=False):
 def svd(input, some=True, compute_uv=True):
     """``torch.svd``: (U, S, V) with V, not Vh (thin unless ``some=False``); with
     ``compute_uv=False``, U and V are zeros and only S is computed."""
+    if _amp.active:
+        return _amp.run("svd", svd, input, some, compute_uv)
     if not compute_uv:  # zero U and V, square whatever ``some`` says (as PyTorch)
         s = svdvals(input)
         m, n = input.shape[-2], input.shape[-1]
@@ -485,6 +504,8 @@ SvdUSV = collections.namedtuple("svd", ("U", "S", "V"))
 def chain_matmul(*matrices):
     """The product of 2-D matrices, as the deprecated ``torch.chain_matmul`` (use
     ``linalg.multi_dot``, which takes a list; this one warns, as PyTorch's does)."""
+    if _amp.active:
+        return _amp.run("multi_dot", chain_matmul, *matrices)
     warnings.warn("chain_matmul is deprecated in favor of linalg.multi_dot, which takes a list "
                   "of two or more tensors", UserWarning, stacklevel=2)
     for i, m in enumerate(matrices):

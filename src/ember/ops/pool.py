@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.ops.conv import Conv2d, Geometry, ntuple
 from ember.ops._util import check_tensor, fmt_shape
@@ -470,6 +471,8 @@ def adaptive_avg_pool2d(input, output_size):
     overlap when H_out does not divide H. Computed as A_h @ x @ A_w.T with
     averaging matrices, so every derivative is a matrix product.
     """
+    if _amp.active:
+        return _amp.run("adaptive_avg_pool2d", adaptive_avg_pool2d, input, output_size)
     x, unbatched = _batched(input, 2, "adaptive_avg_pool2d")
     ho, wo = _output_size(output_size, x, 2, "adaptive_avg_pool2d")
     dtype, dev = x._array.dtype, x.device
@@ -480,6 +483,8 @@ def adaptive_avg_pool2d(input, output_size):
 
 def adaptive_avg_pool1d(input, output_size):
     """Mean over ``output_size`` near-equal windows of an (N, C, L) or (C, L) input."""
+    if _amp.active:
+        return _amp.run("adaptive_avg_pool1d", adaptive_avg_pool1d, input, output_size)
     x, unbatched = _batched(input, 1, "adaptive_avg_pool1d")
     (lo,) = _output_size(output_size, x, 1, "adaptive_avg_pool1d")
     m = _averaging_matrix(x.shape[2], lo, x._array.dtype, x.device)

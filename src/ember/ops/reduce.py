@@ -17,6 +17,7 @@ import types
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.backend import dtype as _dt
 from ember.backend.device import xp_of
@@ -251,6 +252,8 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     zeros in the input (one zero: only that element gets a gradient; several:
     none does), and so are second derivatives.
     """
+    if _amp.active:
+        return _amp.run("prod", prod, input, dim, keepdim, dtype=dtype)
     check_tensor(input, "prod")
     if dtype is not None:
         input = input.to(dtype)

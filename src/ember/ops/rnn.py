@@ -21,6 +21,7 @@ Gate order and bias placement are PyTorch's: LSTM i, f, g, o; GRU r, z, n with
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import is_grad_enabled
 from ember.ops._util import check_tensor, fmt_shape
@@ -359,11 +360,15 @@ def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     Shape: input (B, H_in) or (H_in,); hx (B, H) or (H,); w_ih (H, H_in);
     w_hh (H, H); biases (H,). Returns the new hidden state, shaped like hx.
     """
+    if _amp.active:
+        return _amp.run("rnn_tanh_cell", rnn_tanh_cell, input, hx, w_ih, w_hh, b_ih, b_hh)
     return _elman_cell("rnn_tanh_cell", "RNN_TANH", input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One Elman RNN step with ReLU instead of tanh (shapes as ``rnn_tanh_cell``)."""
+    if _amp.active:
+        return _amp.run("rnn_relu_cell", rnn_relu_cell, input, hx, w_ih, w_hh, b_ih, b_hh)
     return _elman_cell("rnn_relu_cell", "RNN_RELU", input, hx, w_ih, w_hh, b_ih, b_hh)
 
 

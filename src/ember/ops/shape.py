@@ -8,6 +8,7 @@ up to arguments), so every gradient is differentiable again.
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.backend import dtype as _dt
 from ember.ops import _util
@@ -102,6 +103,8 @@ def cat(tensors, dim=0):
         RuntimeError: on an empty list, a 0-d tensor, or sizes that differ
             outside ``dim``.
     """
+    if _amp.active:
+        return _amp.run("cat", cat, tensors, dim)
     tensors = _tensor_list(tensors, "cat")
     kept = [(i, t) for i, t in enumerate(tensors) if not _is_legacy_empty(t._array)]
     for i, t in kept:
@@ -132,6 +135,8 @@ concat = concatenate = cat
 
 def stack(tensors, dim=0):
     """Join equal-shaped ``tensors`` along a new dimension ``dim``."""
+    if _amp.active:
+        return _amp.run("stack", stack, tensors, dim)
     tensors = _tensor_list(tensors, "stack")
     shape = tensors[0]._array.shape
     for i, t in enumerate(tensors[1:], 1):

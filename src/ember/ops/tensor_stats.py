@@ -13,6 +13,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.backend import dtype as _dt
 from ember.backend.device import xp_of
@@ -473,6 +474,8 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     A slice with a NaN gives NaN. Gradients flow to the sorted values used
     (and, with 'linear', to a tensor ``q``), as in PyTorch.
     """
+    if _amp.active:
+        return _amp.run("quantile", quantile, input, q, dim, keepdim, interpolation=interpolation)
     return _quantile("quantile", input, q, dim, keepdim, interpolation, False)
 
 
@@ -481,6 +484,9 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
 
     A slice of only NaNs gives NaN.
     """
+    if _amp.active:
+        return _amp.run("nanquantile", nanquantile, input, q, dim, keepdim,
+                        interpolation=interpolation)
     return _quantile("nanquantile", input, q, dim, keepdim, interpolation, True)
 
 

@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.autograd.function import Function
 from ember.backend import dtype as _dt
 from ember.backend.device import xp_of
@@ -262,6 +263,8 @@ def vander(x, N=None, increasing=False):
 
 def mv(input, vec):
     """Matrix-vector product of a 2-D ``input`` (n, m) and a 1-D ``vec`` (m,)."""
+    if _amp.active:
+        return _amp.run("mv", mv, input, vec)
     check_tensor(input, "mv")
     check_tensor(vec, "mv", "vec")
     a, v = input._array, vec._array
@@ -291,6 +294,8 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
     For bool tensors, ``+`` and ``*`` are ``or`` and ``and``, as in PyTorch.
     Differs from PyTorch: with beta=0, ``input`` gets no gradient (None, not zeros).
     """
+    if _amp.active:
+        return _amp.run("addr", addr, input, vec1, vec2, beta=beta, alpha=alpha)
     check_tensor(input, "addr")
     for name, v in (("vec1", vec1), ("vec2", vec2)):
         check_tensor(v, "addr", name)
@@ -318,6 +323,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     (n, b*m) @ (b*m, p) product.
     Differs from PyTorch: with beta=0, ``input`` gets no gradient (None, not zeros).
     """
+    if _amp.active:
+        return _amp.run("addbmm", addbmm, input, batch1, batch2, beta=beta, alpha=alpha)
     check_tensor(input, "addbmm")
     check_tensor(batch1, "addbmm", "batch1")
     check_tensor(batch2, "addbmm", "batch2")

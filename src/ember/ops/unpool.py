@@ -4,6 +4,7 @@ scatter and elementwise ops, so gradients of every order come from those."""
 
 import math
 
+from ember.amp import autocast_mode as _amp
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.conv import ntuple
 from ember.ops.pool import avg_pool1d, avg_pool2d
@@ -91,6 +92,9 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Undo ``max_pool2d``: each value goes to its flat ``indices`` position in its
     (H_out, W_out) plane, zeros elsewhere."""
+    if _amp.active:
+        return _amp.run("max_unpool2d", max_unpool2d, input, indices, kernel_size, stride, padding,
+                        output_size)
     return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2,
                        "max_unpool2d")
 
@@ -117,5 +121,8 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Undo ``max_pool3d``: each value goes to its flat ``indices`` position in its
     (D_out, H_out, W_out) volume, zeros elsewhere."""
+    if _amp.active:
+        return _amp.run("max_unpool3d", max_unpool3d, input, indices, kernel_size, stride, padding,
+                        output_size)
     return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3,
                        "max_unpool3d")

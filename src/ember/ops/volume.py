@@ -13,6 +13,7 @@ These are the general paths, not tuned kernels: 2-D layers have their own.
 
 import numpy as np
 
+from ember.amp import autocast_mode as _amp
 from ember.backend.device import xp_of
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.conv import ntuple
@@ -49,6 +50,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-D convolution of (N, C_in, D, H, W) (or unbatched) input with weight
     (C_out, C_in / groups, kd, kh, kw); ``padding`` is an int, a triple, 'valid'
     or 'same' (stride 1)."""
+    if _amp.active:
+        return _amp.run("conv3d", conv3d, input, weight, bias, stride, padding, dilation, groups)
     op = "conv3d"
     check_tensor(input, op)
     check_tensor(weight, op, "weight")
@@ -98,6 +101,9 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """The transpose (gradient) of ``conv3d``: (N, C_in, D, H, W) input, weight
     (C_in, C_out / groups, kd, kh, kw); output size per axis
     (I - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1."""
+    if _amp.active:
+        return _amp.run("conv_transpose3d", conv_transpose3d, input, weight, bias, stride, padding,
+                        output_padding, groups, dilation)
     op = "conv_transpose3d"
     check_tensor(input, op)
     check_tensor(weight, op, "weight")
@@ -167,6 +173,9 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     volume (for ``max_unpool3d``-style use). Differs from PyTorch: tied
     maxima share the gradient (PyTorch's goes to one of them).
     """
+    if _amp.active:
+        return _amp.run("max_pool3d", max_pool3d, input, kernel_size, stride, padding, dilation,
+                        ceil_mode, return_indices)
     op = "max_pool3d"
     x, single = _batched(input, 3, op)
     kernel, stride, dilation, pads, out = _pool_args(x, kernel_size, stride, padding, dilation,
@@ -196,6 +205,9 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     reaching past the padding in ceil mode count only up to it, as PyTorch);
     ``divisor_override`` replaces every divisor.
     """
+    if _amp.active:
+        return _amp.run("avg_pool3d", avg_pool3d, input, kernel_size, stride, padding, ceil_mode,
+                        count_include_pad, divisor_override)
     op = "avg_pool3d"
     x, single = _batched(input, 3, op)
     kernel, stride, _, pads, out = _pool_args(x, kernel_size, stride, padding, 1, ceil_mode, op)
@@ -220,6 +232,8 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 def adaptive_avg_pool3d(input, output_size):
     """Mean over ``output_size`` (D_out, H_out, W_out) near-equal windows covering the
     input, as one averaging matrix per axis."""
+    if _amp.active:
+        return _amp.run("adaptive_avg_pool3d", adaptive_avg_pool3d, input, output_size)
     op = "adaptive_avg_pool3d"
     x, single = _batched(input, 3, op)
     sizes = _output_size(output_size, x, 3, op)
@@ -239,6 +253,9 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
     one NumPy reduction per window; the values are then gathered differentiably
     (``PoolGather``), so the gradient goes to the maxima.
     """
+    if _amp.active:
+        return _amp.run("adaptive_max_pool3d", adaptive_max_pool3d, input, output_size,
+                        return_indices)
     op = "adaptive_max_pool3d"
     x, single = _batched(input, 3, op)
     sizes = _output_size(output_size, x, 3, op)
