@@ -482,3 +482,19 @@ def test_public_names_are_torch_names_with_docstrings():
     assert set(lu_ops.__methods__) == {n for n in lu_ops.__all__ if hasattr(torch.Tensor, n)}
     for name in ember.linalg.__all__:
         assert hasattr(torch.linalg, name) and getattr(ember.linalg, name).__doc__, name
+
+
+def test_lu_solve_and_solve_ex_broadcast_an_unbatched_b_like_torch():
+    r = np.random.default_rng(40)
+    a, b = r.standard_normal((2, 3, 3)), r.standard_normal((3, 2))
+    lu, piv = ember.linalg.lu_factor(ember.tensor(a))
+    lut, pivt = torch.linalg.lu_factor(torch.tensor(a))
+    x = ember.linalg.lu_solve(lu, piv, ember.tensor(b))
+    close(x, torch.linalg.lu_solve(lut, pivt, torch.tensor(b)))
+    singular = np.array([[[1.0, 2, 3], [2, 4, 6], [1, 0, 1]], [[2.0, 1, 0], [1, 3, 1], [0, 1, 4]]])
+    for rhs in (np.arange(6.0).reshape(3, 2), np.arange(3.0)):
+        ours = ember.linalg.solve_ex(ember.tensor(singular), ember.tensor(rhs))
+        theirs = torch.linalg.solve_ex(torch.tensor(singular), torch.tensor(rhs))
+        assert ours.info.tolist() == theirs.info.tolist() == [3, 0]
+        assert tuple(ours.result.shape) == tuple(theirs.result.shape)
+        close(ours.result[1], theirs.result[1])  # the regular member

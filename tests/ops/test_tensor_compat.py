@@ -472,3 +472,14 @@ def test_dense_and_conj_identities_and_new_empty_strided():
     e = ember.ones(2, dtype=ember.float64).new_empty_strided((2, 2), (1, 2))
     t = torch.ones(2, dtype=torch.float64).new_empty_strided((2, 2), (1, 2))
     assert e.stride() == t.stride() and e.dtype == ember.float64
+
+
+def test_as_strided_and_resize_on_memory_laid_out_in_another_order_like_torch():
+    # NumPy lays an elementwise result of a permuted tensor out in the input's
+    # order: dense memory, neither C- nor F-ordered.
+    for lib in (ember, torch):
+        t = lib.arange(24.0).reshape(2, 3, 4).permute(2, 0, 1) * 2
+        assert t.stride() == (1, 12, 4) and t.storage_offset() == 0
+        assert t.as_strided((3,), (1,)).tolist() == [0.0, 2.0, 4.0]
+        assert t.as_strided((2, 2), (12, 1), 1).tolist() == [[2.0, 4.0], [26.0, 28.0]]
+        assert t.resize_(5).tolist() == [0.0, 2.0, 4.0, 6.0, 8.0]

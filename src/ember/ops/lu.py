@@ -318,6 +318,8 @@ def _rows(b, perm):
     """b[..., perm[i], :] for each row i, the batches of perm and b broadcast."""
     index = perm[..., None]
     index = index.reshape((1,) * max(0, b.ndim - index.ndim) + index.shape)
+    if index.ndim > b.ndim:  # fewer batch dimensions in b: broadcast it too
+        b = b.reshape((1,) * (index.ndim - b.ndim) + tuple(b.shape))
     return take_along_dim(b, constant(index), dim=-2)
 
 

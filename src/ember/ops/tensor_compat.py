@@ -178,13 +178,25 @@ def _storage(a):
         flat = root.reshape(-1)
     elif root.flags.f_contiguous:
         flat = root.T.reshape(-1)
-    else:  # cannot happen for memory an array owns; guards foreign buffers
+    elif _dense(root):
+        # Dense memory in another order (NumPy gives an elementwise result of a
+        # permuted tensor its input's order): one run of elements from the start.
+        flat = xp_of(root).lib.stride_tricks.as_strided(root, (root.size,), (root.itemsize,))
+    else:  # a foreign buffer with gaps
         raise RuntimeError("as_strided: the tensor's underlying memory is not contiguous")
     if flat.dtype != a.dtype:  # a dtype view (x.view(int32)): reinterpret the bytes
         raw = flat.view(np.uint8)
         flat = raw[:raw.size - raw.size % a.itemsize].view(a.dtype)
     offset = (_address(a) - _address(root)) // a.itemsize
     return flat, offset
+
+
+def _dense(a):
+    """Whether ``a``'s elements fill one gapless block that starts at its first one."""
+    if any(st < 0 for st in a.strides):
+        return False
+    extent = a.itemsize + sum((n - 1) * st for n, st in zip(a.shape, a.strides))
+    return a.size == 0 or extent == a.size * a.itemsize
 
 
 def _address(a):
