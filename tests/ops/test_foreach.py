@@ -154,3 +154,17 @@ def test_errors_name_the_function_and_what_came():
     with pytest.raises(TypeError, match="_foreach_div: expected a number, a Tensor or a list of "
                                         "them, got str"):
         ember._foreach_div(e, "2")
+
+
+def test_scalar_operand_shapes_and_empty_lists_are_checked_like_torch():
+    e, t = _lists(17)
+    for lib, xs in ((ember, e), (torch, t)):
+        with pytest.raises(RuntimeError, match="0.dim|0-d tensor"):
+            lib._foreach_mul(xs, lib.tensor([2.0, 3.0, 4.0]))
+        with pytest.raises(RuntimeError, match="0.dim|0-d tensor"):
+            lib._foreach_add(xs[:1], lib.tensor([5.0]))
+        with pytest.raises(RuntimeError, match="at least one tensor|non-empty list"):
+            lib._foreach_exp([])
+    with pytest.raises(RuntimeError, match="_foreach_addcmul: expected a tensor of 3 values, one "
+                                           "per tensor, got 2"):
+        ember._foreach_addcmul(e, e, e, ember.tensor([1.0, 2.0]))

@@ -6,10 +6,11 @@ few kernels; here each is the Ember op applied tensor by tensor, so values,
 in-place semantics and gradients are the plain ops' own. Out-of-place forms
 return a tuple, in-place forms the list of the (modified) input tensors.
 
-The second argument of a binary op may be a number, a list of numbers, a
-list of tensors or one tensor; ternary ops (``addcmul``, ``addcdiv``,
-``lerp``) take two lists of tensors and a number, a list of numbers or a
-tensor of per-tensor values.
+The second argument of a binary op may be a number, a 0-d tensor, a list of
+numbers or a list of tensors; ``addcmul`` and ``addcdiv`` take two lists of
+tensors and a number, a list of numbers or a 1-D tensor of one value per
+tensor; ``lerp`` a list of tensors and a number, a list of numbers or a list
+of weight tensors.
 """
 
 import numbers
@@ -27,24 +28,35 @@ def _tensors(tensors, op, what="self"):
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{op}: expected {what} to be a list or tuple of Tensors, got "
                         f"{type(tensors).__name__}")
+    if not tensors:
+        raise RuntimeError(f"{op}: expected a non-empty list of Tensors for {what}")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}: expected {what}[{i}] to be a Tensor, got {type(t).__name__}")
     return list(tensors)
 
 
-def _per_tensor(other, n, op):
-    """The second operand for each of ``n`` tensors: a number or a tensor for all,
-    or a list with one entry per tensor."""
+def _per_tensor(other, n, op, tensor_of_scalars=False):
+    """The second operand for each of ``n`` tensors: a number or a 0-d tensor for
+    all, or a list with one entry per tensor; with ``tensor_of_scalars``
+    (addcmul, addcdiv), also a 1-D tensor of one value per tensor."""
     if isinstance(other, (list, tuple)):
         if len(other) != n:
             kind = "scalar" if all(isinstance(o, numbers.Number) for o in other) else "tensor"
             raise RuntimeError(f"{op}: expected a {kind} list of {n} elements, one per tensor, "
                                f"got {len(other)}")
         return list(other)
-    if isinstance(other, Tensor) and other.ndim == 1 and other.numel() == n and n > 1:
-        return [other[i] for i in range(n)]  # a tensor of per-tensor scalars
-    if isinstance(other, (Tensor, numbers.Number)):
+    if isinstance(other, Tensor):
+        if tensor_of_scalars and other.ndim == 1:
+            if other.numel() != n:
+                raise RuntimeError(f"{op}: expected a tensor of {n} values, one per tensor, got "
+                                   f"{other.numel()}")
+            return [other[i] for i in range(n)]
+        if other.ndim != 0:
+            raise RuntimeError(f"{op}: expected a 0-d tensor as the scalar operand, got one of "
+                               f"shape {list(other.shape)}")
+        return [other] * n
+    if isinstance(other, numbers.Number):
         return [other] * n
     raise TypeError(f"{op}: expected a number, a Tensor or a list of them, got "
                     f"{type(other).__name__}")
@@ -102,7 +114,8 @@ def _ternary(name):
         if len(second) != len(tensors):
             raise RuntimeError(f"{op}: expected lists of the same length, got {len(tensors)} "
                                f"and {len(second)}")
-        return tensors, first, second, _per_tensor(value, len(tensors), op)
+        return tensors, first, second, _per_tensor(value, len(tensors), op,
+                                                   tensor_of_scalars=True)
 
     def call(t, args, in_place):
         method = getattr(t, name + "_" if in_place else name)
