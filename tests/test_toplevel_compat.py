@@ -343,6 +343,9 @@ def test_histogram_counts_the_right_edge_and_constant_input():
     close(ember.histogram(ember.tensor(x), 2).hist, torch.histogram(torch.tensor(x), 2).hist)
     close(ember.histogram(ember.tensor([3.0, 3.0]), 4).bin_edges,
           torch.histogram(torch.tensor([3.0, 3.0]), 4).bin_edges)
+    empty = ember.histogram(ember.tensor([]), 2), torch.histogram(torch.tensor([]), 2)
+    close(empty[0].bin_edges, empty[1].bin_edges)
+    close(empty[0].hist, empty[1].hist)
 
 
 @pytest.mark.parametrize("call, exc, match", [
@@ -350,8 +353,12 @@ def test_histogram_counts_the_right_edge_and_constant_input():
      "histogram: expected a floating input, got ember.int64"),
     (lambda: ember.histogram(ember.ones(3), 0), RuntimeError,
      "histogram: bins must be a positive int or a 1-D tensor"),
-    (lambda: ember.histogram(ember.ones(3), 2, range=(1.0, 0.0)), ValueError,
-     "histogram: max must be larger than min"),
+    (lambda: ember.histogram(ember.ones(3), 2, range=(1.0, 0.0)), RuntimeError,
+     "histogram: min should not exceed max"),
+    (lambda: ember.histogram(ember.ones(3), 2, range=(0.0, float("inf"))), RuntimeError,
+     "histogram: range of .* is not finite"),
+    (lambda: ember.histogram(ember.tensor([1.0, float("nan")]), 2), RuntimeError,
+     "histogram: range of .* is not finite"),
     (lambda: ember.histogram(ember.ones(3), 2, weight=ember.ones(2)), RuntimeError,
      "histogram: expected weight of the input's shape"),
     (lambda: ember.histogram(ember.ones(3), ember.tensor([1.0, 0.0])), RuntimeError,

@@ -167,12 +167,12 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
             lo, hi = (float(v) for v in range)
         elif values.size:
             lo, hi = float(values.min()), float(values.max())
-        else:
-            lo, hi = 0.0, 0.0
+        else:  # no values: PyTorch's default range
+            lo, hi = 0.0, 1.0
         if not (math.isfinite(lo) and math.isfinite(hi)):
-            raise ValueError(f"histogram: range of [{lo}, {hi}] is not finite")
+            raise RuntimeError(f"histogram: range of [{lo}, {hi}] is not finite")
         if lo > hi:
-            raise ValueError(f"histogram: max must be larger than min, got range ({lo}, {hi})")
+            raise RuntimeError(f"histogram: min should not exceed max, got range ({lo}, {hi})")
         if lo == hi:  # widen an empty range, as PyTorch does
             lo, hi = lo - 0.5, hi + 0.5
         edges = _symmetric_grid(np.asarray(lo).astype(a.dtype), np.asarray(hi).astype(a.dtype),
