@@ -22,6 +22,12 @@ Both of PyTorch's variants are here:
   ``checkpoint`` returns. The checkpoint's node has an edge to each of those
   tensors, so their gradients flow through the outer pass like any op's
   (``autograd.grad`` works, and inputs need not require grad).
+
+Differs from PyTorch: a tensor the function closes over must be a leaf (a
+parameter, a buffer, a constant). One computed outside the checkpoint with
+grad (``z = p.exp()`` used inside) is not tracked as such: pass it as an
+argument instead; otherwise backward raises ("backward through the graph a
+second time") or misses its gradient.
 """
 
 import contextlib
