@@ -722,3 +722,17 @@ def test_a_training_step_with_grad_scaler_matches_torch(dtype):
         assert ep.dtype == ep.grad.dtype == ember.float32, name
         _close(ep, tp, f"{name} after three steps")
         _close(ep.grad, tp.grad, f"{name}.grad at the last step")
+
+
+def test_the_public_names():
+    assert ember.amp.autocast is ember.autocast is autocast_mode.autocast
+    for name in ("autocast", "is_autocast_enabled", "get_autocast_dtype", "set_autocast_enabled",
+                 "set_autocast_dtype", "is_autocast_cache_enabled", "set_autocast_cache_enabled",
+                 "clear_autocast_cache"):
+        assert getattr(ember, name).__doc__, name
+    for name in ("custom_fwd", "custom_bwd", "is_autocast_available", "GradScaler"):
+        assert getattr(ember.amp, name).__doc__, name
+    assert issubclass(ember.cpu.amp.autocast, ember.autocast)
+    assert issubclass(ember.cuda.amp.autocast, ember.autocast)
+    assert ember.cpu.is_available() and ember.cpu.device_count() == 1
+    ember.cpu.synchronize()

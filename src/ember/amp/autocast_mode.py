@@ -23,13 +23,19 @@ How the ops take part: each op of the tables below starts with::
 has autocast on, so outside autocast the cost is that one read. ``run``
 casts the arguments by the op's policy and calls the op again with autocast
 suspended, so the ops it is built from are not cast a second time (PyTorch's
-autocast kernels likewise run the op below autocast).
+autocast kernels likewise run the op below autocast). Some ops that Ember
+builds from matrix products but PyTorch does not cast (``mv``, ``dot``,
+``addmv``, ``addr``, ``matrix_exp``, ``pinv``, ``interpolate``,
+``adaptive_avg_pool1d/2d``) have the same entry with no policy: they only
+suspend autocast, so that their parts keep the inputs' dtype.
 
 Differences from PyTorch: the autocast state is one per process, not one per
 thread; only ``"cpu"`` and ``"cuda"`` are device types; and ``"cuda"``
 autocast covers the ops of these tables only (PyTorch's CUDA float32 list
 also names elementwise ops such as ``exp``, ``log``, ``pow``, ``sum`` and
-``softmax``, which run here in their inputs' dtype).
+``softmax``, which run here in their inputs' dtype); ``nn.LSTM`` and ``nn.RNN``
+cast their input projections but run the recurrence in float32, where
+PyTorch's CPU kernel runs the whole layer in bfloat16.
 """
 
 import functools
@@ -258,6 +264,7 @@ class autocast:
                                "bfloat16 arrays). Please switch dtype to float16.")
 
     def __enter__(self):
+        """Switch this region's state on, keeping the one it replaces."""
         d = self.device
         self._prev = (_enabled[d], _dtype[d], _cache_on[0])
         _enabled[d], _dtype[d], _cache_on[0] = self._enabled, self.fast_dtype, self._cache_enabled
@@ -266,6 +273,7 @@ class autocast:
         return self
 
     def __exit__(self, exc_type, exc_value, traceback):
+        """Restore the state found at entry; the outermost region also clears the cache."""
         d = self.device
         _enabled[d], _dtype[d], _cache_on[0] = self._prev
         _nesting[0] -= 1
