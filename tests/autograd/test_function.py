@@ -548,3 +548,42 @@ def test_a_gradient_for_a_non_tensor_input_is_refused_like_torch():
                                                "position 2, but the corresponding forward input "
                                                "was not a"):
             make(lib).apply(x, 3.0).sum().backward()
+
+
+def test_autograd_grad_runs_only_the_nodes_leading_to_its_inputs_like_torch():
+    calls = []
+
+    def make(lib):
+        class Spy(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, t):
+                return t * 3
+
+            @staticmethod
+            def backward(ctx, g):
+                calls.append(lib.__name__)
+                return g * 3
+        return Spy
+
+    for lib in (ember, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0], requires_grad=True)
+        side = make(lib).apply(w)
+        loss = (x * 2).sum() + side.sum()
+        (gx,) = lib.autograd.grad(loss, x)
+        assert gx.tolist() == [2.0, 2.0]
+        # The branch through w was not computed, nor freed: it can run later.
+        side.sum().backward()
+        assert w.grad.tolist() == [3.0]
+    assert calls == ["ember", "torch"]  # once each: by the later backward only
+
+
+def test_autograd_grad_stops_at_a_non_leaf_input_like_torch():
+    for lib in (ember, torch):
+        p = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        z = p.exp()
+        out = (z * z).sum()
+        (gz,) = lib.autograd.grad(out, z)  # ExpBackward is not run, so not freed
+        close(gz, 2 * np.exp([1.0, 2.0]))
+        z.sum().backward()
+        close(p.grad, np.exp([1.0, 2.0]))

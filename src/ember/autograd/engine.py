@@ -47,7 +47,8 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
     # Gradient formulas meet inf and nan as ordinary values (1 / x at 0, inf - inf):
     # PyTorch is silent there, NumPy would warn at every such op.
     with np.errstate(all="ignore"):
-        _run(roots, grads, leaves, node_targets, captured, retain_graph, create_graph)
+        _run(roots, grads, leaves, node_targets, captured, retain_graph, create_graph,
+             leaf_targets)
     leaves.flush()
     if captured is not None and accumulate and node_targets:
         # backward(inputs=[non_leaf]): store those gradients in their .grad.
@@ -62,8 +63,14 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
     return captured
 
 
-def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_graph):
-    """The walk itself: seed the roots' gradients, then run nodes as they become ready."""
+def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_graph,
+         leaf_targets=None):
+    """The walk itself: seed the roots' gradients, then run nodes as they become ready.
+
+    With ``inputs`` (``leaf_targets`` and ``node_targets`` given), only the nodes
+    on a path to one of them run, as in PyTorch: the rest of the graph is
+    neither computed nor freed.
+    """
     # Seed: buffers[node] is a list of per-output gradients.
     buffers = {}
     root_nodes = []
@@ -84,13 +91,20 @@ def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_grap
             nr = t._output_nr
             buf[nr] = g if buf[nr] is None else buf[nr] + g
 
-        deps = _count_dependencies(root_nodes)
+        needed = relevant = None
+        if leaf_targets is not None:
+            needed = _needed_nodes(root_nodes, leaf_targets, node_targets)
+            relevant = needed.union(n for n, _ in node_targets)  # targets: captured there
+            root_nodes = [n for n in root_nodes if n in relevant]
+        deps = _count_dependencies(root_nodes, needed, relevant)
         ready = [n for n in root_nodes if n not in deps]
         while ready:
             node = ready.pop()
             buf = buffers.pop(node, None)
             if buf is not None and (node._hooks is not None or node_targets or len(buf) > 1):
                 buf = _prepare_grads(node, buf, node_targets, captured, create_graph)
+            if needed is not None and node not in needed:
+                continue  # a target whose own inputs lead to no other target
             edges = node.edges
             if buf is None:
                 in_grads = (None,) * len(edges)
@@ -122,6 +136,8 @@ def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_grap
                 if g is not None and g._array.shape != shape:
                     g = _reduce_checked(node, g, shape, edge)
                 if type(target) is Node:
+                    if relevant is not None and target not in relevant:
+                        continue
                     if g is not None:
                         tb = buffers.get(target)
                         if tb is None:
@@ -170,22 +186,66 @@ def _reduce_checked(node, g, shape, edge):
                            f"{list(shape)}") from None
 
 
-def _count_dependencies(roots):
-    """How many edges from reachable nodes enter each node (iteratively)."""
+def _count_dependencies(roots, needed=None, relevant=None):
+    """How many edges from reachable nodes enter each node (iteratively); with
+    ``needed``, only the edges from needed nodes into ``relevant`` ones."""
     deps = {}
     stack = list(roots)
     seen = set(roots)
     while stack:
         node = stack.pop()
+        if needed is not None and node not in needed:
+            continue
         for edge in node.edges:
             if edge is not None:
                 target = edge[0]
                 if type(target) is Node:
+                    if relevant is not None and target not in relevant:
+                        continue
                     deps[target] = deps.get(target, 0) + 1
                     if target not in seen:
                         seen.add(target)
                         stack.append(target)
     return deps
+
+
+def _needed_nodes(roots, leaf_targets, node_targets):
+    """The nodes from which some input of ``autograd.grad`` / ``backward(inputs=)``
+    can be reached: a leaf in ``leaf_targets`` (by id) or an output in
+    ``node_targets``. One depth-first pass, children before parents."""
+    reaches = {}  # node -> whether it leads to a target
+    for root in roots:
+        if root in reaches:
+            continue
+        stack = [(root, iter(root.edges))]
+        found = {root: False}
+        while stack:
+            node, edges = stack[-1]
+            descend = None
+            for edge in edges:
+                if edge is None:
+                    continue
+                target, nr = edge
+                if type(target) is Node:
+                    if (target, nr) in node_targets:
+                        found[node] = True
+                    done = reaches.get(target)
+                    if done is None:
+                        descend = target
+                        break
+                    if done:
+                        found[node] = True
+                elif id(target) in leaf_targets:
+                    found[node] = True
+            if descend is not None:
+                found[descend] = False
+                stack.append((descend, iter(descend.edges)))
+                continue
+            stack.pop()
+            reaches[node] = found.pop(node)
+            if stack and reaches[node]:
+                found[stack[-1][0]] = True
+    return {n for n, r in reaches.items() if r}
 
 
 def _prepare_grads(node, buf, node_targets, captured, create_graph):
