@@ -235,3 +235,25 @@ def test_checkpoint_sequential_takes_a_list_and_checks_its_arguments():
         warnings.simplefilter("error")
         with pytest.raises(UserWarning, match="pass use_reentrant explicitly"):
             ember.utils.checkpoint.checkpoint_sequential(fns, 2, x)
+
+
+def test_a_closed_over_tensor_computed_outside_is_a_boundary_like_torch():
+    results = []
+    for lib, run in ((ember, ember.utils.checkpoint.checkpoint),
+                     (torch, torch.utils.checkpoint.checkpoint)):
+        p = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        x = lib.tensor([0.5, 0.25], dtype=lib.float64, requires_grad=True)
+        z = p.exp()  # outside the checkpoint, used inside and outside
+        out = run(lambda a: (a * z).sin(), x, use_reentrant=False)
+        (out.sum() + (z * z).sum()).backward()
+        got = [p.grad.tolist(), x.grad.tolist()]
+        z2 = p.exp()
+        out2 = run(lambda a: (a * z2).sin(), x, use_reentrant=False)
+        got.append(lib.autograd.grad(out2.sum(), z2)[0].tolist())
+        loss = run(lambda a: (a * z2).sin(), x, use_reentrant=False).sum()
+        loss.backward(retain_graph=True)
+        loss.backward()
+        got.append(p.grad.tolist())
+        results.append(got)
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)

@@ -23,18 +23,21 @@ Both of PyTorch's variants are here:
   tensors, so their gradients flow through the outer pass like any op's
   (``autograd.grad`` works, and inputs need not require grad).
 
-Differs from PyTorch: a tensor the function closes over must be a leaf (a
-parameter, a buffer, a constant). One computed outside the checkpoint with
-grad (``z = p.exp()`` used inside) is not tracked as such: pass it as an
-argument instead; otherwise backward raises ("backward through the graph a
-second time") or misses its gradient.
+A tensor the function closes over that was computed outside it with grad
+(``z = p.exp()`` used inside) is a boundary of the recorded graph: the
+checkpoint's node gets an edge to it (not to ``p`` behind it), and backward
+differentiates the recomputation with respect to it, so the outer graph runs
+its own part once.
 """
 
 import contextlib
 import copy
 import warnings
 
+import numpy as np
+
 from ember import autograd
+from ember.autograd import function as _function
 from ember.autograd.function import Function, Node
 from ember.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from ember.backend.random import default_generator
@@ -154,8 +157,10 @@ class _Run:
                 return out
             self.leaves = []
         else:
-            out = self.function(*args, **kwargs)  # records the graph once, to find its leaves
-            self.leaves = _leaves_reached(out, self.inputs)
+            created = set()
+            with _collecting_nodes(created):  # records the graph once, to find what it reads
+                out = self.function(*args, **kwargs)
+            self.leaves = _leaves_reached(out, self.inputs, created)
         outputs = []
         _map_tensors(out, outputs.append)
         if not self.reentrant and not any(t.requires_grad for t in outputs):
@@ -211,30 +216,53 @@ class _Checkpoint(Function):
         return (None,) + ctx.run.backward(grads)
 
 
-def _leaves_reached(out, inputs):
-    """The leaf tensors requiring grad that ``out``'s recorded graph reaches without
-    passing through one of ``inputs`` (which have their own edges), in the order found."""
+def _leaves_reached(out, inputs, created):
+    """What ``out``'s recorded graph reads besides ``inputs`` (which have their own
+    edges), in the order found: the leaves requiring grad (parameters), and for
+    each edge from a node ``created`` by the call to an older node (a tensor
+    computed outside and closed over), a stand-in tensor with that edge."""
     stop = {(t.grad_fn, t._output_nr) for t in inputs if t.grad_fn is not None}
+    own = {id(t) for t in inputs}
     tensors = []
     _map_tensors(out, tensors.append)
-    leaves = {id(t): t for t in tensors if t.requires_grad and t.grad_fn is None}
-    stack = [t.grad_fn for t in tensors if t.grad_fn is not None]
+    found = {id(t): t for t in tensors if t.requires_grad and t.grad_fn is None}
+    stack = [t.grad_fn for t in tensors if t.grad_fn is not None and t.grad_fn in created]
     seen = set()
     while stack:
         node = stack.pop()
         if node in seen:
             continue
         seen.add(node)
-        for edge in node.edges:
-            if edge is None:
+        for edge, shape in zip(node.edges, node.shapes):
+            if edge is None or edge in stop:
                 continue
             target = edge[0]
-            if type(target) is Node:
-                if edge not in stop:
-                    stack.append(target)
-            else:  # a leaf's edge holds the leaf itself
-                leaves.setdefault(id(target), target)
-    return list(leaves.values())
+            if type(target) is not Node:  # a leaf's edge holds the leaf itself
+                if id(target) not in own:
+                    found.setdefault(id(target), target)
+            elif target in created:
+                stack.append(target)
+            elif edge not in found:  # the boundary: an output of the outer graph
+                # No values needed, only the edge and the shape (a broadcast scalar).
+                found[edge] = Tensor._wrap(np.broadcast_to(np.zeros((), np.float32), shape),
+                                           True, target, edge[1])
+    return list(found.values())
+
+
+@contextlib.contextmanager
+def _collecting_nodes(created):
+    """Collect into ``created`` every graph node recorded inside the block."""
+    before = _function._record
+
+    def record(ctx, *args, **kwargs):
+        created.add(ctx)
+        return before(ctx, *args, **kwargs)
+
+    _function._record = record
+    try:
+        yield
+    finally:
+        _function._record = before
 
 
 def _map_tensors(obj, fn):
