@@ -16,7 +16,7 @@ import pytest
 import torch
 
 import ember
-from ember.amp import autocast_mode
+from ember.ops import _autocast as autocast_mode  # the mechanism's state
 
 BF16_TOL = 3e-2  # a few bfloat16 ulps (8 significant bits), relative to the result's scale
 
@@ -188,11 +188,6 @@ OPS = [
 ]
 
 IDS = [name for name, _ in OPS]
-_OP_MARKS = {"conv_transpose3d": pytest.mark.xfail(
-    strict=True, raises=RuntimeError, reason="Ember's matmul returns float32 for bfloat16 "
-    "operands, so conv_transpose3d's index_add meets two dtypes on bfloat16 input")}
-
-
 def _outputs(out):
     return list(out) if isinstance(out, (tuple, list)) else [out]
 
@@ -251,8 +246,7 @@ def _compare(fn, name, dtype, autocast_dtype):
         _close(ee.grad, te.grad, f"{name}: grad of leaf {i}")
 
 
-@pytest.mark.parametrize("name,fn", [pytest.param(n, f, marks=_OP_MARKS.get(n, ()))
-                                     for n, f in OPS], ids=IDS)
+@pytest.mark.parametrize("name,fn", OPS, ids=IDS)
 def test_ops_on_float32_inputs_match_torch(name, fn):
     _compare(fn, name, "float32", lambda lib: lib.bfloat16)
 

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.backend.device import xp_of
 from ember.backend.random import rng
 from ember.ops import elementwise as _ew

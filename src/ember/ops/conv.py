@@ -22,10 +22,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import is_grad_enabled
 from ember.ops._util import check_tensor, fmt_shape
+from ember.ops.linalg import product
 from ember.ops.reduce import constant
 from ember.ops.views import squeeze, unsqueeze
 
@@ -114,8 +115,8 @@ def _columns(x, w_shape, geom, ones_row=False):
 def _gemm(a, b):
     """Per-group product of (G, m, k) and (G, k, n); a plain 2-D GEMM when G == 1."""
     if a.shape[0] == 1:
-        return (a[0] @ b[0])[None]
-    return a @ b
+        return product(a[0], b[0])[None]
+    return product(a, b)
 
 
 def _gram(gg, cols):

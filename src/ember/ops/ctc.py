@@ -12,7 +12,7 @@ than -inf, which keeps every logsumexp's gradient finite.
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.backend.device import xp_of
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.comparison import where

@@ -12,7 +12,7 @@ windows are gathered with one advanced index and reduced by ``amax``.
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.backend.random import rng
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.conv import ntuple

@@ -11,7 +11,7 @@ bicubic) are gathered from the input (so it reaches the input too).
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.backend.device import xp_of
 from ember.ops import elementwise as _ew
 from ember.ops._util import check_tensor, fmt_shape

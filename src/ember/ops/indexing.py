@@ -11,7 +11,7 @@ one dimension and share those Functions; ``MaskedFill`` serves
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import _State
 from ember.backend.device import xp_of

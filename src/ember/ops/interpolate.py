@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.indexing import index_select
 from ember.ops.linalg import matmul

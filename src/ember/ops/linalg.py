@@ -4,7 +4,7 @@ import string
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import is_grad_enabled
 from ember.ops.arithmetic import add, mul
@@ -47,7 +47,7 @@ def _gemm(a, b):
     2-3x slower than one (B*n, k) @ (k, m) call.
     """
     if b.ndim == 2 and a.ndim > 2:
-        return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[1],))
+        return product(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[1],))
     if a.ndim > 2 or b.ndim > 2:
         # NumPy's batched matmul hands each matrix to BLAS only when BLAS can
         # read it in place; any other stack falls to a naive loop ~50x slower,
@@ -57,7 +57,14 @@ def _gemm(a, b):
             a = a.copy()
         if not _blas_ready(b):
             b = b.copy()
-    return a @ b
+    return product(a, b)
+
+
+def product(a, b):
+    """``a @ b`` in the operands' dtype: NumPy multiplies bfloat16 (ml_dtypes) arrays
+    in float32 and returns float32, where PyTorch rounds the result back."""
+    y = a @ b
+    return y if y.dtype == a.dtype else y.astype(a.dtype)
 
 
 def _blas_ready(a):
@@ -87,7 +94,7 @@ class Linear(Function):
                 # x's layout made the reshape a copy: the weight gradient reuses it
                 # rather than copying x again.
                 ctx.rows = rows
-            y = (rows @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
+            y = product(rows, w.T).reshape(x.shape[:-1] + (w.shape[0],))
         else:
             y = _gemm(x, w.T)
         if b is not None:

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import is_grad_enabled
 from ember.backend.device import xp_of

@@ -11,7 +11,7 @@ masks built from them are constants. Reductions, and the deprecated
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.backend.device import xp_of
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.activation import logsigmoid, softplus

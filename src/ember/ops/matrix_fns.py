@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.autograd.function import Function
 from ember.ops._util import check_tensor, fmt_shape, wrap_dim
 from ember.ops.comparison import where

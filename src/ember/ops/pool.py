@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.autograd.function import Function
 from ember.ops.conv import Conv2d, Geometry, ntuple
 from ember.ops._util import check_tensor, fmt_shape

@@ -21,7 +21,7 @@ Gate order and bias placement are PyTorch's: LSTM i, f, g, o; GRU r, z, n with
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.autograd.function import Function
 from ember.autograd.grad_mode import is_grad_enabled
 from ember.ops._util import check_tensor, fmt_shape

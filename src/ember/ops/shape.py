@@ -8,7 +8,7 @@ up to arguments), so every gradient is differentiable again.
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.autograd.function import Function
 from ember.backend import dtype as _dt
 from ember.ops import _util

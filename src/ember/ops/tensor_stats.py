@@ -13,7 +13,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.autograd.function import Function
 from ember.backend import dtype as _dt
 from ember.backend.device import xp_of

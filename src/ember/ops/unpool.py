@@ -4,7 +4,7 @@ scatter and elementwise ops, so gradients of every order come from those."""
 
 import math
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.conv import ntuple
 from ember.ops.pool import avg_pool1d, avg_pool2d

@@ -13,7 +13,7 @@ These are the general paths, not tuned kernels: 2-D layers have their own.
 
 import numpy as np
 
-from ember.amp import autocast_mode as _amp
+from ember.ops import _autocast as _amp
 from ember.backend.device import xp_of
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.conv import ntuple
