@@ -375,9 +375,8 @@ def run(op, fn, *args, **kwargs):
     Called by the ops themselves when ``active`` is set. A call with ``out=``
     is not cast, as in PyTorch. After a lower-precision op whose floating
     operands are all in the autocast dtype, a floating result in another dtype
-    is rounded to it: Ember's bfloat16 matrix kernels (NumPy via ml_dtypes)
-    return float32 products, and rounding them once is what PyTorch's bfloat16
-    kernels do (they accumulate in float32 too).
+    is rounded to it (a guard: the matrix products already return their
+    operands' dtype, accumulated in float32 as PyTorch's bfloat16 kernels do).
     """
     global active
     device = _op_device(args, kwargs)
