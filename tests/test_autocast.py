@@ -342,14 +342,10 @@ def test_modules_values_and_gradients_match_torch(build):
         _close(ep.grad, tp.grad, f"{name}: gradient of {pname}")
 
 
-_NORM_DTYPE = pytest.mark.xfail(
-    strict=True, reason="Ember's batch_norm and layer_norm return float32 for a bfloat16 input "
-    "with float32 weights; PyTorch's CPU kernels return the input's dtype")
 _RNN_DTYPE = pytest.mark.xfail(
     strict=True, reason="nn.LSTM and nn.RNN run their recurrence in float32 here; PyTorch's CPU "
     "autocast runs the whole layer (mkldnn_rnn_layer) in bfloat16")
-_DTYPE_MARKS = {"LSTM": _RNN_DTYPE, "RNN": _RNN_DTYPE, "Conv_BN_ReLU": _NORM_DTYPE,
-                "Linear_LayerNorm": _NORM_DTYPE}
+_DTYPE_MARKS = {"LSTM": _RNN_DTYPE, "RNN": _RNN_DTYPE}
 
 
 @pytest.mark.parametrize("build", [pytest.param(m, marks=_DTYPE_MARKS.get(m[0], ()))

@@ -1,5 +1,6 @@
 """Normalisation: layer_norm, rms_norm, group_norm, batch_norm and their layers."""
 
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -286,3 +287,25 @@ def test_layer_errors():
         ember.nn.GroupNorm(4, 6)
     with pytest.raises(RuntimeError, match=r"normalized_shape=\[3\].*\[2, 4\]"):
         ember.nn.LayerNorm(3)(ember.zeros(2, 4))
+
+
+def test_half_inputs_with_float32_weights_keep_their_dtype_like_torch():
+    from ember.nn import functional as EF
+    r = np.random.default_rng(9)
+    x4, x3 = r.standard_normal((2, 4)), r.standard_normal((2, 3, 4))
+    for half, thalf in ((ember.bfloat16, torch.bfloat16), (ember.float16, torch.float16)):
+        cases = [
+            (lambda F, L, h: F.layer_norm(L.tensor(x4).to(h), (4,), L.ones(4), L.zeros(4))),
+            (lambda F, L, h: F.rms_norm(L.tensor(x4).to(h), (4,), L.ones(4))),
+            (lambda F, L, h: F.group_norm(L.tensor(x3).to(h), 1, L.ones(3), L.zeros(3))),
+            (lambda F, L, h: F.batch_norm(L.tensor(x3).to(h), L.zeros(3), L.ones(3), L.ones(3),
+                                          L.zeros(3), training=True)),
+        ]
+        for case in cases:
+            ours = case(EF, ember, half)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # torch: "Mismatch dtype"
+                theirs = case(TF, torch, thalf)
+            assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+            np.testing.assert_allclose(ours.float().numpy(), theirs.float().numpy(),
+                                       rtol=2e-2, atol=2e-2)

@@ -220,7 +220,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         weight, bias: optional tensors of shape ``normalized_shape``.
     """
     axes = _check_normalized(input, normalized_shape, weight, bias, "layer_norm")
-    return LayerNorm.apply(float_operand(input), weight, bias, len(axes), float(eps))
+    return _input_dtype(LayerNorm.apply(float_operand(input), weight, bias, len(axes),
+                                        float(eps)), input)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
@@ -233,7 +234,15 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     x = float_operand(input)
     if eps is None:
         eps = float(ml_dtypes.finfo(x._array.dtype).eps)  # ml_dtypes: bfloat16 too
-    return RMSNorm.apply(x, weight, None, len(axes), float(eps))
+    return _input_dtype(RMSNorm.apply(x, weight, None, len(axes), float(eps)), input)
+
+
+def _input_dtype(out, input):
+    """A half or bfloat16 input normalised with float32 weights gives a result in the
+    input's dtype, as PyTorch's norms do (the arithmetic itself runs in float32)."""
+    if out.dtype != input.dtype and input.dtype.itemsize == 2 and input.dtype.is_floating_point:
+        return out.to(input.dtype)
+    return out
 
 
 def _channel_shape(input):
@@ -266,7 +275,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     _check_channels(input, weight, bias, "group_norm")
     x = float_operand(input).reshape(n, num_groups, -1)
     y = LayerNorm.apply(x, None, None, 1, float(eps)).reshape(input.shape)
-    return _affine(y, weight, bias, _channel_shape(input))
+    return _input_dtype(_affine(y, weight, bias, _channel_shape(input)), input)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -303,13 +312,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                              f"training, got input of size {fmt_shape(input.shape)}")
         if running_mean is not None or running_var is not None:
             _update_running(x._array, axes, count, running_mean, running_var, momentum)
-        return _affine(Standardize.apply(x, axes, float(eps)), weight, bias, shape)
+        return _input_dtype(_affine(Standardize.apply(x, axes, float(eps)), weight, bias, shape),
+                            input)
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: running_mean and running_var must be given when "
                          "training=False")
     mean = running_mean.detach().reshape(shape)
     rstd = (running_var.detach().reshape(shape) + eps).rsqrt()
-    return _affine((x - mean) * rstd, weight, bias, shape)
+    return _input_dtype(_affine((x - mean) * rstd, weight, bias, shape), input)
 
 
 def _update_running(data, axes, count, running_mean, running_var, momentum):
