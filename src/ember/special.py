@@ -1,6 +1,10 @@
 """``ember.special``: ``torch.special``'s names.
 
-Most are other names of ops defined elsewhere (``expit`` is ``sigmoid``,
+The Bessel and Airy functions come from ``ember.ops.bessel_fns`` and the
+orthogonal polynomials from ``ember.ops.polynomial_fns``; as in PyTorch,
+neither has derivatives (their results never require grad).
+
+Most other names are other names of ops defined elsewhere (``expit`` is ``sigmoid``,
 ``gammaln`` is ``lgamma``...). ``i0e``, ``i1e``, ``ndtri`` and ``entr`` are
 Functions of ``ember.ops.special_fns`` (own kernels and PyTorch's
 derivatives); ``ndtr``, ``log_ndtr`` and ``erfcx`` are compositions of
@@ -12,9 +16,21 @@ import math
 
 from ember.backend import dtype as _dt
 from ember.ops.activation import log_softmax, softmax
+from ember.ops.bessel_fns import (airy_ai, bessel_j0, bessel_j1, bessel_y0, bessel_y1,
+                                  modified_bessel_i0, modified_bessel_i1, modified_bessel_k0,
+                                  modified_bessel_k1, scaled_modified_bessel_k0,
+                                  scaled_modified_bessel_k1, spherical_bessel_j0)
 from ember.ops.comparison import where
 from ember.ops.elementwise import (erf, erfc, erfinv, exp, exp2, expm1, log, log1p, logit, round,
                                    sigmoid, xlog1py, xlogy)
+from ember.ops.polynomial_fns import (chebyshev_polynomial_t, chebyshev_polynomial_u,
+                                      chebyshev_polynomial_v, chebyshev_polynomial_w,
+                                      hermite_polynomial_h, hermite_polynomial_he,
+                                      laguerre_polynomial_l, legendre_polynomial_p,
+                                      shifted_chebyshev_polynomial_t,
+                                      shifted_chebyshev_polynomial_u,
+                                      shifted_chebyshev_polynomial_v,
+                                      shifted_chebyshev_polynomial_w)
 from ember.ops.reduce import logsumexp
 from ember.ops.special_fns import (_floating, digamma, entr, gammainc, gammaincc, i0, i0e, i1,
                                    i1e, lgamma, multigammaln, ndtri, polygamma, sinc, zeta)
@@ -22,7 +38,15 @@ from ember.ops.special_fns import (_floating, digamma, entr, gammainc, gammaincc
 __all__ = ["expit", "logit", "erf", "erfc", "erfinv", "erfcx", "exp2", "expm1", "log1p",
            "gammaln", "digamma", "psi", "polygamma", "multigammaln", "i0", "i0e", "i1", "i1e",
            "xlogy", "xlog1py", "entr", "ndtr", "ndtri", "log_ndtr", "sinc", "logsumexp",
-           "softmax", "log_softmax", "round", "zeta", "gammainc", "gammaincc"]
+           "softmax", "log_softmax", "round", "zeta", "gammainc", "gammaincc",
+           "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0",
+           "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
+           "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0",
+           "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+           "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+           "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+           "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+           "laguerre_polynomial_l", "legendre_polynomial_p"]
 
 expit = sigmoid
 gammaln = lgamma
