@@ -270,3 +270,11 @@ def test_errors_name_the_function():
             ember.special.airy_ai(x)
         with pytest.raises(NotImplementedError):
             torch.special.airy_ai(torch.tensor([1.0]).to(getattr(torch, dtype)))
+
+
+def test_every_name_is_torch_special_s_and_documented():
+    from ember.ops import bessel_fns
+    assert set(bessel_fns.__special__) == set(NAMES)
+    for name in NAMES:
+        assert hasattr(torch.special, name) and name in ember.special.__all__
+        assert getattr(ember.special, name).__doc__, name

@@ -233,3 +233,15 @@ def test_errors_name_the_function():
     with pytest.raises(RuntimeError, match=r"legendre_polynomial_p: shapes \[2\] and \[3\] "
                                            "cannot be broadcast together"):
         f(ember.tensor([0.5, 0.1]), ember.tensor([1, 2, 3]))
+
+
+def test_every_name_is_torch_special_s_and_documented():
+    from ember.ops import polynomial_fns
+    assert set(polynomial_fns.__special__) == set(NAMES)
+    for name in NAMES:
+        assert hasattr(torch.special, name) and name in ember.special.__all__
+        assert getattr(ember.special, name).__doc__, name
+    assert not [n for n in dir(torch.special)
+                if not n.startswith("_") and n not in ("Tensor", "torch", "common_args",
+                                                       "multi_dim_common")
+                and not hasattr(ember.special, n)]
