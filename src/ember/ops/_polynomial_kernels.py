@@ -111,16 +111,16 @@ def _chebyshev(xp, x, n, kind, shifted):
     ``shifted`` (the same recurrence in y; its endpoints y = -1, 1 are x = 0, 1)."""
     first, closed, at_one, at_minus_one = _CHEBYSHEV[kind]
     if shifted:
-        y = x + x - 1
-        value = _recurrence(xp, x, n, lambda x: first(x + x - 1), _shifted_step)
-        top, bottom = x == 1, x == 0
-        above = _SHIFTED_CLOSED_ABOVE[kind]
+        y, top, bottom = x + x - 1, x == 1, x == 0
+        inside = (xp.abs(y) < 1) & (n > _SHIFTED_CLOSED_ABOVE[kind])
+        start, step = (lambda x: first(x + x - 1)), _shifted_step
     else:
-        y = x
-        value = _recurrence(xp, x, n, first, _chebyshev_step)
-        top, bottom = x == 1, x == -1
-        above = _CLOSED_ABOVE[kind]
-    inside = (xp.abs(y) < 1) & (n > above)
+        y, top, bottom = x, x == 1, x == -1
+        inside = (xp.abs(y) < 1) & (n > _CLOSED_ABOVE[kind])
+        start, step = first, _chebyshev_step
+    # the recurrence only where no closed form or end value replaces it (its
+    # loop runs to the largest degree it is given)
+    value = _recurrence(xp, x, xp.where(inside | top | bottom, 0.0, n), start, step)
     t = xp.arccos(xp.where(inside, y, 0.0))
     value = xp.where(inside, closed(xp, t, n), value)
     value = xp.where(bottom, at_minus_one(xp, n), value)
@@ -141,14 +141,14 @@ def _hermite_he(xp, x, n):
 
 def _laguerre(xp, x, n):
     """The Laguerre polynomial L_n(x): (k + 1) L_{k+1} = (2k + 1 - x) L_k - k L_{k-1}; 1 at 0."""
-    value = _recurrence(xp, x, n, lambda x: 1 - x, _laguerre_step)
+    value = _recurrence(xp, x, xp.where(x == 0, 0.0, n), lambda x: 1 - x, _laguerre_step)
     return xp.where(x == 0, 1.0, value)
 
 
 def _legendre(xp, x, n):
     """The Legendre polynomial P_n(x): (k + 1) P_{k+1} = (2k + 1) x P_k - k P_{k-1};
     exactly 1 at x = 1 and (-1)^n at x = -1."""
-    value = _recurrence(xp, x, n, lambda x: x, _legendre_step)
+    value = _recurrence(xp, x, xp.where(xp.abs(x) == 1, 0.0, n), lambda x: x, _legendre_step)
     value = xp.where(x == -1, _sign_by_parity(xp, n, 1.0), value)
     return xp.where(x == 1, 1.0, value)
 
