@@ -202,9 +202,14 @@ def test_topk_accuracy_matches_torch():
 
 
 def test_the_scripts_backend_switches():
-    ember.backends.cudnn.benchmark = True
-    ember.backends.cudnn.deterministic = True
-    assert not ember.backends.mps.is_available()
+    saved = ember.backends.cudnn.benchmark, ember.backends.cudnn.deterministic
+    try:
+        ember.backends.cudnn.benchmark = True
+        ember.backends.cudnn.deterministic = True
+        assert ember.backends.cudnn.benchmark and ember.backends.cudnn.deterministic
+        assert not ember.backends.mps.is_available()
+    finally:  # process-wide flags: leave them as the other tests expect
+        ember.backends.cudnn.benchmark, ember.backends.cudnn.deterministic = saved
 
 
 def test_the_scripts_seeding():
