@@ -9,8 +9,7 @@ from ember.distributions.continuous import _scalar_batch
 from ember.distributions.distribution import Distribution
 from ember.distributions.gamma import Gamma
 from ember.distributions.kl import register_kl
-from ember.distributions.transformed import TransformedDistribution
-from ember.distributions.transforms import AbsTransform
+from ember.distributions.transformed import _Folded
 from ember.distributions.utils import broadcast_all, tiny_of
 
 __all__ = ["Cauchy", "HalfCauchy", "StudentT", "Chi2", "FisherSnedecor"]
@@ -92,7 +91,7 @@ def _kl_cauchy_cauchy(p, q):
     return (num / (4 * p.scale * q.scale)).log()
 
 
-class HalfCauchy(TransformedDistribution):
+class HalfCauchy(_Folded):
     """``|X|`` for ``X ~ Cauchy(0, scale)``.
 
     Args:
@@ -100,23 +99,7 @@ class HalfCauchy(TransformedDistribution):
         validate_args: check the arguments against their constraints.
     """
 
-    arg_constraints = {"scale": constraints.positive}
-    support = constraints.nonnegative
-    has_rsample = True
-
-    def __init__(self, scale, validate_args=None):
-        base = Cauchy(0, scale, validate_args=False)
-        super().__init__(base, AbsTransform(), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        """A new HalfCauchy with ``scale`` expanded to ``batch_shape``."""
-        new = self._get_checked_instance(HalfCauchy, _instance)
-        return super().expand(batch_shape, _instance=new)
-
-    @property
-    def scale(self):
-        """The Cauchy's scale."""
-        return self.base_dist.scale
+    _base = Cauchy
 
     @property
     def mean(self):
@@ -125,36 +108,9 @@ class HalfCauchy(TransformedDistribution):
                           device=self.scale.device)
 
     @property
-    def mode(self):
-        """0."""
-        return ember.zeros_like(self.scale)
-
-    @property
     def variance(self):
         """Infinite."""
         return self.base_dist.variance
-
-    def log_prob(self, value):
-        """Twice the Cauchy density on ``[0, inf)``, ``-inf`` below."""
-        value = ember.as_tensor(value, dtype=self.scale.dtype, device=self.scale.device)
-        if self._validate_args:
-            self._validate_sample(value)
-        log_prob = self.base_dist.log_prob(value) + math.log(2)
-        return ember.where(value >= 0, log_prob, -math.inf)
-
-    def cdf(self, value):
-        """``2 atan(value / scale) / pi``."""
-        if self._validate_args:
-            self._validate_sample(value)
-        return 2 * self.base_dist.cdf(value) - 1
-
-    def icdf(self, prob):
-        """The Cauchy's quantile at ``(1 + prob) / 2``."""
-        return self.base_dist.icdf((prob + 1) / 2)
-
-    def entropy(self):
-        """The Cauchy's entropy minus ``log 2``."""
-        return self.base_dist.entropy() - math.log(2)
 
 
 class Chi2(Gamma):

@@ -213,7 +213,59 @@ class LogNormal(TransformedDistribution):
         return self.base_dist.entropy() + self.loc
 
 
-class HalfNormal(TransformedDistribution):
+class _Folded(TransformedDistribution):
+    """``|X|`` for ``X`` from a family symmetric about 0 with a ``scale``
+    (``_base``: Normal for HalfNormal, Cauchy for HalfCauchy): the density is
+    twice the base's on ``[0, inf)``."""
+
+    arg_constraints = {"scale": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+    _base = None
+
+    def __init__(self, scale, validate_args=None):
+        base = self._base(0, scale, validate_args=False)
+        super().__init__(base, AbsTransform(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        """A new distribution of this family with ``scale`` expanded to ``batch_shape``."""
+        new = self._get_checked_instance(type(self), _instance)
+        return super().expand(batch_shape, _instance=new)
+
+    @property
+    def scale(self):
+        """The base's scale."""
+        return self.base_dist.scale
+
+    @property
+    def mode(self):
+        """0."""
+        return ember.zeros_like(self.scale)
+
+    def log_prob(self, value):
+        """Twice the base's density on ``[0, inf)``, ``-inf`` below."""
+        value = ember.as_tensor(value, dtype=self.scale.dtype, device=self.scale.device)
+        if self._validate_args:
+            self._validate_sample(value)
+        log_prob = self.base_dist.log_prob(value) + math.log(2)
+        return ember.where(value >= 0, log_prob, -math.inf)
+
+    def cdf(self, value):
+        """``2 F(value) - 1`` with F the base's cdf."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, prob):
+        """The base's quantile at ``(1 + prob) / 2``."""
+        return self.base_dist.icdf((prob + 1) / 2)
+
+    def entropy(self):
+        """The base's entropy minus ``log 2``."""
+        return self.base_dist.entropy() - math.log(2)
+
+
+class HalfNormal(_Folded):
     """``|X|`` for ``X ~ Normal(0, scale)``.
 
     Args:
@@ -221,23 +273,7 @@ class HalfNormal(TransformedDistribution):
         validate_args: check the arguments against their constraints.
     """
 
-    arg_constraints = {"scale": constraints.positive}
-    support = constraints.nonnegative
-    has_rsample = True
-
-    def __init__(self, scale, validate_args=None):
-        base = Normal(0, scale, validate_args=False)
-        super().__init__(base, AbsTransform(), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        """A new HalfNormal with ``scale`` expanded to ``batch_shape``."""
-        new = self._get_checked_instance(HalfNormal, _instance)
-        return super().expand(batch_shape, _instance=new)
-
-    @property
-    def scale(self):
-        """The Normal's scale."""
-        return self.base_dist.scale
+    _base = Normal
 
     @property
     def mean(self):
@@ -245,35 +281,9 @@ class HalfNormal(TransformedDistribution):
         return self.scale * math.sqrt(2 / math.pi)
 
     @property
-    def mode(self):
-        """0."""
-        return ember.zeros_like(self.scale)
-
-    @property
     def variance(self):
         """``scale ** 2 (1 - 2 / pi)``."""
         return self.scale.pow(2) * (1 - 2 / math.pi)
-
-    def log_prob(self, value):
-        """Twice the Normal density on ``[0, inf)``, ``-inf`` below."""
-        if self._validate_args:
-            self._validate_sample(value)
-        log_prob = self.base_dist.log_prob(value) + math.log(2)
-        return ember.where(value >= 0, log_prob, -math.inf)
-
-    def cdf(self, value):
-        """``2 Phi(value / scale) - 1``."""
-        if self._validate_args:
-            self._validate_sample(value)
-        return 2 * self.base_dist.cdf(value) - 1
-
-    def icdf(self, prob):
-        """The Normal's quantile at ``(1 + prob) / 2``."""
-        return self.base_dist.icdf((prob + 1) / 2)
-
-    def entropy(self):
-        """The Normal's entropy minus ``log 2``."""
-        return self.base_dist.entropy() - math.log(2)
 
 
 @register_kl(HalfNormal, HalfNormal)
