@@ -285,6 +285,15 @@ def test_gradient_with_coordinates(edge_order):
     check(f, rand((3, 5)))
 
 
+def test_gradient_promotes_to_the_coordinates_dtype_like_torch():
+    c = [0.0, 1.0, 3.0, 4.0, 6.0]
+    ours = ember.gradient(ember.arange(5.0).pow(2), spacing=(ember.tensor(c, dtype=ember.float64),))
+    theirs = torch.gradient(torch.arange(5.0).pow(2),
+                            spacing=(torch.tensor(c, dtype=torch.float64),))
+    assert ours[0].dtype == ember.float64 and theirs[0].dtype == torch.float64
+    close(ours[0], theirs[0])
+
+
 def test_gradient_of_integers_and_two_points():
     close(ember.gradient(ember.tensor([1, 4, 9, 16]))[0],
           torch.gradient(torch.tensor([1, 4, 9, 16]))[0])

@@ -96,17 +96,18 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
             raise RuntimeError(f"gradient: each dimension differentiated must have at least "
                                f"edge_order + 1 = {edge_order + 1} elements, but dim {axis} "
                                f"has {n}")
-        coords = None
+        coords, x = None, input
         if isinstance(h, Tensor):
             if h.ndim != 1 or h.shape[0] != n:
                 raise RuntimeError(f"gradient: coordinates along dim {axis} must be a 1-D "
                                    f"tensor of size {n}, got shape {fmt_shape(h.shape)}")
-            coords = h.to(input.dtype)
-        first, last = _edges(input, axis, coords, edge_order)
+            common = _dt.promote_types(input.dtype, h.dtype)  # as PyTorch: float64 coords win
+            x, coords = input.to(common), h.to(common)
+        first, last = _edges(x, axis, coords, edge_order)
         if n == 2:
             pieces = [first, last]
         else:
-            pieces = [first, _interior(input, axis, coords), last]
+            pieces = [first, _interior(x, axis, coords), last]
         out = _cat(pieces, axis)
         if coords is None and h != 1:
             out = out / h
