@@ -587,3 +587,36 @@ def test_autograd_grad_stops_at_a_non_leaf_input_like_torch():
         close(gz, 2 * np.exp([1.0, 2.0]))
         z.sum().backward()
         close(p.grad, np.exp([1.0, 2.0]))
+
+
+def test_nodes_that_saved_nothing_run_again_and_non_leaf_inputs_store_once_like_torch():
+    for lib in (ember, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x + 1  # saves nothing: a second backward through it is fine
+        y.sum().backward()
+        y.sum().backward()
+        assert x.grad.tolist() == [2.0, 2.0]
+        with pytest.raises(RuntimeError, match="second time"):
+            z = x * x  # saves x: freed after the first backward
+            z.sum().backward()
+            z.sum().backward()
+        h = x * 2
+        h.retain_grad()
+        (h * h).sum().backward(inputs=[h])
+        assert h.grad.tolist() == [4.0, 8.0]
+        h2 = x * 2
+        (h2 * h2).sum().backward(inputs=[h2, h2])
+        assert h2.grad.tolist() == [4.0, 8.0]
+
+
+def test_two_backward_passes_in_one_autocast_region_like_torch():
+    results = []
+    for lib in (ember, torch):
+        lib.manual_seed(0)
+        lin = lib.nn.Linear(3, 2)
+        x = lib.ones(4, 3)
+        with lib.autocast("cpu"):
+            for _ in range(2):  # the weight's cast is cached and used by both passes
+                lin(x).float().pow(2).sum().backward()
+        results.append(lin.weight.grad.dtype)
+    assert str(results[0]).split(".")[-1] == str(results[1]).split(".")[-1] == "float32"

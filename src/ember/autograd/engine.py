@@ -51,10 +51,17 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
              leaf_targets)
     leaves.flush()
     if captured is not None and accumulate and node_targets:
-        # backward(inputs=[non_leaf]): store those gradients in their .grad.
+        # backward(inputs=[non_leaf]): store those gradients in their .grad, once per
+        # tensor, and not where retain_grad() has stored this pass's already.
+        stored = set()
         for i, t in enumerate(inputs):
-            if t.grad_fn is not None and captured[i] is not None:
-                t.grad = captured[i] if t.grad is None else t.grad + captured[i]
+            if t.grad_fn is None or captured[i] is None or id(t) in stored:
+                continue
+            stored.add(id(t))
+            retained = t.grad_fn.__dict__.get("_retain")
+            if retained is not None and t._output_nr in retained:
+                continue
+            t.grad = captured[i] if t.grad is None else t.grad + captured[i]
     if captured is not None and not accumulate:
         for i, c in enumerate(captured):
             if c is None and not allow_unused:
@@ -126,7 +133,9 @@ def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_grap
                 if post:
                     for h in post:
                         h(in_grads, tuple(buf))
-                if not retain_graph:
+                if not retain_graph and node._saved:
+                    # Only what a node saved is freed: one that saved nothing (x + 1,
+                    # a dtype cast) can run again, as in PyTorch.
                     node._freed = True
                     node._saved = None
             for edge, g, shape in zip(edges, in_grads, node.shapes):
