@@ -257,3 +257,38 @@ def test_a_closed_over_tensor_computed_outside_is_a_boundary_like_torch():
         results.append(got)
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_an_argument_also_closed_over_gets_both_shares_like_torch():
+    results = []
+    for lib, run in ((ember, ember.utils.checkpoint.checkpoint),
+                     (torch, torch.utils.checkpoint.checkpoint)):
+        x = lib.tensor([3.0, 4.0], dtype=lib.float64, requires_grad=True)
+        run(lambda a: a * x, x, use_reentrant=False).sum().backward()
+        w = lib.tensor([3.0, 4.0], dtype=lib.float64, requires_grad=True)
+        h = w * 2
+        run(lambda q: (q * h).sin() + h, h, use_reentrant=False).sum().backward()
+        results.append([x.grad.tolist(), w.grad.tolist()])
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("reentrant", [False, True])
+def test_the_recomputation_runs_under_the_first_runs_autocast(reentrant):
+    grads = []
+    for checkpointed in (False, True):
+        ember.manual_seed(0)
+        blocks = ember.nn.ModuleList([ember.nn.Sequential(ember.nn.Linear(8, 8), ember.nn.GELU())
+                                      for _ in range(2)])
+        with ember.autocast("cpu"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            h = ember.ones(2, 8, requires_grad=True)
+            for block in blocks:
+                h = ember.utils.checkpoint.checkpoint(block, h, use_reentrant=reentrant) \
+                    if checkpointed else block(h)
+            assert h.dtype == ember.bfloat16
+            loss = h.float().pow(2).mean()
+        loss.backward()
+        grads.append([p.grad for p in blocks.parameters()])
+    for plain, ours in zip(*grads):
+        assert ours.dtype == ember.float32
+        np.testing.assert_array_equal(ours.numpy(), plain.numpy())

@@ -38,6 +38,7 @@ import numpy as np
 
 from ember import autograd
 from ember.autograd import function as _function
+from ember.ops import _autocast
 from ember.autograd.function import Function, Node
 from ember.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from ember.backend.random import default_generator
@@ -141,6 +142,9 @@ class _Run:
         self.function, self.call = function, (args, kwargs)
         self.reentrant = reentrant
         self.rng_state = default_generator.get_state() if preserve_rng_state else None
+        # The recomputation runs under the autocast state of the first run, as PyTorch's.
+        self.autocast = {d: (_autocast.is_autocast_enabled(d), _autocast.get_autocast_dtype(d))
+                         for d in ("cpu", "cuda")}
         self.inputs = []
         _map_tensors(self.call, self.inputs.append)  # every tensor argument, in order
 
@@ -157,10 +161,16 @@ class _Run:
                 return out
             self.leaves = []
         else:
+            # The first run records the graph once, to find what it reads: on detached
+            # copies of the arguments, so that a use of an argument through a closure
+            # shows as a use of the original, not of the argument.
             created = set()
-            with _collecting_nodes(created):  # records the graph once, to find what it reads
+            copies = [t.detach().requires_grad_(t.requires_grad) for t in self.inputs]
+            fresh = iter(copies)
+            args, kwargs = _map_tensors(self.call, lambda t: next(fresh))
+            with _collecting_nodes(created), _no_cast_cache():
                 out = self.function(*args, **kwargs)
-            self.leaves = _leaves_reached(out, self.inputs, created)
+            self.leaves = _leaves_reached(out, copies, created)
         outputs = []
         _map_tensors(out, outputs.append)
         if not self.reentrant and not any(t.requires_grad for t in outputs):
@@ -178,7 +188,7 @@ class _Run:
         if is_grad_enabled():
             raise RuntimeError("checkpoint: higher-order gradients (create_graph=True) through "
                                "a checkpointed function are not supported")
-        with _rng_restored(self.rng_state), enable_grad():
+        with _rng_restored(self.rng_state), enable_grad(), self._autocast_restored():
             detached = [t.detach().requires_grad_(t.requires_grad) for t in self.inputs]
             fresh = iter(detached)
             args, kwargs = _map_tensors(self.call, lambda t: next(fresh))
@@ -196,6 +206,19 @@ class _Run:
                                    allow_unused=True) if pairs and targets else ())
         grads_in = tuple(next(found, None) if d.requires_grad else None for d in detached)
         return grads_in + tuple(next(found, None) for _ in self.leaves)
+
+
+    @contextlib.contextmanager
+    def _autocast_restored(self):
+        """The first run's autocast regions again (without the weight-cast cache, so
+        that every cast the rerun makes is part of its own graph)."""
+        with contextlib.ExitStack() as stack:
+            for device, (enabled, dtype) in self.autocast.items():
+                if enabled:
+                    stack.enter_context(_autocast.autocast(device, dtype=dtype,
+                                                           cache_enabled=False))
+            stack.enter_context(_no_cast_cache())
+            yield
 
 
 class _Checkpoint(Function):
@@ -247,6 +270,18 @@ def _leaves_reached(out, inputs, created):
                 found[edge] = Tensor._wrap(np.broadcast_to(np.zeros((), np.float32), shape),
                                            True, target, edge[1])
     return list(found.values())
+
+
+@contextlib.contextmanager
+def _no_cast_cache():
+    """Autocast's weight casts made fresh inside the block: a cast cached before the
+    checkpoint would be a node outside its graph, and hide the weight behind it."""
+    before = _autocast.is_autocast_cache_enabled()
+    _autocast.set_autocast_cache_enabled(False)
+    try:
+        yield
+    finally:
+        _autocast.set_autocast_cache_enabled(before)
 
 
 @contextlib.contextmanager
