@@ -620,3 +620,26 @@ def test_two_backward_passes_in_one_autocast_region_like_torch():
                 lin(x).float().pow(2).sum().backward()
         results.append(lin.weight.grad.dtype)
     assert str(results[0]).split(".")[-1] == str(results[1]).split(".")[-1] == "float32"
+
+
+def test_setup_context_sees_defaults_and_keywords_like_torch():
+    got = []
+    for lib in (ember, torch):
+        class Affine(lib.autograd.Function):
+            @staticmethod
+            def forward(x, scale=2.0, shift=0.0):
+                return x * scale + shift
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                _, ctx.scale, _ = inputs  # all three, defaults included
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx.scale, None, None
+
+        x = lib.ones(2, requires_grad=True)
+        a, b = Affine.apply(x), Affine.apply(x, shift=1.0)
+        (a.sum() + b.sum()).backward()
+        got.append((a.tolist(), b.tolist(), x.grad.tolist()))
+    assert got[0] == got[1] == ([2.0, 2.0], [3.0, 3.0], [4.0, 4.0])

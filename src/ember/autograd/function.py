@@ -213,8 +213,9 @@ def _apply_tensors(cls, *args, **kwargs):
     output that shares memory with an input (``return x``, ``x.view_as(x)``) is
     copied, so that an in-place change of it cannot alter what the graph saved.
     """
-    if kwargs:
-        args = _bind_positionally(cls, args, kwargs)
+    setup_style = cls.setup_context is not Function.setup_context
+    if kwargs or setup_style:
+        args = _bind_positionally(cls, args, kwargs, defaults=setup_style)
     xp = np
     for a in args:
         if isinstance(a, Tensor) and type(a._array) is not np.ndarray:
@@ -233,7 +234,7 @@ def _apply_tensors(cls, *args, **kwargs):
     prev = _State.enabled
     _State.enabled = False
     try:
-        if cls.setup_context is not Function.setup_context:
+        if setup_style:
             out = cls.forward(*args)
             cls.setup_context(ctx, args, out)
         else:
@@ -266,16 +267,26 @@ def _apply_tensors(cls, *args, **kwargs):
     return tuple(result)
 
 
-def _bind_positionally(cls, args, kwargs):
+def _bind_positionally(cls, args, kwargs, defaults=False):
     """PyTorch passes keyword arguments of ``apply`` to forward by position (so
-    backward returns a gradient, or None, for each); keyword-only ones fail."""
-    import inspect
+    backward returns a gradient, or None, for each); keyword-only ones fail.
+    With ``defaults`` (the setup_context style), omitted arguments are filled
+    in, so that ``setup_context`` sees every input."""
     with_ctx = cls.setup_context is Function.setup_context
-    bound = inspect.signature(cls.forward).bind(*((None,) if with_ctx else ()), *args, **kwargs)
+    signature = _signatures.get(cls)
+    if signature is None:
+        import inspect
+        signature = _signatures[cls] = inspect.signature(cls.forward)
+    bound = signature.bind(*((None,) if with_ctx else ()), *args, **kwargs)
+    if defaults:
+        bound.apply_defaults()
     if bound.kwargs:
         raise TypeError(f"forward() got an unexpected keyword argument "
                         f"'{next(iter(bound.kwargs))}'")
     return bound.args[1:] if with_ctx else bound.args
+
+
+_signatures = {}  # a user Function's class -> the signature of its forward
 
 
 def _unaliased(array, inputs, xp):
