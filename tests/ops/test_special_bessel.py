@@ -278,3 +278,11 @@ def test_every_name_is_torch_special_s_and_documented():
     for name in NAMES:
         assert hasattr(torch.special, name) and name in ember.special.__all__
         assert getattr(ember.special, name).__doc__, name
+
+
+def test_airy_ai_is_zero_far_right_and_nan_at_infinity_like_torch():
+    v = [108.0, 111.0, 1e12, 1e13, 2e13, 1e25, 1e30, np.inf, -np.inf]
+    for dtype, tdtype in ((ember.float64, torch.float64), (ember.float32, torch.float32)):
+        ours = ember.special.airy_ai(ember.tensor(v, dtype=dtype)).numpy()
+        theirs = torch.special.airy_ai(torch.tensor(v, dtype=tdtype)).numpy()
+        np.testing.assert_array_equal(ours, theirs)

@@ -337,6 +337,9 @@ def _zeta_double(xp, a):
     return z_hi, z_lo + (p_hi * _TWO_THIRDS_LO + p_lo * (2 / 3))
 
 
+_AIRY_UNDERFLOW = 110.0  # e^-(2/3) 110^1.5 is below the smallest float64
+
+
 def _airy_ai(xp, x):
     """Ai(x): the Maclaurin series on [-2.5, 1]; above, (1/pi) sqrt(x/3) K_{1/3}(zeta);
     below, (sqrt|x| / 3) (J_{1/3}(zeta) + J_{-1/3}(zeta)), zeta = (2/3) |x|^(3/2)
@@ -357,6 +360,8 @@ def _airy_ai(xp, x):
     scale = xp.exp(-xp.where(x > _AIRY_SERIES_TO, zeta_lo, 0.0))
     positive = half * ((xp.sqrt(xp.where(x > _AIRY_SERIES_TO, x, 1.0) / 3) / _PI * k_scaled
                         * scale) * half)
+    # Beyond x ~ 108 Ai underflows to 0 (and zeta's low part can overflow e^-lo)
+    positive = xp.where((x > _AIRY_UNDERFLOW) & (x < xp.inf), 0.0, positive)
     # x < -2.5
     z_neg = xp.where(x < _AIRY_SERIES_FROM, zeta, _ASYMPTOTIC_FROM)
     z_mid = xp.clip(z_neg, 2.0, _ASYMPTOTIC_FROM)
