@@ -643,3 +643,14 @@ def test_setup_context_sees_defaults_and_keywords_like_torch():
         (a.sum() + b.sum()).backward()
         got.append((a.tolist(), b.tolist(), x.grad.tolist()))
     assert got[0] == got[1] == ([2.0, 2.0], [3.0, 3.0], [4.0, 4.0])
+
+
+def test_empty_inputs_are_refused_like_torch():
+    for lib in (ember, torch):
+        x = lib.ones(2, requires_grad=True)
+        y = (x * 2).sum()
+        with pytest.raises(RuntimeError, match="inputs. argument.*cannot be empty|inputs argument "
+                                               "cannot be empty"):
+            y.backward(inputs=[])
+        with pytest.raises(RuntimeError, match="cannot be empty"):
+            lib.autograd.grad(y, [])

@@ -71,11 +71,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         inputs: if given, accumulate only into these tensors.
     """
     outputs = _as_list(tensors)
+    inputs = _as_list(inputs)
+    if inputs is not None and not inputs:
+        raise RuntimeError("backward: the inputs argument cannot be empty (leave it out to "
+                           "accumulate into every leaf)")
     grads = _root_grads(outputs, grad_tensors, "backward")
     if retain_graph is None:
         retain_graph = create_graph
-    run_backward(outputs, grads, retain_graph, create_graph, inputs=_as_list(inputs),
-                 accumulate=True)
+    run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, accumulate=True)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -102,6 +105,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                       "ember.autograd.backward.", FutureWarning, stacklevel=2)
     outs = _as_list(outputs)
     ins = _as_list(inputs)
+    if not ins:
+        raise RuntimeError("grad: the inputs argument cannot be empty")
     grads = _root_grads(outs, grad_outputs, "grad")
     if retain_graph is None:
         retain_graph = create_graph
