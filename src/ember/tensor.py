@@ -804,8 +804,9 @@ class Tensor:
         _ops.setitem_(self, index, value)
 
 
-class layout:
-    """How a tensor's elements are laid out in memory (``ember.strided``, as ``torch.layout``)."""
+class _NamedConstant:
+    """A named constant of the ``ember`` module: printed ``ember.<name>``, pickled as
+    that module attribute (so it unpickles to the same object)."""
 
     __slots__ = ("name",)
 
@@ -816,13 +817,19 @@ class layout:
         return f"ember.{self.name}"
 
     def __reduce__(self):
-        return self.name  # the module attribute of that name: unpickles to the same object
+        return self.name
+
+
+class layout(_NamedConstant):
+    """How a tensor's elements are laid out in memory (``ember.strided``, as ``torch.layout``)."""
+
+    __slots__ = ()
 
 
 strided = layout("strided")
 
 
-class memory_format:
+class memory_format(_NamedConstant):
     """An order of a tensor's dimensions in memory (``torch.memory_format``).
 
     ``ember.contiguous_format`` (row-major), ``ember.channels_last`` (NHWC for
@@ -834,16 +841,7 @@ class memory_format:
     way, and the layout of their results follows NumPy.
     """
 
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return f"ember.{self.name}"
-
-    def __reduce__(self):
-        return self.name  # the module attribute of that name: unpickles to the same object
+    __slots__ = ()
 
 
 contiguous_format = memory_format("contiguous_format")
