@@ -58,28 +58,36 @@ def _j_series(xp, x, order):
     return total if order == 0 else total * (x / 2)
 
 
-def _y_series(xp, x, order):
-    """Y_0 or Y_1 for 0 < x <= 2 (Abramowitz & Stegun 9.1.13, 9.1.11):
-    Y0 = (2/pi) (log(x/2) + gamma) J0 - (2/pi) sum_k H_k (-x^2/4)^k / k!^2,
-    Y1 = -2 / (pi x) + (2/pi) log(x/2) J1
-         - (x / 2pi) sum_k (psi(k+1) + psi(k+2)) (-x^2/4)^k / (k! (k+1)!)."""
-    t = -x * x / 4
-    log_half = xp.log(x) - _LOG2  # not log(x / 2): x / 2 underflows for subnormal x
-    term = xp.ones_like(x)
+def _digamma_sums(xp, t, order):
+    """The sums the series of Y and K share, in t = -x^2/4 (Y) or x^2/4 (K):
+    order 0: sum_{k>=1} H_k t^k / k!^2; order 1: sum_{k>=0} (psi(k+1) + psi(k+2))
+    t^k / (k! (k+1)!)."""
+    term = xp.ones_like(t)
     if order == 0:
-        total = xp.zeros_like(x)
-        harmonic = 0.0
+        total, harmonic = xp.zeros_like(t), 0.0
         for k in range(1, 20):
             harmonic += 1.0 / k
             term = term * (t / (k * k))
             total = total + harmonic * term
-        return _TWO_OVER_PI * ((log_half + _EULER) * _j_series(xp, x, 0) - total)
+        return total
     psi_sum = 1.0 - 2 * _EULER  # psi(1) + psi(2)
     total = psi_sum * term
     for k in range(1, 20):
         psi_sum += 1.0 / k + 1.0 / (k + 1)
         term = term * (t / (k * (k + 1)))
         total = total + psi_sum * term
+    return total
+
+
+def _y_series(xp, x, order):
+    """Y_0 or Y_1 for 0 < x <= 2 (Abramowitz & Stegun 9.1.13, 9.1.11):
+    Y0 = (2/pi) (log(x/2) + gamma) J0 - (2/pi) sum_k H_k (-x^2/4)^k / k!^2,
+    Y1 = -2 / (pi x) + (2/pi) log(x/2) J1
+         - (x / 2pi) sum_k (psi(k+1) + psi(k+2)) (-x^2/4)^k / (k! (k+1)!)."""
+    total = _digamma_sums(xp, -x * x / 4, order)
+    log_half = xp.log(x) - _LOG2  # not log(x / 2): x / 2 underflows for subnormal x
+    if order == 0:
+        return _TWO_OVER_PI * ((log_half + _EULER) * _j_series(xp, x, 0) - total)
     return (-_TWO_OVER_PI / x + _TWO_OVER_PI * log_half * _j_series(xp, x, 1)
             - x / (2 * _PI) * total)
 
@@ -88,23 +96,10 @@ def _k_series(xp, x, order):
     """K_0 or K_1 for 0 < x <= 2 (Abramowitz & Stegun 9.6.13, 9.6.11):
     K0 = -(log(x/2) + gamma) I0 + sum_k H_k (x^2/4)^k / k!^2,
     K1 = 1/x + log(x/2) I1 - (x/4) sum_k (psi(k+1) + psi(k+2)) (x^2/4)^k / (k! (k+1)!)."""
-    t = x * x / 4
+    total = _digamma_sums(xp, x * x / 4, order)
     log_half = xp.log(x) - _LOG2  # not log(x / 2): x / 2 underflows for subnormal x
-    term = xp.ones_like(x)
     if order == 0:
-        total = xp.zeros_like(x)
-        harmonic = 0.0
-        for k in range(1, 20):
-            harmonic += 1.0 / k
-            term = term * (t / (k * k))
-            total = total + harmonic * term
         return total - (log_half + _EULER) * _bessel_series(xp, x, 0)
-    psi_sum = 1.0 - 2 * _EULER
-    total = psi_sum * term
-    for k in range(1, 20):
-        psi_sum += 1.0 / k + 1.0 / (k + 1)
-        term = term * (t / (k * (k + 1)))
-        total = total + psi_sum * term
     return 1 / x + log_half * _bessel_series(xp, x, 1) - x / 4 * total
 
 
