@@ -654,3 +654,22 @@ def test_empty_inputs_are_refused_like_torch():
             y.backward(inputs=[])
         with pytest.raises(RuntimeError, match="cannot be empty"):
             lib.autograd.grad(y, [])
+
+
+def test_a_custom_backward_gradient_comes_in_its_inputs_dtype_like_torch():
+    dtypes = []
+    for lib in (ember, torch):
+        class Double(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return (g * 2).to(lib.float64)
+
+        x = lib.ones(2, requires_grad=True)
+        h = x * 1  # a float32 non-leaf input
+        (g,) = lib.autograd.grad(Double.apply(h).sum(), h)
+        dtypes.append(str(g.dtype).split(".")[-1])
+    assert dtypes == ["float32", "float32"]

@@ -227,6 +227,7 @@ def _apply_tensors(cls, *args, **kwargs):
     ctx.fn = _UserFunctionNode
     ctx._user_fn = cls
     ctx._tensor_args = tuple(isinstance(a, Tensor) for a in args)
+    ctx._input_dtypes = tuple(a.dtype if isinstance(a, Tensor) else None for a in args)
     ctx.xp = xp
     ctx._to_save = ()
     ctx._non_diff = ()
@@ -320,7 +321,9 @@ class _UserFunctionNode:
                 raise RuntimeError(f"function {user.__name__}Backward returned a gradient "
                                    f"different than None at position {i + 1}, but the "
                                    "corresponding forward input was not a Tensor")
-        return result
+        # Each gradient in its input's dtype, as PyTorch casts what a backward returns.
+        return tuple(g.to(dt) if isinstance(g, Tensor) and dt is not None and g.dtype != dt
+                     else g for g, dt in zip(result, ctx._input_dtypes))
 
 
 def _row_major(out, xp):
