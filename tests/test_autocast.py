@@ -342,14 +342,7 @@ def test_modules_values_and_gradients_match_torch(build):
         _close(ep.grad, tp.grad, f"{name}: gradient of {pname}")
 
 
-_RNN_DTYPE = pytest.mark.xfail(
-    strict=True, reason="nn.LSTM and nn.RNN run their recurrence in float32 here; PyTorch's CPU "
-    "autocast runs the whole layer (mkldnn_rnn_layer) in bfloat16")
-_DTYPE_MARKS = {"LSTM": _RNN_DTYPE, "RNN": _RNN_DTYPE}
-
-
-@pytest.mark.parametrize("build", [pytest.param(m, marks=_DTYPE_MARKS.get(m[0], ()))
-                                   for m in MODULES], ids=[m[0] for m in MODULES])
+@pytest.mark.parametrize("build", MODULES, ids=[m[0] for m in MODULES])
 def test_modules_output_dtypes_match_torch(build):
     (_, _, touts), (_, _, eouts) = _module_outputs(build)
     assert [str(e.dtype).split(".")[-1] for e in eouts] == \

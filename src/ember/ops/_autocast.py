@@ -34,8 +34,9 @@ thread; only ``"cpu"`` and ``"cuda"`` are device types; and ``"cuda"``
 autocast covers the ops of these tables only (PyTorch's CUDA float32 list
 also names elementwise ops such as ``exp``, ``log``, ``pow``, ``sum`` and
 ``softmax``, which run here in their inputs' dtype); ``nn.LSTM`` and ``nn.RNN``
-cast their input projections but run the recurrence in float32, where
-PyTorch's CPU kernel runs the whole layer in bfloat16.
+return the autocast dtype as PyTorch's do, but compute their recurrence in
+the parameters' dtype and round the results once, where PyTorch's CPU kernel
+runs the whole layer in bfloat16.
 """
 
 import functools

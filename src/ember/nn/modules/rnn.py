@@ -20,6 +20,7 @@ from ember.nn.module import Module
 from ember.nn.modules.rnn_packed import run_packed
 from ember.nn.parameter import Parameter
 from ember.nn.utils.rnn import PackedSequence
+from ember.ops import _autocast as _amp
 from ember.ops import rnn as _rnn
 from ember.ops.lstm_layer import LSTMLayer
 from ember.ops.creation import empty, zeros
@@ -250,6 +251,24 @@ class RNNBase(Module):
             return output.squeeze(1)
         return output.transpose(0, 1) if self.batch_first else output
 
+    def _autocast_dtype(self, x):
+        """Under autocast, the dtype PyTorch gives this layer's results: its CPU lists
+        hold the LSTM and the Elman RNN (not the GRU), its CUDA lists all three.
+        The recurrence itself runs in the parameters' dtype here; the results are
+        rounded once at the end. None outside autocast."""
+        if not _amp.active or not x.dtype.is_floating_point:
+            return None
+        device = "cuda" if x.is_cuda else "cpu"
+        if not _amp.is_autocast_enabled(device) or (device == "cpu" and self.mode == "GRU"):
+            return None
+        return _amp.get_autocast_dtype(device)
+
+    def _cast_results(self, x, results):
+        dtype = self._autocast_dtype(x)
+        if dtype is None:
+            return results
+        return tuple(t.to(dtype) if t.dtype != dtype else t for t in results)
+
 
 class _SingleStateRNN(RNNBase):
     """RNN and GRU: one hidden state h."""
@@ -273,6 +292,7 @@ class _SingleStateRNN(RNNBase):
         h0 = states[0] if states is not None else self._zero_state(x, self.hidden_size)
         self._check_state(h0, self._expected(x, self.hidden_size), "hidden")
         output, h_n, _ = self._run(x, h0, None)
+        output, h_n = self._cast_results(x, (output, h_n))
         return self._finish(output, batched), (h_n if batched else h_n.squeeze(1))
 
 
@@ -364,6 +384,7 @@ class LSTM(RNNBase):
         self._check_state(states[0], self._expected(x, out_size), "hidden[0]")
         self._check_state(states[1], self._expected(x, self.hidden_size), "hidden[1]")
         output, h_n, c_n = self._run(x, states[0], states[1])
+        output, h_n, c_n = self._cast_results(x, (output, h_n, c_n))
         if not batched:
             h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
         return self._finish(output, batched), (h_n, c_n)
