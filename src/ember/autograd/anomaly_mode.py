@@ -35,7 +35,6 @@ class _Anomaly:
     current_node = None  # the node whose backward is running (create_graph records it as parent)
 
 
-_plain_record = _function._record
 _EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(_function.__file__))) + os.sep
 
 
@@ -43,8 +42,8 @@ def _in_ember(frame):
     return frame.f_code.co_filename.startswith(_EMBER_DIR)
 
 
-def _record_with_trace(ctx, *args, **kwargs):
-    """``_record``, and the stack of the forward call kept on the node.
+def _keep_trace(ctx):
+    """Keep on a node being recorded the stack of the forward call that made it.
 
     The innermost frames inside Ember itself (the op's wrapper, ``Function.apply``)
     are left out: the stack ends at the caller's line that ran the op.
@@ -59,7 +58,6 @@ def _record_with_trace(ctx, *args, **kwargs):
     ctx._anomaly_trace = stack
     if _Anomaly.current_node is not None:
         ctx._anomaly_parent = _Anomaly.current_node
-    return _plain_record(ctx, *args, **kwargs)
 
 
 def is_anomaly_enabled():
@@ -74,9 +72,12 @@ def is_anomaly_check_nan_enabled():
 
 def set_anomaly_enabled(enabled, check_nan=True):
     """Turn anomaly detection on or off (``torch.set_anomaly_enabled``); see ``detect_anomaly``."""
-    _Anomaly.enabled = bool(enabled)
+    was, _Anomaly.enabled = _Anomaly.enabled, bool(enabled)
     _Anomaly.check_nan = bool(check_nan)
-    _function._record = _record_with_trace if _Anomaly.enabled else _plain_record
+    if _Anomaly.enabled and not was:
+        _function.add_record_observer(_keep_trace)
+    elif was and not _Anomaly.enabled:
+        _function.remove_record_observer(_keep_trace)
 
 
 class detect_anomaly:

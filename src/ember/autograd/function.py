@@ -335,6 +335,33 @@ def _row_major(out, xp):
     return out
 
 
+# Observers of recording (anomaly mode keeps each node's forward stack, a
+# checkpoint collects the nodes of its call): called with each new node. While
+# there are none, ``_record`` is the plain function, so recording pays nothing.
+_observers = []
+
+
+def add_record_observer(observer):
+    """Call ``observer(node)`` for every graph node recorded until removed."""
+    global _record
+    _observers.append(observer)
+    _record = _record_observed
+
+
+def remove_record_observer(observer):
+    """Stop calling ``observer`` (added with ``add_record_observer``)."""
+    global _record
+    _observers.remove(observer)
+    if not _observers:
+        _record = _record_plain
+
+
+def _record_observed(ctx, *args, **kwargs):
+    for observer in _observers:
+        observer(ctx)
+    return _record_plain(ctx, *args, **kwargs)
+
+
 def _record(ctx, cls, args, out, xp, pre=None):
     """Make ctx a graph node: edges to inputs, saved tensors, wrapped outputs."""
     edges = []
@@ -382,6 +409,9 @@ def _record(ctx, cls, args, out, xp, pre=None):
     else:
         ctx._saved = ()
     return result
+
+
+_record_plain = _record
 
 
 def _refresh_view(view):

@@ -287,17 +287,12 @@ def _no_cast_cache():
 @contextlib.contextmanager
 def _collecting_nodes(created):
     """Collect into ``created`` every graph node recorded inside the block."""
-    before = _function._record
-
-    def record(ctx, *args, **kwargs):
-        created.add(ctx)
-        return before(ctx, *args, **kwargs)
-
-    _function._record = record
+    observe = created.add
+    _function.add_record_observer(observe)
     try:
         yield
     finally:
-        _function._record = before
+        _function.remove_record_observer(observe)
 
 
 def _map_tensors(obj, fn):
