@@ -673,3 +673,18 @@ def test_a_custom_backward_gradient_comes_in_its_inputs_dtype_like_torch():
         (g,) = lib.autograd.grad(Double.apply(h).sum(), h)
         dtypes.append(str(g.dtype).split(".")[-1])
     assert dtypes == ["float32", "float32"]
+
+
+def test_record_observers_see_every_new_node_until_removed():
+    from ember.autograd import function as fn
+    seen = []
+    fn.add_record_observer(seen.append)
+    try:
+        x = ember.ones(2, requires_grad=True)
+        y = (x * 2).exp()
+    finally:
+        fn.remove_record_observer(seen.append)
+    assert seen == [y.grad_fn.next_functions[0][0], y.grad_fn]
+    assert fn._record is fn._record_plain  # no observer left: the plain path
+    (x * 3).sum()
+    assert len(seen) == 2
