@@ -6,8 +6,6 @@ before it returns). ``ember.cpu.amp.autocast`` is PyTorch's older spelling
 of ``ember.autocast("cpu", ...)``.
 """
 
-import warnings
-
 from ember.amp import autocast_mode as _autocast_mode
 from ember.backend.dtype import bfloat16
 
@@ -31,18 +29,7 @@ def synchronize(device=None):
     """Nothing to wait for: CPU ops finish before they return (``torch.cpu.synchronize``)."""
 
 
-class _Autocast(_autocast_mode.autocast):
-    """``ember.cpu.amp.autocast(enabled=True, dtype=ember.bfloat16, cache_enabled=True)``:
-    ``ember.autocast("cpu", ...)`` with PyTorch's deprecation warning."""
-
-    def __init__(self, enabled=True, dtype=bfloat16, cache_enabled=True):
-        warnings.warn("`ember.cpu.amp.autocast(args...)` is deprecated. Please use "
-                      "`ember.amp.autocast('cpu', args...)` instead.", FutureWarning,
-                      stacklevel=2)
-        super().__init__("cpu", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
-
-
-_Autocast.__name__, _Autocast.__qualname__ = "autocast", "amp.autocast"
+_Autocast = _autocast_mode.deprecated_autocast("cpu", bfloat16)
 
 
 class amp:

@@ -205,18 +205,7 @@ globals().update({name[len("cuda."):]: legacy_type for name, legacy_type in _LEG
                   if name.startswith("cuda.")})
 
 
-class _Autocast(_autocast_mode.autocast):
-    """``ember.cuda.amp.autocast(enabled=True, dtype=ember.float16, cache_enabled=True)``:
-    ``ember.autocast("cuda", ...)`` with PyTorch's deprecation warning."""
-
-    def __init__(self, enabled=True, dtype=_float16, cache_enabled=True):
-        warnings.warn("`ember.cuda.amp.autocast(args...)` is deprecated. Please use "
-                      "`ember.amp.autocast('cuda', args...)` instead.", FutureWarning,
-                      stacklevel=2)
-        super().__init__("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
-
-
-_Autocast.__name__, _Autocast.__qualname__ = "autocast", "amp.autocast"
+_Autocast = _autocast_mode.deprecated_autocast("cuda", _float16)
 
 
 def _deprecated_custom(name):
