@@ -69,32 +69,36 @@ __special__ = ("i1", "i0e", "i1e", "ndtri", "entr", "multigammaln", "zeta", "gam
 
 # ---- Functions ------------------------------------------------------------------------
 
-class Lgamma(Function):
-    """log |Gamma(x)|; derivative digamma(x)."""
-
-    @staticmethod
+def _float64_op(name, doc, kernel, derivative, *kernel_args):
+    """A Function ``name``: y = ``kernel(x, *kernel_args)`` computed in float64 on the
+    host (``_in_float64``), dL/dx = ``derivative(g, x)`` written with Ember ops."""
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _in_float64(ctx.xp, x, _lgamma)
+        return _in_float64(ctx.xp, x, kernel, *kernel_args)
 
-    @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * digamma(x)
+        return derivative(g, x)
+
+    return type(name, (Function,), {"__doc__": doc, "forward": staticmethod(forward),
+                                    "backward": staticmethod(backward)})
 
 
-class Digamma(Function):
-    """psi(x) = Gamma'(x) / Gamma(x); derivative polygamma(1, x)."""
+def _i1_derivative(g, x):
+    zero = x == 0
+    # 1/2 at 0 (the limit); the safe divisor keeps the unused branch finite,
+    # so that higher derivatives at 0 are not nan.
+    return g * where(zero, 0.5, i0(x) - i1(x) / where(zero, 1.0, x))
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _in_float64(ctx.xp, x, _digamma)
 
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * polygamma(1, x)
+Lgamma = _float64_op("Lgamma", "log |Gamma(x)|; derivative digamma(x).", _lgamma,
+                     lambda g, x: g * digamma(x))
+Digamma = _float64_op("Digamma", "psi(x) = Gamma'(x) / Gamma(x); derivative polygamma(1, x).",
+                      _digamma, lambda g, x: g * polygamma(1, x))
+I0 = _float64_op("I0", "Modified Bessel function of the first kind, order 0; derivative i1(x).",
+                 _bessel_i, lambda g, x: g * i1(x), 0)
+I1 = _float64_op("I1", "Modified Bessel function of the first kind, order 1; derivative "
+                 "i0(x) - i1(x) / x.", _bessel_i, _i1_derivative, 1)
 
 
 class Polygamma(Function):
@@ -110,37 +114,6 @@ class Polygamma(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * polygamma(ctx.n + 1, x), None
-
-
-class I0(Function):
-    """Modified Bessel function of the first kind, order 0; derivative i1(x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _in_float64(ctx.xp, x, _bessel_i, 0)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * i1(x)
-
-
-class I1(Function):
-    """Modified Bessel function of the first kind, order 1; derivative i0(x) - i1(x) / x."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _in_float64(ctx.xp, x, _bessel_i, 1)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        zero = x == 0
-        # 1/2 at 0 (the limit); the safe divisor keeps the unused branch finite,
-        # so that higher derivatives at 0 are not nan.
-        return g * where(zero, 0.5, i0(x) - i1(x) / where(zero, 1.0, x))
 
 
 class I0e(Function):
@@ -230,21 +203,16 @@ class Sinc(Function):
         return g * SincDerivative.apply(x)
 
 
-class SincDerivative(Function):
-    """sinc'(x) = (cos(pi x) - sinc(x)) / x, 0 at 0; its derivative
-    sinc''(x) = -pi^2 sinc(x) - 2 sinc'(x) / x, -pi^2 / 3 at 0."""
+def _sinc_second_derivative(g, x):
+    zero = x == 0
+    second = -_PI ** 2 * sinc(x) - 2 * SincDerivative.apply(x) / where(zero, 1.0, x)
+    return g * where(zero, -_PI ** 2 / 3, second)
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _in_float64(ctx.xp, x, _sinc_derivative)
 
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        zero = x == 0
-        second = -_PI ** 2 * sinc(x) - 2 * SincDerivative.apply(x) / where(zero, 1.0, x)
-        return g * where(zero, -_PI ** 2 / 3, second)
+SincDerivative = _float64_op(
+    "SincDerivative", "sinc'(x) = (cos(pi x) - sinc(x)) / x, 0 at 0; its derivative "
+    "sinc''(x) = -pi^2 sinc(x) - 2 sinc'(x) / x, -pi^2 / 3 at 0.", _sinc_derivative,
+    _sinc_second_derivative)
 
 
 class Copysign(Function):
