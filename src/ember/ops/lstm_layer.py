@@ -191,7 +191,9 @@ def _gate_gradients(ctx, w_hh, g_out, g_c, want_dh0):
     chunk = min(steps, _CHUNK)
     coef = np.empty((chunk, width, batch), acts.dtype)
     h_to_c = np.empty((chunk, n, batch), acts.dtype)
-    done = np.empty_like(coef)  # the chunk's gate gradients, each step's a contiguous block
+    # The chunk's gate gradients, each step's a contiguous block, overwrite its
+    # coefficients as they are used: one buffer fewer for the cache.
+    done = coef
     own = 0 if reverse else 1  # as in _forward: step t's c_prev is cells[t + 1 - own]
     first = True
     # The first step's product W_hh^T dz only gives dh0: skipped when unwanted.
