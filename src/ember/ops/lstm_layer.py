@@ -9,15 +9,15 @@ about twice as fast with the batch as the GEMM's short side (gates x batch)
 than the other way round (batch x gates), so this layer keeps each step's
 gates, cell state and output "feature-major": (features, batch), contiguous.
 Each step's gates are then one GEMM, [W_ih | W_hh | b] times the step's
-operand [x_t; h_prev; 1], which lies contiguous in one buffer (the previous
-step writes its h there), and the weight gradients are GEMMs over all T * B
-columns once the per-step gradients are gathered feature-major (one
-blockwise copy).
+operand [x_t; h_prev; 1], a column block of one (H_in + H + 1, T + 1, B)
+buffer (the previous step writes its h there), and the weight gradients are
+GEMMs over all T * B columns: the buffer's rows are already laid out so, and
+the per-step gradients are gathered feature-major (one blockwise copy).
 
 Shapes (forward): ``x`` (T, B, H_in), any strides; ``w_ih`` (4H, H_in);
 ``bias`` (4H,) = b_ih + b_hh, or None; ``h0``, ``c0`` (B, H); ``w_hh`` (4H, H);
 ``reverse``: run from the last step to the first. Returns ``output`` (T, B, H),
-a transposed view of the operand buffer's h rows, and ``c_n`` (B, H). The weights
+a view of the operand buffer's h rows, and ``c_n`` (B, H). The weights
 keep PyTorch's gate order (i, f, g, o); inside, their rows are permuted to
 (o, i, f, g) (``_inner_order``) and gradients are permuted back.
 
@@ -80,7 +80,8 @@ def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
     ones = 0 if bias is None else 1
     width = k + n + ones
     # One GEMM a step gives all four gates: [W_ih | W_hh | b] (4n, k + n + 1) times
-    # the step's operand [x_t; h_prev; 1], which lies contiguous in ``operands``.
+    # the step's operand [x_t; h_prev; 1], operands[:, slot] (rows (T + 1) * B apart,
+    # so that the weight gradients' GEMM reads all steps' operands as they lie).
     # (Against a batched input projection beforehand plus a recurrent GEMM, this
     # saves a pass adding the two, and K = k + n + 1 runs as fast as both.)
     # sigmoid(z) = (1 + tanh(z / 2)) / 2: with the 1/2 folded into the rows of
@@ -95,10 +96,10 @@ def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
     # the next step's (own = 1; with reverse, 0 and the order reversed). The
     # outputs are then slots own .. own + T - 1, rows k .. k + n.
     own = 0 if reverse else 1
-    operands = np.empty((steps + 1, width, batch), dtype)
-    operands[1 - own:1 - own + steps, :k] = x.transpose(0, 2, 1)
-    operands[:, k + n:] = 1
-    operands[steps if reverse else 0, k:k + n] = h0.T
+    operands = np.empty((width, steps + 1, batch), dtype)
+    operands[:k, 1 - own:1 - own + steps] = x.transpose(2, 0, 1)
+    operands[k + n:] = 1
+    operands[k:k + n, steps if reverse else 0] = h0.T
     acts = np.empty((steps, 4 * n, batch), dtype)  # the gates
     # Cell states with c0 beside them, in time order: step t's state is
     # cells[t + 1] and its c_prev cells[t] (reverse: cells[t] and cells[t + 1]),
@@ -110,7 +111,7 @@ def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
     ig = np.empty((n, batch), dtype)
     for t in (reversed(range(steps)) if reverse else range(steps)):
         a = acts[t]
-        np.matmul(w, operands[t + 1 - own], out=a)
+        np.matmul(w, operands[:, t + 1 - own], out=a)
         np.tanh(a, out=a)
         sig = a[:3 * n]
         sig *= half
@@ -120,9 +121,9 @@ def _forward(x, w_ih, bias, h0, c0, w_hh, reverse):
         np.multiply(a[n:2 * n], a[3 * n:], out=ig)  # i * g
         c_t += ig
         np.tanh(c_t, out=tanh_cells[t])
-        np.multiply(a[:n], tanh_cells[t], out=operands[t + own, k:k + n])  # h = o * tanh(c)
+        np.multiply(a[:n], tanh_cells[t], out=operands[k:k + n, t + own])  # h = o * tanh(c)
         c = c_t
-    return (operands[own:own + steps, k:k + n], np.ascontiguousarray(c.T),
+    return (operands[k:k + n, own:own + steps].transpose(1, 0, 2), np.ascontiguousarray(c.T),
             (acts, cells, tanh_cells, operands))
 
 
@@ -147,12 +148,12 @@ def _backward(ctx, x, w_ih, w_hh, g_out, g_c):
         gw_ih = (flat @ x.reshape(steps * batch, k))[back]
     if need[1] and not row_major or need[2] or need[5]:
         # The other weight and bias gradients in one GEMM against the steps'
-        # operands [x_t; h_prev; 1], gathered feature-major ((k +) n + 1, T * B):
-        # x_t's rows only where x is not already a GEMM operand as it lies.
+        # operands [x_t; h_prev; 1], feature-major ((k +) n + 1, T * B) as they
+        # lie: x_t's rows only where x is not already a GEMM operand as it lies.
         own = 0 if ctx.reverse else 1
         first = k if row_major else 0
-        used = ctx.buffers[3][1 - own:1 - own + steps, first:]
-        prod = flat @ used.transpose(1, 0, 2).reshape(used.shape[1], steps * batch).T
+        used = ctx.buffers[3][first:, 1 - own:1 - own + steps]
+        prod = flat @ used.reshape(used.shape[0], steps * batch).T
         prod = prod[back]
         if not row_major and need[1]:
             gw_ih = prod[:, :k]
