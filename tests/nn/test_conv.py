@@ -36,6 +36,11 @@ CONV2D = [  # (input shape, weight shape, kwargs)
     # stride 1 runs on full-row columns: wide dilated kernels reach past a row's end
     ((2, 3, 7, 9), (4, 3, 2, 5), dict(padding=(1, 3), dilation=(1, 2))),
     ((2, 3, 4, 5), (5, 3, 1, 1), {}),  # 1x1: no padding, nothing past the row
+    # wide columns (conv._pitch): stride 1 on rows at least 8x the kernel's overhang
+    ((2, 3, 6, 20), (4, 3, 3, 3), dict(padding=1)),
+    ((2, 4, 5, 24), (6, 2, 3, 3), dict(padding=(0, 1), groups=2)),
+    ((1, 2, 7, 40), (3, 2, 3, 3), dict(padding=2, dilation=2)),
+    ((2, 3, 5, 17), (2, 3, 2, 3), dict(padding="same")),  # asymmetric padding
 ]
 
 
@@ -65,6 +70,7 @@ def test_conv2d_without_bias_matches_torch():
     ((2, 4, 10), (6, 2, 4), dict(stride=2, padding=2, dilation=2, groups=2)),
     ((2, 3, 8), (2, 3, 4), dict(padding="same")),
     ((3, 7), (2, 3, 3), dict(padding=(1,))),  # unbatched
+    ((2, 3, 40), (4, 3, 3), dict(padding=1)),  # wide columns
 ])
 def test_conv1d_matches_torch(xs, ws, kwargs):
     check(same_call("conv1d", **kwargs), rand(xs), rand(ws, 1), rand((ws[0],), 2))
@@ -76,6 +82,8 @@ def test_conv1d_matches_torch(xs, ws, kwargs):
                                       groups=2)),
     ((2, 2, 3, 3), (2, 3, 2, 3), dict(stride=2, dilation=(2, 1), output_padding=1)),
     ((3, 4, 4), (3, 2, 3, 3), dict(padding=1)),  # unbatched
+    ((2, 4, 5, 20), (4, 3, 3, 3), dict(padding=1)),  # wide columns
+    ((2, 2, 4, 48), (2, 3, 3, 3), dict(dilation=2, output_padding=1)),  # wide, output padding
 ])
 def test_conv_transpose2d_matches_torch(xs, ws, kwargs):
     c_out = ws[1] * kwargs.get("groups", 1)
@@ -85,6 +93,15 @@ def test_conv_transpose2d_matches_torch(xs, ws, kwargs):
 def test_conv_transpose1d_matches_torch():
     check(same_call("conv_transpose1d", stride=2, padding=1, output_padding=1),
           rand((2, 3, 5)), rand((3, 2, 3), 1), rand((2,), 2))
+
+
+def test_wide_columns_only_for_stride_1_with_small_overhang():
+    from ember.ops.conv import Geometry, _pitch
+    one = Geometry((1, 1), ((1, 1), (1, 1)), (1, 1))
+    assert _pitch(18, 16, one) == 18  # 3x3 'same' on 16 wide: rows of the padded input
+    assert _pitch(6, 4, one) == 4  # overhang 2 on 4: too much extra GEMM work
+    assert _pitch(130, 128, one) == 128  # rows long enough as they are
+    assert _pitch(18, 8, Geometry((2, 2), ((1, 1), (1, 1)), (1, 1))) == 8  # strided
 
 
 def test_conv2d_float32_stays_float32():
