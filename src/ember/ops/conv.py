@@ -90,13 +90,18 @@ def windows(xp_, kernel, geom, out_hw, order="kernel_first"):
     (sh, sw), (dh, dw) = geom.stride, geom.dilation
     n, c = xp_.shape[:2]
     s_n, s_c, s_h, s_w = xp_.strides
-    lib = np.lib.stride_tricks if type(xp_) is np.ndarray else _xp_of(xp_).lib.stride_tricks
     kernel_strides, out_strides = (s_h * dh, s_w * dw), (s_h * sh, s_w * sw)
     if order == "kernel_first":
-        return lib.as_strided(xp_, (n, c, kh, kw, ho, wo),
-                              (s_n, s_c) + kernel_strides + out_strides, writeable=False)
-    return lib.as_strided(xp_, (n, c, ho, wo, kh, kw), (s_n, s_c) + out_strides + kernel_strides,
-                          writeable=False)
+        return _read_only_view(xp_, (n, c, kh, kw, ho, wo),
+                               (s_n, s_c) + kernel_strides + out_strides)
+    return _read_only_view(xp_, (n, c, ho, wo, kh, kw), (s_n, s_c) + out_strides + kernel_strides)
+
+
+def _read_only_view(a, shape, strides):
+    """``as_strided`` of ``a``, read-only on NumPy (CuPy's takes no ``writeable``)."""
+    if type(a) is np.ndarray:
+        return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=False)
+    return _xp_of(a).lib.stride_tricks.as_strided(a, shape, strides)
 
 
 # Wide columns (see the module docstring) only where the garbage columns add
@@ -138,9 +143,8 @@ def _columns(x, w_shape, geom, ones_row=False):
         xp_ = pad_input(x, ((pt, pb + 1), (pl, pr)))
         (dh, dw), item = geom.dilation, xp_.itemsize
         s_n, s_c = xp_.strides[:2]
-        lib = np.lib.stride_tricks if type(xp_) is np.ndarray else _xp_of(xp_).lib.stride_tricks
-        win = lib.as_strided(xp_, (c, kh, kw, n, ho * pitch),
-                             (s_c, dh * pitch * item, dw * item, s_n, item), writeable=False)
+        win = _read_only_view(xp_, (c, kh, kw, n, ho * pitch),
+                              (s_c, dh * pitch * item, dw * item, s_n, item))
     k, groups = cg * kh * kw, geom.groups
     if not ones_row:
         return win.reshape(groups, k, -1), (ho, wo), pitch  # the one copy
