@@ -118,6 +118,9 @@ def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_grap
             else:
                 if node._freed:
                     node.saved_tensors  # raises the "backward twice" error
+                pre = node.__dict__.get("_pre_hooks") if node.__dict__ else None
+                if pre:
+                    buf = _run_prehooks(node, pre, buf)
                 if anomaly:
                     in_grads = anomaly_mode.run_backward_of(node, buf)
                 else:
@@ -131,8 +134,9 @@ def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_grap
                     in_grads = _reduced_and_checked(node, in_grads)
                 post = node.__dict__.get("_post_hooks") if node.__dict__ else None
                 if post:
-                    for h in post:
-                        h(in_grads, tuple(buf))
+                    outs = _hooked_outputs(node, buf)
+                    for h in tuple(post):
+                        in_grads = _node_hook_result(h, h(in_grads, outs), in_grads)
                 if not retain_graph and node._saved:
                     # Only what a node saved is freed: one that saved nothing (x + 1,
                     # a dtype cast) can run again, as in PyTorch.
@@ -255,6 +259,43 @@ def _needed_nodes(roots, leaf_targets, node_targets):
             if stack and reaches[node]:
                 found[stack[-1][0]] = True
     return {n for n, r in reaches.items() if r}
+
+
+def _hooked_outputs(node, buf):
+    """The output gradients node hooks see: those of differentiable outputs."""
+    index = node.__dict__.get("_diff_out")
+    return tuple(buf) if index is None else tuple(buf[i] for i in index)
+
+
+def _run_prehooks(node, hooks, buf):
+    """``buf`` after the node's pre-hooks, each of which may replace the gradients."""
+    grads = _hooked_outputs(node, buf)
+    for h in tuple(hooks):
+        grads = _node_hook_result(h, h(grads), grads)
+    index = node.__dict__.get("_diff_out")
+    if index is None:
+        return list(grads)
+    buf = list(buf)
+    for i, g in zip(index, grads):
+        buf[i] = g
+    return buf
+
+
+def _node_hook_result(hook, result, grads):
+    """A node hook's replacement gradients (a tuple as long as ``grads``), or ``grads``
+    itself when it returned None; PyTorch's errors otherwise."""
+    if result is None:
+        return grads
+    if not isinstance(result, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(result).__name__}'")
+    if len(result) != len(grads):
+        raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has returned an incorrect "
+                           f"number of values (got {len(result)}, but expected {len(grads)})")
+    for g in result:
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"hook '{getattr(hook, '__name__', hook)}' returned a "
+                            f"{type(g).__name__} among its gradients (expected Tensors or None)")
+    return tuple(result)
 
 
 def _prepare_grads(node, buf, node_targets, captured, create_graph):

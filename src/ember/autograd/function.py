@@ -20,7 +20,7 @@ import numpy as np
 
 from ember.autograd.grad_mode import _State
 from ember.backend.device import device_of, xp_of
-from ember.tensor import Tensor
+from ember.tensor import Tensor, _HookHandle
 
 __all__ = ["Function", "Node", "once_differentiable"]
 
@@ -117,8 +117,32 @@ class Node:
         return tuple(e if e is not None else (None, 0) for e in self.edges)
 
     def register_hook(self, hook):
-        """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward."""
-        self.__dict__.setdefault("_post_hooks", []).append(hook)
+        """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward.
+
+        ``grad_inputs`` holds one gradient per forward input (None where there
+        is none), ``grad_outputs`` one per output. The hook may return a tuple
+        of as many replacement ``grad_inputs``. Returns a handle whose
+        ``remove()`` unregisters it.
+        """
+        hooks = self.__dict__.setdefault("_post_hooks", [])
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def register_prehook(self, hook):
+        """Call ``hook(grad_outputs)`` before this node's backward.
+
+        Runs after the hooks registered on the node's output tensors. The hook
+        may return a tuple of as many replacement ``grad_outputs``, which the
+        backward then receives. Returns a handle whose ``remove()`` unregisters it.
+        """
+        hooks = self.__dict__.setdefault("_pre_hooks", [])
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    @property
+    def metadata(self):
+        """A dict kept with this node, for the user's own annotations."""
+        return self.__dict__.setdefault("_metadata", {})
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
@@ -434,6 +458,9 @@ def _wrap_outputs(ctx, out, xp):
         o = _as_array(o, xp)
         diff = _differentiable_dtype(o) and not any(o is nd for nd in non_diff)
         outs.append(Tensor._wrap(o, diff, ctx if diff else None, i))
+    if not all(o.requires_grad for o in outs):
+        # The outputs node hooks see, as PyTorch's (which has no others).
+        ctx.__dict__["_diff_out"] = tuple(i for i, o in enumerate(outs) if o.requires_grad)
     ctx._n_out = len(outs)
     ctx._out_meta = tuple((o._array.shape, o._array.dtype) for o in outs)
     return tuple(outs)
