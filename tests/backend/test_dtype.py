@@ -168,3 +168,21 @@ def test_finfo_iinfo_reject_the_other_kind():
         iinfo(ember.float32)
     with pytest.raises(TypeError, match="iinfo: requires an integer dtype"):
         iinfo(ember.bool)
+
+
+def test_can_cast_matches_torch_over_every_dtype_pair():
+    import torch
+    names = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16",
+             "float32", "float64"]
+    for a in names:
+        for b in names:
+            assert ember.can_cast(getattr(ember, a), getattr(ember, b)) == \
+                torch.can_cast(getattr(torch, a), getattr(torch, b)), (a, b)
+
+
+def test_can_cast_names_a_non_dtype_argument():
+    with pytest.raises(TypeError, match=r"argument 'from_' \(position 1\) must be ember.dtype, "
+                                        r"not int"):
+        ember.can_cast(1, ember.float32)
+    with pytest.raises(TypeError, match=r"argument 'to' \(position 2\) must be ember.dtype"):
+        ember.can_cast(ember.float32, "float64")

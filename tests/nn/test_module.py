@@ -437,6 +437,46 @@ def test_full_backward_hook_matches_torch():
     np.testing.assert_allclose(gout[0], tgout[0])
 
 
+def test_full_backward_pre_hook_matches_torch():
+    def run(lib, with_post=True, input_grad=True):
+        events = []
+
+        class Mul(lib.nn.Module):
+            def forward(self, x, y):
+                return x * y, x + y
+
+        m = Mul()
+        m.register_full_backward_pre_hook(
+            lambda mod, gout: events.append(("pre", [g.tolist() for g in gout]))
+            or (gout[0] * 2, gout[1] + 1))
+        if with_post:
+            m.register_full_backward_hook(lambda mod, gin, gout: events.append(
+                ("post", [None if g is None else g.tolist() for g in gin],
+                 [g.tolist() for g in gout])))
+        x = lib.tensor([1.0, 2.0], requires_grad=input_grad)
+        y = lib.tensor([3.0, 4.0], requires_grad=True)
+        a, b = m(x, y)
+        (a * 3 + b).sum().backward()
+        return events, [None if t.grad is None else t.grad.tolist() for t in (x, y)]
+
+    assert run(ember) == run(torch)
+    assert run(ember, with_post=False) == run(torch, with_post=False)
+
+
+def test_full_backward_pre_hook_errors_and_removal():
+    m = ember.nn.Linear(2, 2)
+    handle = m.register_full_backward_pre_hook(lambda mod, gout: (gout[0], gout[0]))
+    x = ember.ones(1, 2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="Backward pre hook returned an invalid number of "
+                                           "grad_output, got 2, but expected 1"):
+        m(x).sum().backward()
+    handle.remove()
+    m.register_full_backward_pre_hook(lambda mod, gout: gout[0])
+    with pytest.raises(RuntimeError, match="must return None or a tuple of grad_output, got "
+                                           "Tensor"):
+        m(x).sum().backward()
+
+
 # ---- copying ------------------------------------------------------------------------------
 def test_deepcopy_and_pickle_module():
     m = _pair_net(ember)
@@ -489,3 +529,39 @@ def test_module_to_memory_format_like_torch():
     for lib in (ember, torch):
         with pytest.raises(RuntimeError, match="required rank 4 tensor to use channels_last"):
             lib.nn.Conv3d(1, 1, 1).to(memory_format=lib.channels_last)
+
+
+def test_set_submodule_matches_torch():
+    import torch
+    for lib in (ember, torch):
+        nn = lib.nn
+        m = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU(), nn.Linear(3, 1)))
+        m.set_submodule("1.1", nn.Linear(3, 4))
+        assert m[1][1].out_features == 4
+        m.set_submodule("2", nn.Identity())  # a new name: allowed unless strict
+        assert isinstance(m[2], nn.Identity)
+        cases = [(("0.weight", nn.Identity()), AttributeError, "`weight` is not an nn.Module"),
+                 (("x.y", nn.Identity()), AttributeError, "Sequential has no attribute `x`"),
+                 (("1.1", 5), ValueError, "`module` is not an nn.Module, found <class 'int'>"),
+                 (("", nn.Identity()), ValueError, "Cannot set the submodule without a target name!")]
+        for args, error, message in cases:
+            with pytest.raises(error) as info:
+                m.set_submodule(*args)
+            assert message in str(info.value), (lib.__name__, str(info.value))
+        with pytest.raises(AttributeError, match="Sequential has no attribute `9`"):
+            m.set_submodule("9", nn.Identity(), strict=True)
+
+
+def test_to_empty_gives_fresh_storage_keeping_parameters_and_shapes():
+    m = ember.nn.Sequential(ember.nn.Linear(2, 3), ember.nn.BatchNorm1d(3))
+    params = list(m.parameters())
+    arrays = [p._array for p in params]
+    assert m.to_empty(device="cpu") is m
+    assert list(m.parameters()) == params  # same Parameter objects
+    for p, a in zip(params, arrays):
+        assert p._array is not a and p.shape == a.shape and p.dtype.np == a.dtype
+    assert m[1].running_mean.shape == (3,)
+    m2 = ember.nn.Sequential(ember.nn.Linear(2, 3))
+    inner = m2[0].weight._array
+    m2.to_empty(device="cpu", recurse=False)  # the Sequential itself holds nothing
+    assert m2[0].weight._array is inner

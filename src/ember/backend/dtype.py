@@ -126,6 +126,17 @@ def promote_types(a, b):
     return _FROM_NP[np.promote_types(a.np, b.np)]
 
 
+def can_cast(from_, to):
+    """Whether PyTorch's casting rules allow ``from_`` to ``to`` in an op with an
+    ``out=`` or in-place result: never to a lower category (bool < integer <
+    floating), any width within one."""
+    for position, (name, d) in enumerate((("from_", from_), ("to", to)), 1):
+        if not isinstance(d, dtype):
+            raise TypeError(f"can_cast(): argument '{name}' (position {position}) must be "
+                            f"ember.dtype, not {type(d).__name__}")
+    return from_.category <= to.category
+
+
 def scalar_dtype(value):
     """The dtype PyTorch gives a Python scalar on its own."""
     if isinstance(value, builtins.bool):

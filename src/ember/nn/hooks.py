@@ -53,13 +53,15 @@ class BackwardHook:
     """Runs a module's full backward hooks: ``hook(module, grad_input, grad_output)``.
 
     The module's tensor inputs and outputs pass through an identity node
-    each side; the output node's backward records ``grad_output``, the input
-    node's backward (run once all gradients w.r.t. the inputs are summed)
-    calls the hooks, which may return replacement input gradients.
+    each side; the output node's backward runs the full backward pre-hooks
+    (``hook(module, grad_output)``, which may replace ``grad_output``) and
+    records ``grad_output``; the input node's backward (run once all
+    gradients w.r.t. the inputs are summed) calls the hooks, which may return
+    replacement input gradients.
     """
 
-    def __init__(self, module, hooks):
-        self.module, self.hooks = module, hooks
+    def __init__(self, module, hooks, pre_hooks=()):
+        self.module, self.hooks, self.pre_hooks = module, hooks, pre_hooks
         self.grad_output = None
         self.n_args = 0
         self.input_positions = []
@@ -104,8 +106,19 @@ class BackwardHook:
         return grad_input
 
     def _on_grad_output(self, grads):
+        for hook in self.pre_hooks:
+            res = hook(self.module, grads)
+            if res is None:
+                continue
+            if not isinstance(res, tuple):
+                raise RuntimeError(f"backward pre-hook must return None or a tuple of "
+                                   f"grad_output, got {type(res).__name__}")
+            if len(res) != len(grads):
+                raise RuntimeError(f"Backward pre hook returned an invalid number of "
+                                   f"grad_output, got {len(res)}, but expected {len(grads)}")
+            grads = res
         self.grad_output = grads
-        if not self.input_positions:  # no input needs a gradient: hooks get Nones
+        if self.hooks and not self.input_positions:  # no input needs a gradient: Nones
             self._run_hooks((None,) * self.n_args)
         return grads
 

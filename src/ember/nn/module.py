@@ -79,6 +79,7 @@ class Module:
         setattr_("_forward_hooks_with_kwargs", OrderedDict())
         setattr_("_forward_hooks_always_called", OrderedDict())
         setattr_("_backward_hooks", OrderedDict())
+        setattr_("_backward_pre_hooks", OrderedDict())
         setattr_("_state_dict_hooks", OrderedDict())
         setattr_("_state_dict_pre_hooks", OrderedDict())
         setattr_("_load_state_dict_pre_hooks", OrderedDict())
@@ -219,7 +220,7 @@ class Module:
         self.__dict__.update(state)
         # Modules pickled by older code may lack newer registries.
         for name in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks",
-                     "_state_dict_hooks", "_state_dict_pre_hooks",
+                     "_backward_pre_hooks", "_state_dict_hooks", "_state_dict_pre_hooks",
                      "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks"):
             self.__dict__.setdefault(name, OrderedDict())
         for name in ("_forward_pre_hooks_with_kwargs", "_forward_hooks_with_kwargs",
@@ -306,6 +307,24 @@ class Module:
                 raise AttributeError(f"`{item}` is not an nn.Module")
         return mod
 
+    def set_submodule(self, target, module, strict=False):
+        """Put ``module`` at dotted path ``target`` (``"1.0"``), replacing what is there.
+
+        The parent path must exist. With ``strict``, so must the last name;
+        an existing attribute of that name must be a Module.
+        """
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
     def get_parameter(self, target):
         """The Parameter at dotted path ``target`` (``"0.weight"``)."""
         module_path, _, name = target.rpartition(".")
@@ -365,14 +384,16 @@ class Module:
                 p.grad = p.grad.detach()
                 p.grad.zero_()
 
-    def _apply(self, fn):
-        """Replace every parameter's (and grad's) data and every buffer by ``fn`` of it.
+    def _apply(self, fn, recurse=True):
+        """Replace every parameter's (and grad's) data and every buffer by ``fn`` of it
+        (the submodules' too, with ``recurse``).
 
         Parameters keep their identity (an optimizer holding them still
         sees them); buffers are replaced, as in PyTorch.
         """
-        for m in self.children():
-            m._apply(fn)
+        if recurse:
+            for m in self.children():
+                m._apply(fn)
         with no_grad():
             for p in self._parameters.values():
                 if p is None:
@@ -431,6 +452,13 @@ class Module:
     def type(self, dst_type):
         """Cast all parameters and buffers to ``dst_type``; returns self."""
         return self._apply(lambda t: t.to(dst_type))
+
+    def to_empty(self, *, device, recurse=True):
+        """Give parameters and buffers fresh, uninitialized storage on ``device``
+        (same shapes and dtypes, values not copied); returns self. The usual
+        next step is ``reset_parameters()`` or ``load_state_dict``."""
+        from ember.ops.creation import empty_like
+        return self._apply(lambda t: empty_like(t, device=device), recurse)
 
     def cpu(self):
         """Move parameters and buffers to the CPU; returns self."""
@@ -678,8 +706,20 @@ class Module:
             self._backward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """Run ``hook(module, grad_output)`` when the gradients w.r.t. the module's
+        outputs have been computed, before those w.r.t. its inputs; it may
+        return a tuple of replacement grad_output (which the module's full
+        backward hooks then see)."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
     def __call__(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks):
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
@@ -698,8 +738,9 @@ class Module:
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
         backward_hook = None
-        if self._backward_hooks:
-            backward_hook = BackwardHook(self, list(self._backward_hooks.values()))
+        if self._backward_hooks or self._backward_pre_hooks:
+            backward_hook = BackwardHook(self, list(self._backward_hooks.values()),
+                                         list(self._backward_pre_hooks.values()))
             args = backward_hook.setup_input_hook(args)
         called = set()
         result = None
