@@ -9,7 +9,7 @@ is linear in ``u``, so differentiating it with respect to ``u`` gives
 ``J v``.
 
 Differs from PyTorch: ``vectorize=True`` gives the same result row by row
-(Ember has no vmap); ``strategy="forward-mode"`` is computed with the
+(``func.vmap`` would loop too); ``strategy="forward-mode"`` is computed with the
 double-backward trick rather than dual numbers, so it also works without
 ``vectorize=True``, and returns tuples like reverse mode (PyTorch returns
 lists there); the Jacobian of an empty output or input is an empty Tensor

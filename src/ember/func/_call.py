@@ -1,4 +1,4 @@
-"""Function transforms over modules, as ``torch.func``: for now ``functional_call``.
+"""Modules as functions of their tensors: ``functional_call``, ``stack_module_state``.
 
 ``functional_call(module, params, args)`` runs ``module`` as a pure function of
 the tensors in ``params``: the named parameters and buffers are swapped for
@@ -10,7 +10,37 @@ from contextlib import contextmanager
 
 from ember.tensor import Tensor
 
-__all__ = ["functional_call"]
+__all__ = ["functional_call", "stack_module_state"]
+
+
+def stack_module_state(models):
+    """The parameters and buffers of same-structured ``models``, stacked along a
+    new leading dimension: ``(params, buffers)``, dicts from names to tensors.
+
+    The stacked parameters are new leaves that require grad where the
+    models' do; with ``functional_call`` and ``vmap`` they run an ensemble.
+    """
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if not (all(m.training for m in models) or not any(m.training for m in models)):
+        raise RuntimeError("stack_module_state: Expected all models to have the same "
+                           "training/eval mode.")
+    kinds = [type(m) for m in models]
+    if any(k is not kinds[0] for k in kinds):
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+    from ember.ops.shape import stack
+
+    def stacked(named, grads):
+        first = dict(named(models[0]))
+        out = {}
+        for name, t in first.items():
+            s = stack([dict(named(m))[name].detach() for m in models])
+            out[name] = s.requires_grad_(t.requires_grad) if grads else s
+        return out
+
+    return (stacked(lambda m: m.named_parameters(), True),
+            stacked(lambda m: m.named_buffers(), False))
 
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *,
