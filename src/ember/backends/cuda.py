@@ -9,7 +9,9 @@ only. Setting a flag to anything but a bool raises RuntimeError; setting or
 reading an unknown attribute of ``matmul`` raises AttributeError, as in PyTorch.
 """
 
+import contextlib
 import importlib.util
+import warnings
 
 import ember
 from ember.backend.device import cuda_available
@@ -51,3 +53,77 @@ class _Matmul:
 
 
 matmul = _Matmul()
+
+
+# ---- scaled_dot_product_attention's implementations ------------------------------------
+# The switches live with the op (ops.attention._SDP_ENABLED); as in PyTorch they
+# apply on every device. "flash" is Ember's fused attention node, "math" the
+# composition of ops; "mem_efficient" also selects the fused node on CUDA, and
+# Ember has no cuDNN attention. With none that fits a call enabled, the call raises.
+def _sdp_flag(name, enabled=None):
+    from ember.ops.attention import _SDP_ENABLED
+    if enabled is None:
+        return _SDP_ENABLED[name]
+    if not isinstance(enabled, bool):
+        raise TypeError(f"enable_{name}_sdp: expected a bool, got {type(enabled).__name__}")
+    _SDP_ENABLED[name] = enabled
+    return None
+
+
+def flash_sdp_enabled():
+    """Whether scaled_dot_product_attention may use the fused (flash) kernel."""
+    return _sdp_flag("flash")
+
+
+def enable_flash_sdp(enabled):
+    """Allow or forbid the fused (flash) attention kernel."""
+    _sdp_flag("flash", enabled)
+
+
+def mem_efficient_sdp_enabled():
+    """Whether the memory-efficient attention kernel may be used."""
+    return _sdp_flag("mem_efficient")
+
+
+def enable_mem_efficient_sdp(enabled):
+    """Allow or forbid the memory-efficient attention kernel."""
+    _sdp_flag("mem_efficient", enabled)
+
+
+def math_sdp_enabled():
+    """Whether the math (composed ops) attention may be used."""
+    return _sdp_flag("math")
+
+
+def enable_math_sdp(enabled):
+    """Allow or forbid the math (composed ops) attention."""
+    _sdp_flag("math", enabled)
+
+
+def cudnn_sdp_enabled():
+    """Whether the cuDNN attention kernel may be used (Ember has none)."""
+    return _sdp_flag("cudnn")
+
+
+def enable_cudnn_sdp(enabled):
+    """Allow or forbid the cuDNN attention kernel (Ember has none)."""
+    _sdp_flag("cudnn", enabled)
+
+
+@contextlib.contextmanager
+def sdp_kernel(enable_flash=True, enable_math=True, enable_mem_efficient=True,
+               enable_cudnn=True):
+    """Deprecated: enable only the given attention implementations inside the
+    block (``nn.attention.sdpa_kernel`` is the current way)."""
+    warnings.warn("`ember.backends.cuda.sdp_kernel()` is deprecated. In the future, this "
+                  "context manager will be removed. Please see "
+                  "`ember.nn.attention.sdpa_kernel()` for the new context manager, with "
+                  "updated signature.", FutureWarning, stacklevel=3)
+    from ember.ops.attention import _SDP_ENABLED
+    previous = dict(_SDP_ENABLED)
+    _SDP_ENABLED.update(flash=bool(enable_flash), math=bool(enable_math),
+                        mem_efficient=bool(enable_mem_efficient), cudnn=bool(enable_cudnn))
+    try:
+        yield
+    finally:
+        _SDP_ENABLED.update(previous)

@@ -2,7 +2,8 @@
 
 ``Module`` and ``Parameter`` (``module.py``, ``parameter.py``), containers
 (``containers.py``), layers (``modules/``), initialisers (``init.py``),
-utilities (``utils/``); ``ember.nn.functional`` holds the functional ops.
+utilities (``utils/``); ``ember.nn.functional`` holds the functional ops,
+``ember.nn.attention`` the choice of attention implementation.
 """
 
 from ember.nn import functional, init, utils  # noqa: F401
@@ -10,3 +11,6 @@ from ember.nn.containers import *  # noqa: F401,F403
 from ember.nn.module import *  # noqa: F401,F403
 from ember.nn.modules import *  # noqa: F401,F403
 from ember.nn.parameter import *  # noqa: F401,F403
+# After the layers: ``modules`` has a submodule of the same name, which the star
+# import above would otherwise leave as ``nn.attention``.
+from ember.nn import attention  # noqa: E402,F401

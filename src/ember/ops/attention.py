@@ -205,13 +205,26 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             raise RuntimeError(f"{op}: attn_mask of shape {fmt_shape(mask.shape)} does not "
                                f"broadcast to the scores' shape {fmt_shape(scores_shape)} "
                                "(..., L, S)")
-    if _fusable(query, key, value, mask, dropout_p):
+    fused = _SDP_ENABLED["flash"] or (type(query._array) is not np.ndarray
+                                      and _SDP_ENABLED["mem_efficient"])
+    if fused and _fusable(query, key, value, mask, dropout_p):
         return Attention.apply(query, key, value, None if mask is None else mask._array, scale)
+    if not _SDP_ENABLED["math"]:
+        raise RuntimeError("No viable backend for scaled_dot_product_attention was found. This "
+                           "is likely due to turning off both the math kernel and the fused "
+                           "kernels.")
     scores = query.matmul(key.transpose(-2, -1)) * scale  # (..., L, S)
     if mask is not None:
         scores = scores + mask
     weights = _dropout(SafeSoftmax.apply(scores, scores.ndim - 1), dropout_p)
     return weights.matmul(value)
+
+
+# Which implementations scaled_dot_product_attention may use, PyTorch's switches
+# (backends.cuda.enable_*_sdp, nn.attention.sdpa_kernel): "flash" is the fused
+# Attention node (on CUDA "mem_efficient" too), "math" the composition of ops.
+# Ember has no cuDNN kernel.
+_SDP_ENABLED = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
 
 
 def _fusable(query, key, value, mask, dropout_p):
