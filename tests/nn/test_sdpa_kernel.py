@@ -11,7 +11,8 @@ import ember
 import ember.nn.attention as eattn
 
 # PyTorch explains in UserWarnings why a kernel it was limited to does not fit.
-pytestmark = pytest.mark.filterwarnings("ignore:.*kernel not used because:UserWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:.*kernel not used because:UserWarning"),
+              pytest.mark.filterwarnings("ignore:Both fused kernels do not support:UserWarning")]
 
 R = np.random.default_rng(0)
 Q = R.standard_normal((1, 2, 4, 8))
