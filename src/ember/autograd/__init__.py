@@ -2,7 +2,7 @@
 
 import warnings
 
-from ember.autograd import functional
+from ember.autograd import functional, graph  # noqa: F401 - graph: autograd.graph path
 from ember.autograd.anomaly_mode import (detect_anomaly, is_anomaly_check_nan_enabled,
                                          is_anomaly_enabled, set_anomaly_enabled,
                                          set_detect_anomaly)

@@ -16,6 +16,8 @@ recorded and can be differentiated again. Gradients may come back with the
 broadcast shape; the engine sums them down to each input's shape.
 """
 
+import weakref
+
 import numpy as np
 
 from ember.autograd.grad_mode import _State
@@ -38,6 +40,44 @@ class _SavedOutput:
         self._array, self.nr = t._array, t._output_nr
         self.base = t._base if t._base is not None else t
         self.version = self.base._version
+
+
+# saved_tensors_hooks (autograd.graph): the (pack, unpack) pairs in force, innermost
+# last, and the message of a disable_saved_tensors_hooks in force (None: allowed).
+_SAVED_HOOKS = []
+_SAVED_HOOKS_DISABLED = [None]
+
+
+class _HookedSaved:
+    """A saved tensor handed to a pack hook: what it returned, the unpack hook,
+    and what rebuilds the tensor's place in the graph on unpack. The tensor's
+    base is held weakly (for the in-place check), so a hook that moves the
+    data elsewhere frees it here."""
+
+    __slots__ = ("packed", "unpack", "kind", "grad_fn", "nr", "leaf", "base_ref", "version")
+
+    def __init__(self, packed, unpack, kind, grad_fn=None, nr=0, leaf=None, base=None,
+                 version=0):
+        self.packed, self.unpack, self.kind = packed, unpack, kind
+        self.grad_fn, self.nr, self.leaf, self.version = grad_fn, nr, leaf, version
+        self.base_ref = None if base is None else weakref.ref(base)
+
+
+def _hook_saved(entry, pack, unpack):
+    """A ``_saved`` entry passed through ``pack``."""
+    if type(entry) is tuple:  # an input: (tensor, its version)
+        t, version = entry
+        base = t._base if t._base is not None else t
+        leaf = t if t.grad_fn is None and t.requires_grad else None
+        return _HookedSaved(pack(t), unpack, "input", t.grad_fn, t._output_nr, leaf, base,
+                            version)
+    if type(entry) is _SavedOutput:
+        t = Tensor._wrap(entry._array, False, None, 0)
+        return _HookedSaved(pack(t), unpack, "output", None, entry.nr, None, entry.base,
+                            entry.version)
+    if isinstance(entry, Tensor):
+        return _HookedSaved(pack(entry), unpack, "constant")
+    return entry
 
 
 class Node:
@@ -95,9 +135,29 @@ class Node:
                     self._modified(s, s.version, s.base._version)
                 t = Tensor._wrap(s._array, True, self, s.nr)
                 out.append(t)
+            elif type(s) is _HookedSaved:
+                out.append(self._unpacked(s))
             else:
                 out.append(s)
         return tuple(out)
+
+    def _unpacked(self, s):
+        """A tensor saved through a pack hook, back from its unpack hook, in its
+        place in the graph (so double backward still works)."""
+        t = s.unpack(s.packed)
+        if not isinstance(t, Tensor):
+            raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got "
+                            f"result of type {type(t).__name__}")
+        base = s.base_ref() if s.base_ref is not None else None
+        if base is not None and base._version != s.version:
+            self._modified(t, s.version, base._version)
+        if s.kind == "output":
+            return Tensor._wrap(t._array, True, self, s.nr)
+        if s.leaf is not None:  # the same content by the hooks' contract: the leaf itself
+            return s.leaf
+        if s.grad_fn is not None:
+            return Tensor._wrap(t._array, True, s.grad_fn, s.nr)
+        return Tensor._wrap(t._array, False, None, 0)
 
     def _modified(self, t, expected, got):
         raise RuntimeError(
@@ -430,6 +490,9 @@ def _record(ctx, cls, args, out, xp, pre=None):
                                 else _pack(s, args, outs, raw, first, xp)
                                 for s, k in zip(to_save, keep)])
         ctx._to_save = None
+        if _SAVED_HOOKS:
+            pack, unpack = _SAVED_HOOKS[-1]
+            ctx._saved = tuple([_hook_saved(e, pack, unpack) for e in ctx._saved])
     else:
         ctx._saved = ()
     return result
