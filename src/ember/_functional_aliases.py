@@ -268,4 +268,26 @@ __all__ = [
     "cosine_similarity", "pairwise_distance", "pdist", "pixel_shuffle", "pixel_unshuffle",
     "channel_shuffle", "bilinear", "binary_cross_entropy_with_logits", "kl_div",
     "cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss",
-    "triplet_margin_loss", "poisson_nll_loss", "ctc_loss"]
+    "triplet_margin_loss", "poisson_nll_loss", "ctc_loss", "constant_pad_nd", "convolution"]
+
+
+def constant_pad_nd(input, pad, value=0):
+    """``torch.constant_pad_nd``: ``F.pad(input, pad, value=value)`` (negative
+    amounts crop)."""
+    return _functional.pad(input, pad, "constant", value)
+
+
+def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                groups):
+    """``torch.convolution``: a 1-D, 2-D or 3-D convolution, or with ``transposed``
+    its transpose, every argument given (as the ``conv*`` functions take them)."""
+    spatial = input.ndim - 2
+    if spatial not in (1, 2, 3):
+        raise RuntimeError(f"convolution: expected a 3-D, 4-D or 5-D input (batch, channels, "
+                           f"1-3 spatial dimensions), got {input.ndim}-D")
+    if transposed:
+        fn = (_functional.conv_transpose1d, _functional.conv_transpose2d,
+              _functional.conv_transpose3d)[spatial - 1]
+        return fn(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    fn = (_functional.conv1d, _functional.conv2d, _functional.conv3d)[spatial - 1]
+    return fn(input, weight, bias, stride, padding, dilation, groups)

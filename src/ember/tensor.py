@@ -570,6 +570,11 @@ class Tensor:
     def _version_counter(self):
         return (self._base if self._base is not None else self)._version
 
+    @property
+    def output_nr(self):
+        """Which output of its ``grad_fn`` this tensor is (0 for a leaf)."""
+        return self._output_nr
+
     def _bump_version(self):
         root = self._base if self._base is not None else self
         root._version += 1
@@ -744,6 +749,26 @@ class Tensor:
         return _ops.bitwise_xor(self, other)
 
     __rxor__ = __xor__
+
+    def __lshift__(self, other):
+        return _ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return _ops.bitwise_left_shift(_ops.full_like(self, other) if not isinstance(
+            other, Tensor) else other, self)
+
+    def __rshift__(self, other):
+        return _ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return _ops.bitwise_right_shift(_ops.full_like(self, other) if not isinstance(
+            other, Tensor) else other, self)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
 
     def __eq__(self, other):
         return _ops.eq(self, other)
