@@ -236,12 +236,13 @@ class Tensor:
 
     @property
     def layout(self):
-        """The memory layout: always ``ember.strided`` (Ember has no sparse tensors)."""
+        """The memory layout: ``ember.strided`` (sparse COO tensors are ``SparseCooTensor``)."""
         return strided
 
     # Kinds of tensor Ember does not have; scripts test them before branching.
-    is_sparse = property(lambda self: False, doc="Always False: Ember has no sparse tensors.")
-    is_sparse_csr = property(lambda self: False, doc="Always False: Ember has no sparse tensors.")
+    is_sparse = property(lambda self: False, doc="False: a Tensor is dense (sparse COO "
+                                               "tensors are ``SparseCooTensor``).")
+    is_sparse_csr = property(lambda self: False, doc="Always False: Ember has no CSR tensors.")
     is_quantized = property(lambda self: False,
                             doc="Always False: Ember has no quantized tensors.")
     is_meta = property(lambda self: False,

@@ -157,12 +157,50 @@ def test_init_and_multinomial_negatives_on_ember():
     assert u.grad is not None and v.grad is not None
 
 
-@pytest.mark.xfail(strict=True, raises=NotImplementedError,
-                   reason="Ember has no sparse gradients: Embedding(sparse=True) raises "
-                          "NotImplementedError at the first forward (and no SparseAdam)")
-def test_sparse_embeddings_as_the_classic_script_builds_them():
-    model = build(ember, 5, EMB_DIM, sparse=True)
-    optimizer = ember.optim.SGD(model.parameters(), lr=0.1)  # torch: SGD takes sparse grads
-    loss = model(ember.tensor([0, 1]), ember.tensor([1, 2]), ember.tensor([[3, 4], [4, 0]]))
-    loss.backward()
-    optimizer.step()
+@pytest.mark.filterwarnings("ignore:Sparse invariant checks are implicitly disabled")
+@pytest.mark.parametrize("make_optimizer", [
+    lambda lib, ps: lib.optim.SparseAdam(list(ps), lr=0.05),  # the classic script's choice
+    lambda lib, ps: lib.optim.SGD(ps, lr=0.5),
+    lambda lib, ps: lib.optim.SGD(ps, lr=0.2, momentum=0.9, nesterov=True),
+    lambda lib, ps: lib.optim.Adagrad(ps, lr=0.3),
+])
+def test_sparse_embeddings_train_identically_on_torch_and_ember(make_optimizer):
+    """The classic script builds its tables with sparse=True (sparse gradients)."""
+    stoi, itos, freqs = vocabulary(TEXT)
+    pairs = skipgram_pairs([stoi[w] for w in TEXT], WINDOW)
+    r = np.random.default_rng(1)
+    steps = -(-len(pairs) // BATCH)
+    p = freqs ** 0.75 / (freqs ** 0.75).sum()
+    negatives = [r.choice(len(itos), (BATCH, NEG), p=p) for _ in range(steps)]
+    torch.manual_seed(0)
+    tm = build(torch, len(itos), EMB_DIM, sparse=True).double()
+    em = build(ember, len(itos), EMB_DIM, sparse=True).double()
+    em.load_state_dict({k: ember.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    losses = {}
+    for lib, model in ((torch, tm), (ember, em)):
+        optimizer = make_optimizer(lib, model.parameters())
+        losses[lib] = []
+        for step, start in enumerate(range(0, len(pairs), BATCH)):
+            chunk = pairs[start:start + BATCH]
+            optimizer.zero_grad()
+            loss = model(lib.tensor(chunk[:, 0]), lib.tensor(chunk[:, 1]),
+                         lib.tensor(negatives[step][:len(chunk)]))
+            loss.backward()
+            assert model.u_embeddings.weight.grad.is_sparse
+            optimizer.step()
+            losses[lib].append(loss.item())
+    np.testing.assert_allclose(losses[ember], losses[torch], rtol=1e-9)
+    for (name, a), b in zip(em.state_dict().items(), tm.state_dict().values()):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-8, atol=1e-12, err_msg=name)
+
+
+def test_sparse_gradients_refused_where_torch_refuses_them():
+    for lib in (torch, ember):
+        model = build(lib, 5, EMB_DIM, sparse=True)
+        loss = model(lib.tensor([0, 1]), lib.tensor([1, 2]), lib.tensor([[3, 4], [4, 0]]))
+        loss.backward()
+        with pytest.raises(RuntimeError, match="Adam does not support sparse gradients, please "
+                                               "consider SparseAdam instead"):
+            lib.optim.Adam(model.parameters()).step()
+        with pytest.raises(RuntimeError, match="RMSprop does not support sparse gradients"):
+            lib.optim.RMSprop(model.parameters()).step()

@@ -12,6 +12,7 @@ from ember.autograd import anomaly_mode
 from ember.autograd.anomaly_mode import _Anomaly
 from ember.autograd.function import Node
 from ember.autograd.grad_mode import _State
+from ember.sparse_coo import SparseCooTensor
 from ember.tensor import PostAccumulateGradHook, Tensor
 
 __all__ = ["run_backward"]
@@ -360,6 +361,8 @@ class _Leaves:
         entry = self.pending.get(id(t))
         if entry is None:
             self.pending[id(t)] = [t, g, False]
+        elif type(g) is SparseCooTensor or type(entry[1]) is SparseCooTensor:
+            entry[1], entry[2] = _summed(entry[1], g), True
         elif self.create_graph:
             entry[1] = entry[1] + g
         elif entry[2]:
@@ -383,7 +386,8 @@ class _Leaves:
                         r = _run_hook(h, g)
                         if r is not g:
                             g, owned = r, False
-                            self.owners.add(id(_owner(r._array)))  # the hook may keep it
+                            if type(r) is not SparseCooTensor:
+                                self.owners.add(id(_owner(r._array)))  # the hook may keep it
                 if g._array.dtype != t._array.dtype:
                     g, owned = g.to(t.dtype), True
                 self._store(t, g, owned)
@@ -399,7 +403,17 @@ class _Leaves:
             for i in self.targets[id(t)]:
                 self.captured[i] = g
             return
-        if self.create_graph:
+        if type(g) is SparseCooTensor or type(t.grad) is SparseCooTensor:
+            # A sparse gradient (nn.Embedding(sparse=True)) is its own arrays.
+            if t.grad is None:
+                t.grad = g
+            elif type(t.grad) is SparseCooTensor and type(g) is SparseCooTensor:
+                t.grad.add_(g)  # in place: a reference to .grad sees the sum, as PyTorch's
+            elif type(t.grad) is SparseCooTensor:
+                t.grad = _summed(t.grad, g)
+            else:  # into a dense .grad, in place, as PyTorch's accumulation
+                np.add.at(t.grad._array, tuple(g._idx), g._val.astype(t.grad._array.dtype))
+        elif self.create_graph:
             # A differentiable copy: .grad must not alias another leaf's.
             t.grad = g.clone() if t.grad is None else t.grad + g
         elif t.grad is None:
@@ -411,6 +425,15 @@ class _Leaves:
             t.grad = g
         else:
             t.grad._array += g._array
+
+
+def _summed(a, b):
+    """The sum of two gradients of a leaf, one of them (at least) sparse: sparse
+    plus sparse stays sparse (entries concatenated), with a dense one it is dense."""
+    if type(a) is SparseCooTensor and type(b) is SparseCooTensor:
+        return a.add(b)
+    dense, sparse = (a, b) if type(b) is SparseCooTensor else (b, a)
+    return Tensor._wrap(sparse.added_to(dense), False, None, 0)
 
 
 def _owner(a):

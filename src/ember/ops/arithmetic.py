@@ -8,9 +8,11 @@ Gradients come back in the broadcast shape and the engine sums them down.
 import numpy as np
 
 from ember.autograd.function import Function
+from ember.autograd.grad_mode import _State
 from ember.backend import dtype as _dt
 from ember.ops._util import apply_binary, binary_operands, float_operand
 from ember.ops.inplace import FAST_UFUNCS
+from ember.sparse_coo import SparseCooTensor
 from ember.tensor import Tensor
 
 __all__ = ["add", "sub", "rsub", "mul", "div", "true_divide", "floor_divide", "remainder",
@@ -188,11 +190,24 @@ class Fmod(Function):
 
 
 def add(input, other, *, alpha=1):
-    """input + alpha * other, broadcast."""
+    """input + alpha * other, broadcast (``other`` may be a sparse COO tensor of
+    ``input``'s shape: the result is dense, outside autograd)."""
     if alpha != 1:
         other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    if type(other) is SparseCooTensor:
+        return _add_sparse(input, other)
     a, b = binary_operands(input, other, "add")
     return apply_binary(Add, a, b, "add")
+
+
+def _add_sparse(dense, sparse):
+    if not isinstance(dense, Tensor):
+        raise TypeError(f"add: expected a Tensor beside a sparse tensor, got "
+                        f"{type(dense).__name__}")
+    if dense.requires_grad and _State.enabled:
+        raise NotImplementedError("add: a sparse tensor added to a tensor that requires grad "
+                                  "is not differentiable in Ember; add under no_grad")
+    return Tensor._wrap(sparse.added_to(dense), False, None, 0)
 
 
 def sub(input, other, *, alpha=1):

@@ -11,10 +11,11 @@ backward, which makes every derivative order exact.
 import numpy as np
 
 from ember.autograd.function import Function
-from ember.autograd.grad_mode import no_grad
+from ember.autograd.grad_mode import is_grad_enabled, no_grad
 from ember.backend.device import xp_of
 from ember.ops._util import check_tensor, fmt_shape
 from ember.ops.indexing import ufunc_at
+from ember.sparse_coo import SparseCooTensor
 from ember.tensor import Tensor
 
 __all__ = ["embedding", "one_hot"]
@@ -25,16 +26,40 @@ def _scaled(xp, rows, factor):
 
 
 class Embedding(Function):
-    """``weight[indices]``; the weight's gradient skips padding and may be scaled."""
+    """``weight[indices]``; the weight's gradient skips padding and may be scaled.
+
+    With ``sparse``, a first-order gradient for a leaf weight on the CPU is a
+    ``SparseCooTensor``: one row per looked-up index (padding left out), as
+    PyTorch's. Otherwise (a weight computed from others, ``create_graph``,
+    CUDA) it is the dense table.
+    """
 
     @staticmethod
-    def forward(ctx, weight, indices, grad_factor):
+    def forward(ctx, weight, indices, grad_factor, sparse=False):
         ctx.indices, ctx.grad_factor, ctx.rows = indices, grad_factor, weight.shape[0]
+        ctx.sparse = sparse
         return ctx.xp.take(weight, indices, axis=0)
 
     @staticmethod
     def backward(ctx, g):
-        return RowScatter.apply(g, ctx.indices, ctx.grad_factor, ctx.rows), None, None
+        if ctx.sparse and ctx.xp is np and not is_grad_enabled() and \
+                isinstance(ctx.edges[0][0], Tensor):
+            return _sparse_rows(g._array, ctx.indices, ctx.grad_factor, ctx.rows), None, None, None
+        return RowScatter.apply(g, ctx.indices, ctx.grad_factor, ctx.rows), None, None, None
+
+
+def _sparse_rows(g, indices, factor, rows):
+    """The weight gradient as a SparseCooTensor of the looked-up rows (factor 0,
+    the padding index, drops a row; other factors scale it)."""
+    flat = indices.reshape(-1)
+    values = g.reshape(-1, g.shape[-1])
+    if factor is not None:
+        f = factor.reshape(-1)
+        keep = f != 0
+        flat, values = flat[keep], values[keep] * f[keep, None].astype(g.dtype)
+    else:
+        values = values.copy()  # its own array: the upstream gradient may be shared
+    return SparseCooTensor(flat[None, :], values, (rows, g.shape[-1]))
 
 
 class RowScatter(Function):
@@ -135,7 +160,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
             modifies ``weight``).
         scale_grad_by_freq: divide each row's gradient by how often its index
             occurs in ``input``.
-        sparse: must be False: Ember has no sparse gradients.
+        sparse: give ``weight`` a sparse COO gradient (``SparseCooTensor``) of
+            the looked-up rows, for ``optim.SGD``, ``Adagrad`` or ``SparseAdam``.
 
     Raises:
         IndexError: for an index outside ``[0, num_embeddings)``, naming it and the table size.
@@ -144,9 +170,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if weight.ndim != 2:
         raise RuntimeError(f"embedding: expected a 2-D weight (num_embeddings, embedding_dim), "
                            f"got shape {fmt_shape(weight.shape)}")
-    if sparse:
-        raise NotImplementedError("embedding: sparse=True is not supported (Ember has no sparse "
-                                  "gradients); use sparse=False")
+    if sparse and scale_grad_by_freq:
+        raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with sparse "
+                           "gradients")
     rows = weight.shape[0]
     _check_indices(input, rows, "embedding")
     if padding_idx is not None:
@@ -166,7 +192,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
             factor = factor / counts[indices]
         if padding_idx is not None:
             factor = factor * (indices != padding_idx)
-    return Embedding.apply(weight, indices, factor)
+    return Embedding.apply(weight, indices, factor, bool(sparse))
 
 
 def _renorm_rows(weight, indices, max_norm, norm_type):

@@ -65,7 +65,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
         per_sample_weights: the input's shape; scales each row ('sum' only).
         padding_idx: entries with this index are left out of their bag.
         max_norm, norm_type, scale_grad_by_freq: as for ``embedding``.
-        sparse: must be False.
+        sparse: must be False (sparse gradients come from ``embedding`` only).
     Returns:
         (B, D).
     """
@@ -75,8 +75,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
     if mode not in _MODES:
         raise ValueError(f"{op}: mode has to be one of sum, mean or max, got {mode!r}")
     if sparse:
-        raise NotImplementedError(f"{op}: sparse=True is not supported (Ember has no sparse "
-                                  "gradients)")
+        raise NotImplementedError(f"{op}: sparse=True is not supported (Ember gives sparse "
+                                  "gradients for nn.Embedding only)")
     if per_sample_weights is not None:
         check_tensor(per_sample_weights, op, "per_sample_weights")
         if mode != "sum":

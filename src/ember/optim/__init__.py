@@ -20,9 +20,10 @@ from ember.optim.asgd import ASGD
 from ember.optim.lbfgs import LBFGS
 from ember.optim.adafactor import Adafactor
 from ember.optim.muon import Muon
+from ember.optim.sparse_adam import SparseAdam
 from ember.optim import lr_scheduler
 from ember.optim import swa_utils
 
-__all__ = ["Optimizer", "required", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adamax",
-           "NAdam", "RAdam", "Lion", "Adadelta", "Rprop", "ASGD", "LBFGS", "Adafactor",
+__all__ = ["Optimizer", "required", "SGD", "Adam", "AdamW", "Adagrad", "SparseAdam", "RMSprop",
+           "Adamax", "NAdam", "RAdam", "Lion", "Adadelta", "Rprop", "ASGD", "LBFGS", "Adafactor",
            "Muon", "lr_scheduler", "swa_utils"]

@@ -1,8 +1,11 @@
 """Adagrad: per-coordinate learning rates from the sum of squared gradients."""
 
+import numpy as np
+
 from ember.backend.device import xp_of
 from ember.optim import _util
 from ember.optim.optimizer import Optimizer
+from ember.sparse_coo import SparseCooTensor
 
 __all__ = ["Adagrad"]
 
@@ -61,12 +64,15 @@ class Adagrad(Optimizer):
                 if p.grad is None:
                     continue
                 xp, param = xp_of(p._array), p._array
-                grad = _util.grad_of(p, group["maximize"])
                 state = self.state[p]
                 if "sum" not in state:  # a group added after construction
                     self._init_state(p, group)
                 step_t = state["step"]._array
                 step_t += 1
+                if type(p.grad) is SparseCooTensor:
+                    self._sparse_update(p, group, float(step_t))
+                    continue
+                grad = _util.grad_of(p, group["maximize"])
                 if weight_decay != 0:
                     grad = xp.add(grad, weight_decay * param)
                 clr = lr / (1 + (float(step_t) - 1) * lr_decay)
@@ -80,3 +86,19 @@ class Adagrad(Optimizer):
                 param -= std
                 p._bump_version()
         return loss
+
+    _supports_sparse_grads = True
+
+    def _sparse_update(self, p, group, step):
+        """Adagrad on the rows of a sparse gradient (coalesced first), as PyTorch's."""
+        if group["weight_decay"] != 0:
+            raise RuntimeError("weight_decay option is not compatible with sparse gradients")
+        grad = p.grad.coalesce()
+        rows = tuple(grad._idx)
+        values = -grad._val if group["maximize"] else grad._val
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        state_sum = self.state[p]["sum"]._array
+        state_sum[rows] += values * values
+        std = np.sqrt(state_sum[rows]) + group["eps"]
+        p._array[rows] -= clr * (values / std)
+        p._bump_version()

@@ -36,6 +36,7 @@ import numpy as np
 
 from ember.autograd.grad_mode import enable_grad
 from ember.backend.device import xp_of
+from ember.sparse_coo import SparseCooTensor
 from ember.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -161,6 +162,9 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                     continue
+                if type(p.grad) is SparseCooTensor:
+                    p.grad.zero_()
+                    continue
                 if p.grad.grad_fn is not None:
                     p.grad = p.grad.detach()
                 else:
@@ -177,12 +181,26 @@ class Optimizer:
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
 
-    @staticmethod
-    def _run_closure(closure):
-        if closure is None:
-            return None
-        with enable_grad():
-            return closure()
+    def _run_closure(self, closure):
+        """The closure's loss (None without one); then, unless this optimizer
+        takes sparse gradients, PyTorch's error for a parameter that has one."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        if not self._supports_sparse_grads:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if type(p.grad) is SparseCooTensor:
+                        name = type(self).__name__
+                        hint = ", please consider SparseAdam instead" if name in (
+                            "Adam", "AdamW") else ""
+                        raise RuntimeError(f"{'Adam' if name == 'AdamW' else name} does not "
+                                           f"support sparse gradients{hint}")
+        return loss
+
+    # SGD, Adagrad and SparseAdam apply sparse gradients (nn.Embedding(sparse=True)).
+    _supports_sparse_grads = False
 
     # ---- hooks --------------------------------------------------------------------
     def register_step_pre_hook(self, hook):

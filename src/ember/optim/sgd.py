@@ -1,8 +1,11 @@
 """Stochastic gradient descent with momentum, Nesterov momentum and weight decay."""
 
+import numpy as np
+
 from ember.backend.device import xp_of
 from ember.optim import _util
 from ember.optim.optimizer import Optimizer
+from ember.sparse_coo import SparseCooTensor
 
 __all__ = ["SGD"]
 
@@ -28,6 +31,9 @@ class SGD(Optimizer):
         maximize: maximize the objective instead of minimizing. Default: False.
         foreach, differentiable, fused: PyTorch's implementation flags, accepted so
             scripts port; Ember always runs one NumPy/CuPy pass per parameter.
+
+    Sparse gradients (``nn.Embedding(sparse=True)``) update the looked-up rows
+    only; weight decay cannot combine with them (PyTorch's error).
 
     State per parameter: ``momentum_buffer`` (only when momentum != 0).
 
@@ -64,6 +70,9 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                if type(p.grad) is SparseCooTensor:
+                    self._sparse_step(p, group)
+                    continue
                 xp, param = xp_of(p._array), p._array
                 grad = _util.grad_of(p, group["maximize"])
                 if weight_decay != 0:
@@ -81,3 +90,25 @@ class SGD(Optimizer):
                 param -= lr * grad
                 p._bump_version()
         return loss
+
+    _supports_sparse_grads = True
+
+    def _sparse_step(self, p, group):
+        """The same update with a sparse gradient (the looked-up rows only; a
+        momentum buffer is then sparse too, as PyTorch's)."""
+        if group["weight_decay"] != 0:
+            raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) "
+                               "instead.")
+        grad = -p.grad if group["maximize"] else p.grad
+        momentum = group["momentum"]
+        if momentum != 0:
+            state = self.state[p]
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = grad.clone()
+            else:
+                buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
+            grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
+        if grad._nnz():
+            np.add.at(p._array, tuple(grad._idx), (-group["lr"] * grad._val).astype(p._array.dtype))
+        p._bump_version()

@@ -23,7 +23,8 @@ class Embedding(Module):
             in place to this norm.
         norm_type: the p of the norm for ``max_norm``. Default: 2.
         scale_grad_by_freq: divide gradients by each index's frequency in the batch.
-        sparse: must be False (Ember has no sparse gradients).
+        sparse: give ``weight`` a sparse COO gradient of the looked-up rows
+            (``SparseCooTensor``), for ``optim.SGD``, ``Adagrad`` or ``SparseAdam``.
 
     Attributes:
         weight: (num_embeddings, embedding_dim), initialised from N(0, 1).
