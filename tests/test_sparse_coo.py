@@ -116,3 +116,17 @@ def test_dense_gradient_where_sparse_cannot_flow():
     g, = ember.autograd.grad((out ** 2).sum(), w, create_graph=True)
     assert not g.is_sparse and g.requires_grad
 
+
+
+def test_clipping_sparse_gradients_is_refused_clearly():
+    e = ember.nn.Embedding(5, 3, sparse=True)
+    e(ember.tensor([0, 2])).sum().backward()
+    for call, name in ((lambda: ember.nn.utils.clip_grad_norm_(e.parameters(), 1.0),
+                        "clip_grad_norm_"),
+                       (lambda: ember.nn.utils.clip_grad_value_(e.parameters(), 0.1),
+                        "clip_grad_value_"),
+                       (lambda: ember.nn.utils.get_total_norm([e.weight.grad]),
+                        "get_total_norm")):
+        with pytest.raises(NotImplementedError, match=f"{name}: sparse gradients are not "
+                                                      "supported"):
+            call()

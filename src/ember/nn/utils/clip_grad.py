@@ -4,6 +4,7 @@ import math
 import warnings
 
 from ember.backend.device import xp_of
+from ember.sparse_coo import SparseCooTensor
 from ember.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
@@ -13,8 +14,18 @@ def _as_list(tensors):
     return [tensors] if isinstance(tensors, Tensor) else list(tensors)
 
 
-def _grads(parameters):
-    return [p.grad for p in _as_list(parameters) if p.grad is not None]
+def _grads(parameters, op="clip_grad_norm_"):
+    return _dense([p.grad for p in _as_list(parameters) if p.grad is not None], op)
+
+
+def _dense(tensors, op):
+    """``tensors``, refusing sparse ones (PyTorch's clipping fails on them too)."""
+    for t in tensors:
+        if type(t) is SparseCooTensor:
+            raise NotImplementedError(f"{op}: sparse gradients are not supported (as in "
+                                      "PyTorch); clip their values (grad.coalesce()) yourself "
+                                      "or use dense gradients")
+    return tensors
 
 
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
@@ -29,7 +40,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     Returns:
         A 0-d Tensor (0.0 when there are no tensors), of the tensors' dtype.
     """
-    tensors = _as_list(tensors)
+    tensors = _dense(_as_list(tensors), "get_total_norm")
     norm_type = float(norm_type)
     if not tensors:
         import ember
@@ -111,6 +122,6 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
         foreach: accepted for PyTorch compatibility; ignored.
     """
     clip_value = float(clip_value)
-    for g in _grads(parameters):
+    for g in _grads(parameters, "clip_grad_value_"):
         xp_of(g._array).clip(g._array, -clip_value, clip_value, out=g._array)
         g._bump_version()
