@@ -198,3 +198,18 @@ def test_convolution_matches_torch(xs, ws, stride, padding, dilation, transposed
         return lib.convolution(x, w, b, stride, padding, dilation, transposed, out_pad, groups)
     check(fn, R.standard_normal(xs), R.standard_normal(ws), R.standard_normal(out_channels),
           second=False)
+
+
+def test_utils_dlpack_capsules_both_ways_with_torch():
+    from ember.utils.dlpack import from_dlpack, to_dlpack
+    e = ember.arange(3.0)
+    t = torch.utils.dlpack.from_dlpack(to_dlpack(e))
+    t[0] = 9.0
+    assert e.tolist() == [9.0, 1.0, 2.0]
+    src = torch.arange(4.0)
+    back = from_dlpack(torch.utils.dlpack.to_dlpack(src))
+    src[3] = -1.0
+    assert back.tolist() == [0.0, 1.0, 2.0, -1.0]
+    assert from_dlpack(np.ones(2)).dtype == ember.float64
+    with pytest.raises(TypeError, match="to_dlpack: expected a Tensor, got list"):
+        to_dlpack([1.0])

@@ -4,7 +4,7 @@
 ``ember.utils.data.DataLoader is ember.data.DataLoader``), with its
 submodules reachable under both names: ``from ember.utils.data.dataloader
 import default_collate`` works as with torch. ``ember.utils.checkpoint``
-holds activation checkpointing.
+holds activation checkpointing, ``ember.utils.dlpack`` DLPack exchange.
 """
 
 import sys
@@ -20,6 +20,6 @@ for _sub in ("dataloader", "dataset", "sampler", "collate", "worker", "datasets"
     sys.modules[f"{__name__}.data.{_sub}"] = sys.modules["ember.data." + _sub]
 del _sub
 
-from ember.utils import checkpoint  # noqa: E402 - after the aliases, which it does not need
+from ember.utils import checkpoint, dlpack  # noqa: E402 - after the aliases, not needing them
 
-__all__ = ["data", "checkpoint"]
+__all__ = ["data", "checkpoint", "dlpack"]
