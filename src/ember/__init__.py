@@ -10,7 +10,8 @@ import builtins as _builtins  # bool and int below are Ember's dtypes
 from ember.backend.dtype import (  # noqa: A004 - PyTorch's names shadow builtins here
     bfloat16, bool_ as bool, can_cast, double, dtype, float, float16, float32, float64,
     get_default_dtype, half, int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
-from ember.backend.device import Device, cuda_available, device
+from ember.backend.device import (Device, cuda_available, device, get_default_device,
+                                  set_default_device)
 from ember.backend import memory as _memory  # noqa: F401 - tunes malloc once (see the module)
 from ember.backend.threads import get_num_threads, set_num_threads
 from ember.backend.random import (Generator, default_generator, get_rng_state, initial_seed,

@@ -112,3 +112,27 @@ def test_cuda_round_trip_keeps_values_and_gradient():
     np.testing.assert_array_equal(y.cpu().detach().numpy(), a)
     assert repr(ember.tensor([1.0], device="cuda")) == "tensor([1.], device='cuda:0')"
     assert pickle.loads(pickle.dumps(y.detach())).device == y.device
+
+
+def test_default_device_setting_and_context_manager():
+    import torch
+    assert ember.get_default_device() == "cpu" and str(torch.get_default_device()) == "cpu"
+    try:
+        ember.set_default_device("cpu")
+        assert ember.ones(2).device == "cpu"
+        with ember.device("cpu") as d:
+            assert d == "cpu" and ember.get_default_device() == "cpu"
+            assert ember.nn.Linear(2, 2).weight.device == "cpu"
+        ember.set_default_device("cuda")
+        assert ember.get_default_device() == "cuda"
+        if not ember.cuda.is_available():
+            with pytest.raises(RuntimeError, match="CUDA is not available"):
+                ember.zeros(2)  # factories follow the default device
+        with ember.device("cpu"):
+            assert ember.zeros(1).device == "cpu"
+        assert ember.get_default_device() == "cuda"  # restored after the block
+    finally:
+        ember.set_default_device(None)
+    assert ember.get_default_device() == "cpu"
+    with pytest.raises(RuntimeError, match="expected device type 'cpu' or 'cuda'"):
+        ember.set_default_device("nope")

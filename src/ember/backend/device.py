@@ -10,6 +10,12 @@ __all__ = ["Device", "device", "cuda_available", "array_module", "device_of"]
 _DEVICE_STRING = re.compile(r"(cpu|cuda)(?::(0|[1-9][0-9]*))?")
 
 
+# The device factory functions use when none is given (set_default_device,
+# ``with ember.device(...)``; the CPU, set below), and the ones with-blocks replaced.
+_DEFAULT = [None]
+_DEFAULT_STACK = []
+
+
 class Device:
     """A compute device: ``Device("cpu")``, ``Device("cuda:1")``, ``Device("cuda", 1)``.
 
@@ -51,6 +57,16 @@ class Device:
     def __setattr__(self, name, value):
         raise AttributeError("Device is immutable")
 
+    def __enter__(self):
+        """``with ember.device("cuda"):`` makes this the default device of the
+        factory functions inside the block (as ``set_default_device``)."""
+        _DEFAULT_STACK.append(_DEFAULT[0])
+        _DEFAULT[0] = self
+        return self
+
+    def __exit__(self, *exc):
+        _DEFAULT[0] = _DEFAULT_STACK.pop()
+
     def __eq__(self, other):
         if isinstance(other, str):
             try:
@@ -85,6 +101,7 @@ def _check_index(index):
 
 device = Device  # PyTorch spells the constructor ember.device("cuda")
 CPU = Device("cpu")
+_DEFAULT[0] = CPU
 
 _cupy = None
 
@@ -106,10 +123,24 @@ def cuda_available():
     return bool(_load_cupy())
 
 
+def get_default_device():
+    """The device tensors are created on when no device is given (the CPU unless
+    ``set_default_device`` or a ``with ember.device(...)`` block says otherwise)."""
+    return _DEFAULT[0]
+
+
+def set_default_device(device):
+    """Create tensors on ``device`` (a string, int or Device; None: the CPU) when
+    factory functions (``tensor``, ``zeros``, ``randn``, layers' parameters...)
+    are given no device."""
+    _DEFAULT[0] = CPU if device is None else Device(device)
+
+
 def as_device(d):
-    """Normalise None, a string, an int or a Device to a Device (None -> cpu)."""
+    """Normalise None, a string, an int or a Device to a Device (None -> the
+    default device, the CPU unless ``set_default_device`` changed it)."""
     if d is None:
-        return CPU
+        return _DEFAULT[0]
     if builtins.type(d) is Device:
         return d
     return Device(d)

@@ -231,7 +231,7 @@ def parse_device(device, op, arg):
     if device is not None and not isinstance(device, (str, Device)):
         raise TypeError(f"{op}: {arg} must be a device string ('cpu', 'cuda', 'cuda:1'), an "
                         f"ember.device or None, got {type(device).__name__}")
-    dev = as_device(device)
+    dev = as_device("cpu" if device is None else device)  # not the default device: as saved
     if dev.type != "cpu" and not cuda_available():
         raise RuntimeError(f"{op}: {arg}={str(dev)!r} but CUDA is not available; "
                            f"use {arg}='cpu'")
