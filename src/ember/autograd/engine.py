@@ -119,7 +119,8 @@ def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_grap
             else:
                 if node._freed:
                     node.saved_tensors  # raises the "backward twice" error
-                pre = node.__dict__.get("_pre_hooks") if node.__dict__ else None
+                node_hooks = node._hooks
+                pre = node_hooks.get("pre") if node_hooks is not None else None
                 if pre:
                     buf = _run_prehooks(node, pre, buf)
                 if anomaly:
@@ -133,7 +134,7 @@ def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_grap
                                        f"gradients, expected {len(edges)}")
                 if anomaly:
                     in_grads = _reduced_and_checked(node, in_grads)
-                post = node.__dict__.get("_post_hooks") if node.__dict__ else None
+                post = node_hooks.get("post") if node_hooks is not None else None
                 if post:
                     outs = _hooked_outputs(node, buf)
                     for h in tuple(post):

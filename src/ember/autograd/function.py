@@ -184,7 +184,7 @@ class Node:
         of as many replacement ``grad_inputs``. Returns a handle whose
         ``remove()`` unregisters it.
         """
-        hooks = self.__dict__.setdefault("_post_hooks", [])
+        hooks = self._node_hooks("post")
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
@@ -195,9 +195,16 @@ class Node:
         may return a tuple of as many replacement ``grad_outputs``, which the
         backward then receives. Returns a handle whose ``remove()`` unregisters it.
         """
-        hooks = self.__dict__.setdefault("_pre_hooks", [])
+        hooks = self._node_hooks("pre")
         hooks.append(hook)
         return _HookHandle(hooks, hook)
+
+    def _node_hooks(self, kind):
+        # Kept in _hooks beside the output tensors' hooks (keyed by output number),
+        # which the engine reads anyway: a node without hooks costs it nothing more.
+        if self._hooks is None:
+            self._hooks = {}
+        return self._hooks.setdefault(kind, [])
 
     @property
     def metadata(self):
