@@ -105,6 +105,11 @@ def test_grad_sees_only_the_argument_not_the_same_tensor_captured():
     lambda lib, F: F.hessian(lambda x: (x.sin() * x ** 2).sum())(t(lib, X)),
     lambda lib, F: F.hessian(lambda x, y: (x * y.exp()).sum(), argnums=1)(t(lib, X), t(lib, Y)),
     lambda lib, F: F.jacrev(F.jacrev(lambda x: x ** 3))(t(lib, X)),
+    # outputs that do not depend on the primals: zero tangents, as PyTorch
+    lambda lib, F: F.jvp(lambda x: t(lib, Y), (t(lib, X),), (t(lib, Y),)),
+    lambda lib, F: F.jvp(lambda x: (x * 2, t(lib, Y)), (t(lib, X),), (t(lib, Y),)),
+    # an empty output: a Jacobian of shape (0,) + input shape
+    lambda lib, F: F.jacrev(lambda x: x[:0])(t(lib, X)),
 ])
 def test_vjp_jvp_jacobians_match_torch_func(case):
     same(*both(case))

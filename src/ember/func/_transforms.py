@@ -272,7 +272,10 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         # u -> u^T J is linear in u: its value never matters (zeros keep infs out).
         u = [zeros_like(o).requires_grad_() for o in out_leaves]
         from ember.autograd import grad as autograd_grad
-        pulled = autograd_grad(out_leaves, own, u, create_graph=True, allow_unused=True)
+        tracked = [(o, v) for o, v in zip(out_leaves, u) if o.requires_grad]
+        pulled = (autograd_grad([o for o, _ in tracked], own, [v for _, v in tracked],
+                                create_graph=True, allow_unused=True)
+                  if tracked else [None] * len(own))
         used = [(p, t) for p, t in zip(pulled, tan_leaves) if p is not None and p.requires_grad]
         if used:
             pushed = autograd_grad([p for p, _ in used], u, [t for _, t in used],
@@ -324,7 +327,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _api="jacrev"):
                     if rows:
                         block = stack([r[j] for r in rows]).reshape(tuple(o.shape) + tuple(t.shape))
                     else:
-                        block = zeros_like(t).reshape((0,) + tuple(t.shape)).reshape(
+                        block = zeros_like(t).expand(0, *t.shape).reshape(
                             tuple(o.shape) + tuple(t.shape))
                     per_input.append(block)
                 blocks.append(per_input)
