@@ -123,6 +123,18 @@ def test_dim_order_output_nr_and_const_data_ptr_match_torch():
     assert run(ember) == run(torch)
 
 
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.zeros(4, 1, 2).transpose(0, 2),          # equal strides: larger size outside
+    lambda lib: lib.zeros(2, 1, 4).permute(0, 2, 1),         # size-1 dim of a contiguous layout
+    lambda lib: lib.zeros(1, 3).expand(4, 3),                # stride 0
+    lambda lib: lib.zeros(2, 1, 3).expand(2, 5, 3).transpose(0, 2),
+    lambda lib: lib.zeros(1, 3, 1, 1).contiguous(memory_format=lib.channels_last),
+    lambda lib: lib.zeros(6, 8)[::2, 1::3],
+])
+def test_dim_order_of_ambiguous_layouts_matches_torch(make):
+    assert tuple(make(ember).dim_order()) == tuple(make(torch).dim_order())
+
+
 def test_apply_map_map2_match_torch():
     def run(lib):
         t = lib.arange(4.0).reshape(2, 2)

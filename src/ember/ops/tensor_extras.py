@@ -9,7 +9,7 @@ import numpy as np
 from ember.backend.random import rng
 from ember.ops._util import check_tensor
 from ember.ops.creation import Sample, _host, _on_device_of
-from ember.tensor import Tensor
+from ember.tensor import Tensor, channels_last
 
 __all__ = ["binomial", "poisson", "nonzero_static", "from_dlpack"]
 
@@ -121,10 +121,39 @@ def map2_(self, x, y, callable):
 
 
 def dim_order(self):
-    """The dimensions from the outermost to the innermost in memory (by stride,
-    ties in dimension order): (0, 1, 2) for row-major, (0, 2, 3, 1) for NHWC."""
-    strides = self.stride()
-    return tuple(sorted(range(self.ndim), key=lambda d: (-strides[d], d)))
+    """The dimensions from the outermost to the innermost in memory: (0, 1, 2)
+    for row-major, (0, 2, 3, 1) for NHWC. As PyTorch orders them: an insertion
+    sort by stride from the innermost dimension, equal strides putting the
+    larger size outside, stride-0 dimensions comparing equal to all."""
+    ndim = self.ndim
+    if ndim <= 1:
+        return tuple(range(ndim))
+    contiguous = self.is_contiguous()
+    nhwc = self.is_contiguous(memory_format=channels_last)
+    if contiguous and not nhwc:
+        return tuple(range(ndim))
+    if nhwc and not contiguous:
+        return (0, *range(2, ndim), 1)
+    strides, shape = self.stride(), self.shape
+
+    def should_swap(a, b):
+        if strides[a] == 0 or strides[b] == 0:
+            return 0
+        if strides[a] != strides[b]:
+            return -1 if strides[a] < strides[b] else 1
+        return 1 if shape[a] > shape[b] else 0
+
+    perm = list(reversed(range(self.ndim)))
+    for i in range(1, self.ndim):
+        j = i
+        for k in reversed(range(i)):
+            c = should_swap(perm[k], perm[j])
+            if c > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif c < 0:
+                break
+    return tuple(reversed(perm))
 
 
 def const_data_ptr(self):
