@@ -51,8 +51,8 @@ _SAVED_HOOKS_DISABLED = [None]
 class _HookedSaved:
     """A saved tensor handed to a pack hook: what it returned, the unpack hook,
     and what rebuilds the tensor's place in the graph on unpack. The tensor's
-    base is held weakly (for the in-place check), so a hook that moves the
-    data elsewhere frees it here."""
+    base is held weakly, so a hook that moves the data elsewhere frees it here
+    (versions are not checked on unpack, as in PyTorch)."""
 
     __slots__ = ("packed", "unpack", "kind", "grad_fn", "nr", "leaf", "base_ref", "version")
 
@@ -148,9 +148,9 @@ class Node:
         if not isinstance(t, Tensor):
             raise TypeError(f"Output of saved tensor unpack_hook expected to be a Tensor but got "
                             f"result of type {type(t).__name__}")
-        base = s.base_ref() if s.base_ref is not None else None
-        if base is not None and base._version != s.version:
-            self._modified(t, s.version, base._version)
+        # No version check: with hooks the saved content is what the hooks keep, and
+        # PyTorch checks versions only without them (an in-place change after
+        # packing a copy is fine).
         if s.kind == "output":
             return Tensor._wrap(t._array, True, self, s.nr)
         if s.leaf is not None:  # the same content by the hooks' contract: the leaf itself

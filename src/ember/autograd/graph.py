@@ -72,6 +72,8 @@ class save_on_cpu(saved_tensors_hooks):
 def disable_saved_tensors_hooks(error_message):
     """Inside the block, entering ``saved_tensors_hooks`` raises RuntimeError with
     ``error_message`` (for code whose saved tensors must not be intercepted)."""
+    if _SAVED_HOOKS:  # as PyTorch: hooks in force cannot be disabled
+        raise RuntimeError(error_message)
     previous = _SAVED_HOOKS_DISABLED[0]
     _SAVED_HOOKS_DISABLED[0] = error_message
     try:
