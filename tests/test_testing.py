@@ -1,5 +1,6 @@
 """``ember.testing.assert_close`` against ``torch.testing.assert_close``: verdicts and messages."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -90,3 +91,23 @@ def test_tolerances_must_come_together():
         assert outcome(ember.testing.assert_close, ember.ones(1), ember.ones(1), rtol=rtol,
                        atol=atol) == outcome(torch.testing.assert_close, torch.ones(1),
                                              torch.ones(1), rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("make,kwargs", [
+    # Python numbers of different types: a dtype mismatch unless check_dtype=False
+    (lambda lib: (1, 1.0), {}),
+    (lambda lib: ([1, 2.0], [1.0, 2.0]), {}),
+    (lambda lib: (1, 1.0), dict(check_dtype=False)),
+    (lambda lib: (1, 1.0), dict(msg="custom")),
+    # structural mismatches ignore msg, as PyTorch's
+    (lambda lib: ([lib.tensor(1.0)], [lib.tensor(1.0), lib.tensor(2.0)]), dict(msg="custom")),
+    (lambda lib: ({"a": [1]}, {"a": [1, 2]}), dict(msg=lambda m: "X" + m)),
+    (lambda lib: ({"a": 1.0}, {"b": 1.0}), dict(msg="custom")),
+    # NumPy arrays are tensor-likes
+    (lambda lib: (np.array([1.0, 2.0]), np.array([1.0, 2.5])), {}),
+    (lambda lib: (np.array([1, 2]), np.array([1, 2])), {}),
+    (lambda lib: (np.array([1.0, 2.0]), np.array([1.0, 2.0], dtype=np.float32)), {}),
+])
+def test_number_types_structure_messages_and_arrays_match_torch(make, kwargs):
+    assert outcome(ember.testing.assert_close, *make(ember), **kwargs) == \
+        outcome(torch.testing.assert_close, *make(torch), **kwargs)

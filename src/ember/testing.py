@@ -43,6 +43,10 @@ class _Mismatch(AssertionError):
         self.message, self.path = message, path
 
 
+class _StructureMismatch(_Mismatch):
+    """Different lengths or keys: PyTorch raises these without applying ``msg``."""
+
+
 def _compare_tensors(actual, expected, rtol, atol, equal_nan, check_device, check_dtype,
                      check_stride):
     for attr, get, show in (
@@ -115,11 +119,13 @@ def _argmax_nan_first(values):
     return int(np.argmax(flat))
 
 
-def _compare_scalars(actual, expected, rtol, atol, equal_nan):
+def _compare_scalars(actual, expected, rtol, atol, equal_nan, check_dtype):
     if isinstance(actual, bool) or isinstance(expected, bool):
         if actual is not expected:
             raise _Mismatch(f"Booleans mismatch: {actual} is not {expected}")
         return
+    if check_dtype and type(actual) is not type(expected):
+        raise _Mismatch(f"The (d)types do not match: {type(actual)} != {type(expected)}.")
     both_int = isinstance(actual, int) and isinstance(expected, int)
     if rtol is None:
         rtol, atol = (0.0, 0.0) if both_int else _TOLERANCES["float64"]
@@ -146,6 +152,11 @@ def _compare(actual, expected, path, options):
     if isinstance(actual, Tensor) and isinstance(expected, Tensor):
         _compare_tensors(actual, expected, **options)
         return
+    if isinstance(actual, np.ndarray) and isinstance(expected, np.ndarray):
+        # Tensor-likes, as in PyTorch: compared as the tensors they convert to.
+        from ember.ops.creation import tensor
+        _compare_tensors(tensor(actual), tensor(expected), **options)
+        return
     scalar = (int, float, bool)
     if isinstance(actual, scalar) and isinstance(expected, scalar) and \
             type(actual) is type(expected) or (isinstance(actual, (int, float)) and
@@ -153,13 +164,13 @@ def _compare(actual, expected, path, options):
                                                not isinstance(actual, bool) and
                                                not isinstance(expected, bool)):
         _compare_scalars(actual, expected, options["rtol"], options["atol"],
-                         options["equal_nan"])
+                         options["equal_nan"], options["check_dtype"])
         return
     if isinstance(actual, Mapping) and isinstance(expected, Mapping):
         if set(actual) != set(expected):
             missing = sorted(set(expected) - set(actual), key=repr)
             extra = sorted(set(actual) - set(expected), key=repr)
-            raise _Mismatch("The keys of the mappings do not match:\n"
+            raise _StructureMismatch("The keys of the mappings do not match:\n"
                             f"Missing keys in the actual mapping: {missing}\n"
                             f"Additional keys in the actual mapping: {extra}")
         for key in expected:
@@ -168,7 +179,7 @@ def _compare(actual, expected, path, options):
     if isinstance(actual, Sequence) and isinstance(expected, Sequence) and \
             not isinstance(actual, str) and not isinstance(expected, str):
         if len(actual) != len(expected):
-            raise _Mismatch(f"The length of the sequences mismatch: {len(actual)} != "
+            raise _StructureMismatch(f"The length of the sequences mismatch: {len(actual)} != "
                             f"{len(expected)}")
         for i, (a, e) in enumerate(zip(actual, expected)):
             _descend(a, e, path + (i,), options)
@@ -181,7 +192,7 @@ def _descend(actual, expected, path, options):
     try:
         _compare(actual, expected, path, options)
     except _Mismatch as m:
-        raise _Mismatch(m.message, m.path or path) from None
+        raise type(m)(m.message, m.path or path) from None
 
 
 def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=None,
@@ -215,7 +226,9 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
         if m.path:
             message += "\n\nThe failure occurred for item " + \
                 "".join(f"[{p!r}]" for p in m.path)
-        if callable(msg):
+        if isinstance(m, _StructureMismatch):
+            pass
+        elif callable(msg):
             message = msg(message)
         elif msg is not None:
             message = msg
