@@ -91,3 +91,14 @@ def test_flash_only_with_dropout_raises_as_in_torch():
     # The fused kernel takes no dropout (PyTorch's CPU flash kernel refuses it too).
     assert outcome(ember, eattn, [eattn.SDPBackend.FLASH_ATTENTION], dropout_p=0.5)[0] == \
         outcome(torch, tattn, [tattn.SDPBackend.FLASH_ATTENTION], dropout_p=0.5)[0] == "error"
+
+
+def test_nn_attention_attribute_is_the_sdpa_module_in_a_fresh_interpreter():
+    # As torch.nn.attention.sdpa_kernel: the attribute, not only the import path
+    # (nn.modules has an ``attention`` submodule of its own).
+    import subprocess
+    import sys
+    code = ("import ember; a = ember.nn.attention; "
+            "assert a.__name__ == 'ember.nn.attention', a; "
+            "assert callable(a.sdpa_kernel) and a.SDPBackend.MATH == 0")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -12,5 +12,7 @@ from ember.nn.module import *  # noqa: F401,F403
 from ember.nn.modules import *  # noqa: F401,F403
 from ember.nn.parameter import *  # noqa: F401,F403
 # After the layers: ``modules`` has a submodule of the same name, which the star
-# import above would otherwise leave as ``nn.attention``.
-from ember.nn import attention  # noqa: E402,F401
+# import above leaves as ``nn.attention`` (and ``from ember.nn import attention``
+# would then return it without importing ours); importing the submodule by its
+# full name binds ``nn.attention`` to it.
+import ember.nn.attention as attention  # noqa: E402,F401
