@@ -119,3 +119,22 @@ def test_increment_version_invalidates_a_saved_tensor_as_in_torch():
         with pytest.raises(RuntimeError):
             y.backward()
     assert ember.autograd.graph.Node is type(ember.tensor([1.0], requires_grad=True).sum().grad_fn)
+
+
+def test_lossy_hooks_on_a_leaf_use_the_unpacked_values_as_torch():
+    """A compressing pack hook: backward sees the rounded values, as in PyTorch."""
+    def run(lib, create_graph):
+        graph = lib.autograd.graph
+        x = lib.tensor([1.23456789, -2.3456789, 0.5], dtype=lib.float64, requires_grad=True)
+        with graph.saved_tensors_hooks(lambda t: t.detach().to(lib.float16),
+                                       lambda p: p.to(lib.float64)):
+            y = (x * x * x).sum()
+        if not create_graph:
+            y.backward()
+            return (x.grad.numpy(),)
+        g, = lib.autograd.grad(y, x, create_graph=True)
+        gg, = lib.autograd.grad(g.sum(), x)
+        return g.detach().numpy(), gg.numpy()
+    for create_graph in (False, True):
+        for a, b in zip(run(ember, create_graph), run(torch, create_graph)):
+            np.testing.assert_allclose(a, b, rtol=1e-12)

@@ -153,8 +153,13 @@ class Node:
         # packing a copy is fine).
         if s.kind == "output":
             return Tensor._wrap(t._array, True, self, s.nr)
-        if s.leaf is not None:  # the same content by the hooks' contract: the leaf itself
-            return s.leaf
+        if s.leaf is not None:
+            if t is s.leaf:
+                return t
+            if not _State.enabled:  # first order: the backward reads the values only
+                return Tensor._wrap(t._array, False, None, 0)
+            # create_graph: the unpacked values, with gradients still reaching the leaf
+            return s.leaf + (t - s.leaf).detach()
         if s.grad_fn is not None:
             return Tensor._wrap(t._array, True, s.grad_fn, s.nr)
         return Tensor._wrap(t._array, False, None, 0)
