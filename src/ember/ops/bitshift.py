@@ -25,15 +25,18 @@ def _in_range(xp, a, b):
     return ok, xp.where(ok, b, 0).astype(a.dtype)
 
 
+def _shifted(xp, a, b, shift, fill):
+    """``shift(a, b)`` where C defines it, ``fill`` where the amount is out of range."""
+    ok, amount = _in_range(xp, a, b)
+    return xp.where(ok, shift(a, amount), fill).astype(a.dtype, copy=False)
+
+
 class LeftShift(Function):
     """a << b in a's (promoted) integer dtype, wrapping; 0 for out-of-range b."""
 
     @staticmethod
     def forward(ctx, a, b):
-        xp = ctx.xp
-        ok, amount = _in_range(xp, a, b)
-        shifted = xp.left_shift(a, amount)
-        return xp.where(ok, shifted, 0).astype(a.dtype, copy=False)
+        return _shifted(ctx.xp, a, b, ctx.xp.left_shift, 0)
 
 
 class RightShift(Function):
@@ -42,10 +45,8 @@ class RightShift(Function):
     @staticmethod
     def forward(ctx, a, b):
         xp = ctx.xp
-        ok, amount = _in_range(xp, a, b)
-        shifted = xp.right_shift(a, amount)
         fill = xp.where(a < 0, -1, 0) if a.dtype.kind == "i" else 0
-        return xp.where(ok, shifted, fill).astype(a.dtype, copy=False)
+        return _shifted(xp, a, b, xp.right_shift, fill)
 
 
 def _shift(fn, input, other, op):
