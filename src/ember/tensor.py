@@ -571,6 +571,26 @@ class Tensor:
     def _version_counter(self):
         return (self._base if self._base is not None else self)._version
 
+    def share_memory_(self):
+        """Move this CPU tensor's data into shared memory (a no-op if it is there
+        already, or on CUDA): processes forked afterwards, and processes given
+        it through ``ember.multiprocessing``, see and make the same updates
+        (Hogwild training). Returns self."""
+        if type(self._array) is not np.ndarray:
+            return self
+        if self._base is not None:
+            raise RuntimeError("share_memory_: only a tensor that owns its memory can move it "
+                               "(this one is a view); share its base")
+        from ember.backend import shared_memory
+        if not shared_memory.is_shared(self._array):
+            self._array = shared_memory.share(self._array)
+        return self
+
+    def is_shared(self):
+        """Whether the data lives in shared memory (``share_memory_``)."""
+        from ember.backend import shared_memory
+        return type(self._array) is np.ndarray and shared_memory.is_shared(self._array)
+
     @property
     def output_nr(self):
         """Which output of its ``grad_fn`` this tensor is (0 for a leaf)."""

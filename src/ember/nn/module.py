@@ -453,6 +453,12 @@ class Module:
         """Cast all parameters and buffers to ``dst_type``; returns self."""
         return self._apply(lambda t: t.to(dst_type))
 
+    def share_memory(self):
+        """Move parameters and buffers (and existing gradients) into shared memory,
+        for processes that train this module together (``Tensor.share_memory_``;
+        Hogwild). Returns self."""
+        return self._apply(lambda t: t.share_memory_())
+
     def to_empty(self, *, device, recurse=True):
         """Give parameters and buffers fresh, uninitialized storage on ``device``
         (same shapes and dtypes, values not copied); returns self. The usual

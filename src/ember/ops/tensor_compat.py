@@ -667,23 +667,6 @@ def _cuda():
     return cuda_available()
 
 
-def share_memory_(input):
-    """Returns ``input``; PyTorch moves the memory into shared memory for worker processes.
-
-    Differs from PyTorch: Ember's tensors stay in ordinary NumPy memory, and
-    sending one to another process (``multiprocessing``, data-loader workers)
-    pickles a copy of its values, so ``is_shared()`` stays False.
-    """
-    check_tensor(input, "share_memory_")
-    return input
-
-
-def is_shared(input):
-    """Always False: Ember never places tensors in shared memory (see ``share_memory_``)."""
-    check_tensor(input, "is_shared")
-    return False
-
-
 # ---- top-level aliases PyTorch keeps --------------------------------------------------
 
 # PyTorch's top-level in-place functions whose Tensor method Ember has:
@@ -717,7 +700,6 @@ __methods__ = ("is_nonzero", "is_same_size", "positive", "conj", "conj_physical"
                "resolve_conj", "resolve_neg", "is_conj", "is_neg", "isreal", "squeeze_",
                "unsqueeze_", "t_", "transpose_", "swapaxes_", "swapdims_", "as_strided",
                "as_strided_", "resize_", "resize_as_", "new", "fill_diagonal_", "put",
-               "index_reduce", "is_pinned", "pin_memory", "share_memory_",
-               "is_shared", "new_empty_strided", "conj_physical_", "to_dense", "narrow_copy",
+               "index_reduce", "is_pinned", "pin_memory", "new_empty_strided", "conj_physical_", "to_dense", "narrow_copy",
                "split_with_sizes", "unsafe_split", "unsafe_split_with_sizes", "unsafe_chunk")
 __inplace__ = ("put", "index_reduce")
