@@ -1,0 +1,76 @@
+"""``ember.jit``: TorchScript-decorated code runs eagerly with PyTorch's results."""
+
+import typing
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+
+# PyTorch 2.13 deprecates its jit entry points and says so.
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit")
+
+
+def program(lib):
+    """Code in the TorchScript style: a scripted helper, is_scripting branches,
+    ignore/unused/export markers, annotate, fork/wait, a traced module."""
+    jit = lib.jit
+
+    @jit.script
+    def fused_gelu(x):
+        return x * 0.5 * (1.0 + lib.erf(x / 1.41421))
+
+    class Block(lib.nn.Module):
+        scale: jit.Final[float] = 2.0
+
+        def __init__(self):
+            super().__init__()
+            self.fc = lib.nn.Linear(3, 3)
+
+        @jit.ignore
+        def debug(self, x):
+            return x
+
+        @jit.unused
+        def unused_path(self, x):
+            return x
+
+        @jit.export
+        def half(self, x):
+            return x / 2
+
+        def forward(self, x):
+            if not jit.is_scripting() and not jit.is_tracing():
+                x = self.debug(x)
+            y = jit.annotate(typing.List[int], [])
+            fut = jit.fork(fused_gelu, self.fc(x))
+            return self.half(jit.wait(fut)) * self.scale + len(y)
+
+    lib.manual_seed(0)
+    block = Block()
+    with lib.no_grad():
+        for p, v in zip(block.parameters(), (np.eye(3) * 0.5, np.arange(3.0) / 10)):
+            p.copy_(lib.tensor(v, dtype=p.dtype))
+    scripted = jit.script(block)
+    x = lib.tensor([[0.1, -0.2, 0.3], [1.0, 2.0, -1.0]])
+    traced = jit.trace(block, (x,))
+    return scripted(x), traced(x), fused_gelu(x)
+
+
+def test_torchscript_style_program_gives_torchs_results():
+    for ours, ref in zip(program(ember), program(torch)):
+        np.testing.assert_allclose(ours.detach().numpy(), ref.detach().numpy(), rtol=1e-6)
+
+
+def test_entry_points_return_what_they_get_and_archives_are_refused():
+    m = ember.nn.Linear(2, 2)
+    assert ember.jit.script(m) is m and ember.jit.trace(m, ember.ones(1, 2)) is m
+    assert ember.jit.freeze(m) is m and ember.jit.optimize_for_inference(m) is m
+    assert ember.jit.is_scripting() is torch.jit.is_scripting() is False
+    assert ember.jit.isinstance([1, 2], typing.List[int])
+    assert ember.jit.Attribute(3, int).value == 3
+    with pytest.raises(NotImplementedError, match="save the weights with ember.save"):
+        ember.jit.save(m, "model.pt")
+    with pytest.raises(NotImplementedError, match="cannot read TorchScript archives"):
+        ember.jit.load("model.pt")
