@@ -36,6 +36,105 @@ class RemovableHandle:
         self.remove()
 
 
+# ---- global hooks (every module's calls and registrations) ------------------------------
+class _GlobalHooks:
+    """The hooks ``register_module_*_hook`` install for all modules; ``active`` says
+    whether any call hook is set, which ``Module.__call__`` checks first."""
+
+    def __init__(self):
+        from collections import OrderedDict
+        self.forward_pre, self.forward, self.backward, self.backward_pre = (
+            OrderedDict(), OrderedDict(), OrderedDict(), OrderedDict())
+        self.forward_with_kwargs, self.forward_always_called = set(), set()
+        self.parameter, self.buffer, self.module = OrderedDict(), OrderedDict(), OrderedDict()
+        self.active = False
+
+    def add(self, registry, hook):
+        handle = _GlobalHandle(registry, self)
+        registry[handle.id] = hook
+        self.refresh()
+        return handle
+
+    def refresh(self):
+        self.active = bool(self.forward_pre or self.forward or self.backward or
+                           self.backward_pre)
+
+
+class _GlobalHandle(RemovableHandle):
+    """A handle whose ``remove()`` also updates ``GLOBAL_HOOKS.active``."""
+
+    def __init__(self, registry, owner):
+        super().__init__(registry)
+        self._owner = owner
+
+    def remove(self):
+        """Unregister the hook (a no-op if already removed)."""
+        super().remove()
+        self._owner.forward_with_kwargs.discard(self.id)
+        self._owner.forward_always_called.discard(self.id)
+        self._owner.refresh()
+
+
+GLOBAL_HOOKS = _GlobalHooks()
+
+
+def register_module_forward_pre_hook(hook):
+    """Call ``hook(module, args)`` before every module's forward (before its own
+    pre-hooks); it may return new args. Returns a removable handle."""
+    return GLOBAL_HOOKS.add(GLOBAL_HOOKS.forward_pre, hook)
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """Call ``hook(module, args, output)`` (with ``with_kwargs``: ``(module, args,
+    kwargs, output)``) after every module's forward, before its own forward hooks;
+    it may return a new output. ``always_call``: also when forward raises."""
+    handle = GLOBAL_HOOKS.add(GLOBAL_HOOKS.forward, hook)
+    if with_kwargs:
+        GLOBAL_HOOKS.forward_with_kwargs.add(handle.id)
+    if always_call:
+        GLOBAL_HOOKS.forward_always_called.add(handle.id)
+    return handle
+
+
+def register_module_full_backward_hook(hook):
+    """A full backward hook (``hook(module, grad_input, grad_output)``) on every
+    module, run before each module's own."""
+    return GLOBAL_HOOKS.add(GLOBAL_HOOKS.backward, hook)
+
+
+def register_module_full_backward_pre_hook(hook):
+    """A full backward pre-hook (``hook(module, grad_output)``) on every module,
+    run before each module's own."""
+    return GLOBAL_HOOKS.add(GLOBAL_HOOKS.backward_pre, hook)
+
+
+def register_module_parameter_registration_hook(hook):
+    """Call ``hook(module, name, param)`` whenever a module registers a parameter;
+    it may return the parameter to register instead."""
+    return GLOBAL_HOOKS.add(GLOBAL_HOOKS.parameter, hook)
+
+
+def register_module_buffer_registration_hook(hook):
+    """Call ``hook(module, name, buffer)`` whenever a module registers a buffer;
+    it may return the buffer to register instead."""
+    return GLOBAL_HOOKS.add(GLOBAL_HOOKS.buffer, hook)
+
+
+def register_module_module_registration_hook(hook):
+    """Call ``hook(module, name, submodule)`` whenever a module registers a child;
+    it may return the module to register instead."""
+    return GLOBAL_HOOKS.add(GLOBAL_HOOKS.module, hook)
+
+
+def run_registration_hooks(registry, module, name, value):
+    """``value`` after the global registration hooks of ``registry``."""
+    for hook in tuple(registry.values()):
+        out = hook(module, name, value)
+        if out is not None:
+            value = out
+    return value
+
+
 class _Identity(Function):
     """Identity on several tensors; its backward hands the gradients to ``on_grads``."""
 

@@ -15,7 +15,15 @@ from collections.abc import Mapping
 
 from ember.autograd.grad_mode import no_grad
 from ember.backend import dtype as _dt
-from ember.nn.hooks import BackwardHook, RemovableHandle
+from ember.nn.hooks import (GLOBAL_HOOKS, BackwardHook, RemovableHandle,
+                            run_registration_hooks)
+# PyTorch's torch.nn.modules.module names for the hooks on every module (this
+# module is also ember.nn.modules.module).
+from ember.nn.hooks import (  # noqa: F401
+    register_module_buffer_registration_hook, register_module_forward_hook,
+    register_module_forward_pre_hook, register_module_full_backward_hook,
+    register_module_full_backward_pre_hook, register_module_module_registration_hook,
+    register_module_parameter_registration_hook)
 from ember.nn.parameter import Buffer, Parameter, UninitializedBuffer
 from ember.tensor import Tensor, _parse_to
 
@@ -114,6 +122,8 @@ class Module:
                              f"parameters must be created explicitly. To express '{name}' as "
                              f"a function of another Tensor, compute the value in the "
                              f"forward() method.")
+        if GLOBAL_HOOKS.parameter:
+            param = run_registration_hooks(GLOBAL_HOOKS.parameter, self, name, param)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -132,6 +142,8 @@ class Module:
         # that its materialize() shapes the registered buffer.
         if isinstance(tensor, (Buffer, Parameter)) and not isinstance(tensor, UninitializedBuffer):
             tensor = Tensor._wrap(tensor._array, tensor.requires_grad, None, 0)
+        if GLOBAL_HOOKS.buffer:
+            tensor = run_registration_hooks(GLOBAL_HOOKS.buffer, self, name, tensor)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -143,6 +155,8 @@ class Module:
         if not isinstance(module, Module) and module is not None:
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._check_new_name("module", name, self.__dict__.get("_modules", {}))
+        if GLOBAL_HOOKS.module:
+            module = run_registration_hooks(GLOBAL_HOOKS.module, self, name, module)
         self._modules[name] = module
 
     def register_module(self, name, module):
@@ -168,6 +182,8 @@ class Module:
                 if modules is None:
                     raise AttributeError("cannot assign module before Module.__init__() call")
                 self._remove_name(name, d, self._parameters, self._buffers)
+                if GLOBAL_HOOKS.module:
+                    value = run_registration_hooks(GLOBAL_HOOKS.module, self, name, value)
                 modules[name] = value
             elif modules is not None and name in modules:
                 if value is not None:
@@ -725,12 +741,17 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
-                or self._backward_pre_hooks):
+                or self._backward_pre_hooks or GLOBAL_HOOKS.active):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
     def _call_with_hooks(self, args, kwargs):
         # Over a copy: a hook may remove itself (lazy modules do), as PyTorch allows.
+        g = GLOBAL_HOOKS
+        for hook in tuple(g.forward_pre.values()):  # the global ones first, as PyTorch
+            res = hook(self, args)
+            if res is not None:
+                args = res if isinstance(res, tuple) else (res,)
         for hook_id, hook in tuple(self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 res = hook(self, args, kwargs)
@@ -744,14 +765,21 @@ class Module:
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
         backward_hook = None
-        if self._backward_hooks or self._backward_pre_hooks:
-            backward_hook = BackwardHook(self, list(self._backward_hooks.values()),
-                                         list(self._backward_pre_hooks.values()))
+        if self._backward_hooks or self._backward_pre_hooks or g.backward or g.backward_pre:
+            backward_hook = BackwardHook(
+                self, list(g.backward.values()) + list(self._backward_hooks.values()),
+                list(g.backward_pre.values()) + list(self._backward_pre_hooks.values()))
             args = backward_hook.setup_input_hook(args)
         called = set()
         result = None
         try:
             result = self.forward(*args, **kwargs)
+            for hook_id, hook in tuple(g.forward.items()):
+                called.add(("global", hook_id))
+                res = (hook(self, args, kwargs, result) if hook_id in g.forward_with_kwargs
+                       else hook(self, args, result))
+                if res is not None:
+                    result = res
             for hook_id, hook in tuple(self._forward_hooks.items()):
                 called.add(hook_id)
                 if hook_id in self._forward_hooks_with_kwargs:
@@ -761,6 +789,12 @@ class Module:
                 if res is not None:
                     result = res
         except Exception:
+            for hook_id, hook in g.forward.items():
+                if hook_id in g.forward_always_called and ("global", hook_id) not in called:
+                    try:
+                        hook(self, args, result)
+                    except Exception:
+                        pass  # the original error matters more
             for hook_id, hook in self._forward_hooks.items():
                 if hook_id in self._forward_hooks_always_called and hook_id not in called:
                     try:

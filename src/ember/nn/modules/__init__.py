@@ -23,3 +23,11 @@ from ember.nn.modules.shuffle import *  # noqa: F401,F403
 from ember.nn.modules.sparse import *  # noqa: F401,F403
 from ember.nn.modules.sync_batchnorm import *  # noqa: F401,F403
 from ember.nn.modules.transformer import *  # noqa: F401,F403
+
+# PyTorch's path of the Module class and the global module hooks:
+# ``from torch.nn.modules.module import Module, register_module_forward_hook``.
+import sys as _sys  # noqa: E402
+
+from ember.nn import module  # noqa: E402,F401 - the same module object, nn.module
+
+_sys.modules[__name__ + ".module"] = module
