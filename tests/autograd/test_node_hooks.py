@@ -96,3 +96,37 @@ def test_node_metadata_is_a_dict_kept_with_the_node():
     assert y.grad_fn.metadata == {}
     y.grad_fn.metadata["note"] = "scaled"
     assert y.grad_fn.metadata == {"note": "scaled"}
+
+
+def test_hooks_see_none_for_outputs_without_gradient_like_torch():
+    def run(lib):
+        a = lib.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=lib.float64, requires_grad=True)
+        values, vectors = lib.linalg.eigh(a)
+        seen = []
+        values.grad_fn.register_prehook(
+            lambda gout: seen.append(("pre", [g is None for g in gout])))
+        values.grad_fn.register_hook(
+            lambda gin, gout: seen.append(("post", [g is None for g in gout])))
+        values.sum().backward()
+        return seen, np.round(a.grad.numpy(), 6)
+
+    (ours, og), (ref, tg) = run(ember), run(torch)
+    assert ours == ref == [("pre", [False, True]), ("post", [False, True])]
+    np.testing.assert_allclose(og, tg)
+
+
+def test_module_backward_hooks_see_none_for_unused_outputs_like_torch():
+    def run(lib):
+        class Two(lib.nn.Module):
+            def forward(self, x):
+                return x * 2, x * 3
+
+        m, seen = Two(), []
+        m.register_full_backward_pre_hook(lambda mod, go: seen.append([g is None for g in go]))
+        m.register_full_backward_hook(lambda mod, gi, go: seen.append([g is None for g in go]))
+        x = lib.ones(2, requires_grad=True)
+        first, _ = m(x)
+        first.sum().backward()
+        return seen, x.grad.tolist()
+
+    assert run(ember) == run(torch)

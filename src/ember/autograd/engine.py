@@ -120,9 +120,9 @@ def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_grap
                 if node._freed:
                     node.saved_tensors  # raises the "backward twice" error
                 node_hooks = node._hooks
-                pre = node_hooks.get("pre") if node_hooks is not None else None
-                if pre:
-                    buf = _run_prehooks(node, pre, buf)
+                post_view = None
+                if node_hooks is not None and ("pre" in node_hooks or "post" in node_hooks):
+                    buf, post_view = _run_prehooks(node, node_hooks.get("pre", ()), buf)
                 if anomaly:
                     in_grads = anomaly_mode.run_backward_of(node, buf)
                 else:
@@ -136,9 +136,8 @@ def _run(roots, grads, leaves, node_targets, captured, retain_graph, create_grap
                     in_grads = _reduced_and_checked(node, in_grads)
                 post = node_hooks.get("post") if node_hooks is not None else None
                 if post:
-                    outs = _hooked_outputs(node, buf)
                     for h in tuple(post):
-                        in_grads = _node_hook_result(h, h(in_grads, outs), in_grads)
+                        in_grads = _node_hook_result(h, h(in_grads, post_view), in_grads)
                 if not retain_graph and node._saved:
                     # Only what a node saved is freed: one that saved nothing (x + 1,
                     # a dtype cast) can run again, as in PyTorch.
@@ -270,17 +269,25 @@ def _hooked_outputs(node, buf):
 
 
 def _run_prehooks(node, hooks, buf):
-    """``buf`` after the node's pre-hooks, each of which may replace the gradients."""
+    """``buf`` after the node's pre-hooks (each may replace the gradients), with the
+    outputs that got no gradient then filled with zeros for the backward; and
+    what the post-hooks see as grad_outputs (None for those, as in PyTorch)."""
     grads = _hooked_outputs(node, buf)
     for h in tuple(hooks):
         grads = _node_hook_result(h, h(grads), grads)
     index = node.__dict__.get("_diff_out")
     if index is None:
-        return list(grads)
-    buf = list(buf)
-    for i, g in zip(index, grads):
-        buf[i] = g
-    return buf
+        buf = list(grads)
+    else:
+        buf = list(buf)
+        for i, g in zip(index, grads):
+            buf[i] = g
+    if node.__dict__.get("materialize_grads", True):
+        for nr, g in enumerate(buf):
+            if g is None:
+                shape, dtype = node._out_meta[nr]
+                buf[nr] = Tensor._wrap(node.xp.zeros(shape, dtype), False, None, 0)
+    return buf, grads
 
 
 def _node_hook_result(hook, result, grads):
@@ -303,10 +310,12 @@ def _node_hook_result(hook, result, grads):
 def _prepare_grads(node, buf, node_targets, captured, create_graph):
     """Fill missing output grads with zeros, run tensor hooks, capture inputs."""
     hooks = node._hooks
+    # Node hooks see None for an output without gradient: zeros come after them.
+    defer = hooks is not None and ("pre" in hooks or "post" in hooks)
     for nr in range(len(buf)):
         g = buf[nr]
         if g is None:
-            if node.__dict__.get("materialize_grads", True):  # ctx.set_materialize_grads
+            if not defer and node.__dict__.get("materialize_grads", True):
                 shape, dtype = node._out_meta[nr]
                 buf[nr] = Tensor._wrap(node.xp.zeros(shape, dtype), False, None, 0)
             continue

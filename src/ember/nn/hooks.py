@@ -141,6 +141,8 @@ class _Identity(Function):
     @staticmethod
     def forward(ctx, on_grads, *arrays):
         ctx.on_grads = on_grads
+        # Outputs that get no gradient reach the hooks as None, as in PyTorch.
+        ctx.set_materialize_grads(False)
         return arrays if len(arrays) > 1 else arrays[0]
 
     @staticmethod
