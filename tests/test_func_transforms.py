@@ -237,3 +237,11 @@ def test_transform_errors_match_torch(call, error, message):
         with pytest.raises(error) as info:
             call(lib, F)
         assert message in str(info.value), (lib.__name__, str(info.value))
+
+
+def test_jacfwd_gives_the_outputs_dtype_and_jacrev_the_inputs_like_torch():
+    def run(lib, F):
+        x = lib.tensor([1.0, 2.0])
+        f = lambda x: x.to(lib.float64) ** 2  # noqa: E731
+        return str(F.jacfwd(f)(x).dtype).split(".")[-1], str(F.jacrev(f)(x).dtype).split(".")[-1]
+    assert run(ember, ef) == run(torch, tf) == ("float64", "float32")

@@ -329,6 +329,9 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _api="jacrev"):
                     else:
                         block = zeros_like(t).expand(0, *t.shape).reshape(
                             tuple(o.shape) + tuple(t.shape))
+                    if _api == "jacfwd" and block.dtype != o.dtype:
+                        # forward mode carries tangents in the output's dtype
+                        block = block.to(o.dtype)
                     per_input.append(block)
                 blocks.append(per_input)
         flat_all = _finish([b for per in blocks for b in per], own)
