@@ -130,3 +130,28 @@ def test_clipping_sparse_gradients_is_refused_clearly():
         with pytest.raises(NotImplementedError, match=f"{name}: sparse gradients are not "
                                                       "supported"):
             call()
+
+
+@pytest.mark.parametrize("mode,kwargs", [("sum", {}), ("mean", {}), ("sum", dict(padding_idx=4)),
+                                         ("mean", dict(padding_idx=0))])
+def test_embedding_bag_sparse_gradient_matches_torch(mode, kwargs):
+    idx = np.array([[0, 2, 4], [2, 1, 1]])
+    w = np.random.default_rng(1).standard_normal((5, 3))
+    grads = {}
+    for lib in (ember, torch):
+        bag = lib.nn.EmbeddingBag(5, 3, mode=mode, sparse=True, **kwargs).double()
+        with lib.no_grad():
+            bag.weight.copy_(lib.tensor(w))
+        (bag(lib.tensor(idx)) * lib.tensor([1.0, -2.0], dtype=lib.float64)[:, None]).sum() \
+            .backward()
+        g = bag.weight.grad
+        assert g.is_sparse
+        grads[lib] = (g.to_dense().numpy(), g.coalesce().indices().numpy())
+    np.testing.assert_allclose(grads[ember][0], grads[torch][0], rtol=1e-12)
+    np.testing.assert_array_equal(grads[ember][1], grads[torch][1])
+
+
+def test_embedding_bag_max_mode_refuses_sparse_like_torch():
+    for lib in (ember, torch):
+        with pytest.raises(ValueError, match="max mode does not support sparse weights"):
+            lib.nn.EmbeddingBag(5, 3, mode="max", sparse=True)(lib.tensor([[0, 1]]))

@@ -65,7 +65,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
         per_sample_weights: the input's shape; scales each row ('sum' only).
         padding_idx: entries with this index are left out of their bag.
         max_norm, norm_type, scale_grad_by_freq: as for ``embedding``.
-        sparse: must be False (sparse gradients come from ``embedding`` only).
+        sparse: give ``weight`` a sparse COO gradient of the looked-up rows (not
+            with mode 'max', as in PyTorch).
     Returns:
         (B, D).
     """
@@ -74,9 +75,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
     check_tensor(weight, op, "weight")
     if mode not in _MODES:
         raise ValueError(f"{op}: mode has to be one of sum, mean or max, got {mode!r}")
-    if sparse:
-        raise NotImplementedError(f"{op}: sparse=True is not supported (Ember gives sparse "
-                                  "gradients for nn.Embedding only)")
+    if sparse and mode == "max":
+        raise ValueError(f"{op}: max mode does not support sparse weights")
     if per_sample_weights is not None:
         check_tensor(per_sample_weights, op, "per_sample_weights")
         if mode != "sum":
@@ -100,7 +100,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
     keep = idx != padding_idx if padding_idx is not None else np.ones(idx.shape, bool)
     xp = xp_of(weight._array)
     looked = embedding(constant(xp.asarray(idx[keep])), weight, max_norm=max_norm,
-                       norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq)
+                       norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq,
+                       sparse=sparse)
     if per_sample_weights is not None:
         w = per_sample_weights.reshape(-1)[: idx.size]
         looked = looked * w[constant(xp.asarray(np.flatnonzero(keep)))].unsqueeze(1)

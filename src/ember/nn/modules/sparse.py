@@ -108,7 +108,7 @@ class EmbeddingBag(Module):
         num_embeddings, embedding_dim: the table's shape.
         max_norm, norm_type, scale_grad_by_freq: as ``Embedding``.
         mode: 'sum', 'mean' (default) or 'max'.
-        sparse: must be False.
+        sparse: a sparse COO gradient for ``weight`` (modes sum and mean).
         include_last_offset: ``offsets`` has one more entry, the end of the last bag.
         padding_idx: this row is zero at initialisation and left out of bags.
 
