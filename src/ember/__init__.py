@@ -39,6 +39,7 @@ from ember._functional_aliases import *  # noqa: E402,F401,F403 - torch.dropout 
 from ember import func  # noqa: E402,F401
 from ember import testing  # noqa: E402,F401
 from ember import jit  # noqa: E402,F401 - TorchScript's entry points, run eagerly
+from ember import signal  # noqa: E402,F401 - signal.windows
 from ember import multiprocessing  # noqa: E402 - shared tensors by reference
 multiprocessing.init_reductions()
 from ember.io import load, save  # noqa: E402 - saves and loads Tensors, so after Tensor is bound
