@@ -19,6 +19,7 @@ from ember.backend.random import (Generator, default_generator, get_rng_state, i
 from ember.backend.dtype import finfo, iinfo
 from ember.tensor import Size, Tensor, layout, strided
 from ember.sparse_coo import SparseCooTensor, sparse_coo, sparse_coo_tensor
+from ember.storage import TypedStorage, UntypedStorage
 from ember.tensor import (channels_last, channels_last_3d, contiguous_format, memory_format,
                           preserve_format)
 from ember.tensor import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor,

@@ -250,6 +250,18 @@ class Tensor:
     is_nested = property(lambda self: False, doc="Always False: Ember has no nested tensors.")
     is_mkldnn = property(lambda self: False, doc="Always False: Ember has no MKL-DNN layout.")
 
+    def untyped_storage(self):
+        """The bytes of the memory this tensor lives in (its base's, for a view):
+        an ``ember.UntypedStorage``."""
+        from ember.storage import UntypedStorage
+        return UntypedStorage(self._array)
+
+    def storage(self):
+        """The memory as elements of this dtype (``TypedStorage``; deprecated, as in
+        PyTorch: use ``untyped_storage``)."""
+        from ember.storage import typed_storage
+        return typed_storage(self._array, self.dtype)
+
     def storage_offset(self):
         """Offset of the first element from the start of the underlying memory, in elements.
 
