@@ -8,13 +8,14 @@ readers in ``ember.data.datasets``.
 
 from ember.data.collate import default_collate, default_convert
 from ember.data.dataloader import DataLoader
-from ember.data.dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset,
-                                TensorDataset, random_split)
-from ember.data.sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
-                                SubsetRandomSampler, WeightedRandomSampler)
+from ember.data.dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset,
+                                StackDataset, Subset, TensorDataset, random_split)
+from ember.data.sampler import (BatchSampler, DistributedSampler, RandomSampler, Sampler,
+                                SequentialSampler, SubsetRandomSampler, WeightedRandomSampler)
 from ember.data.worker import WorkerInfo, get_worker_info
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
-           "ChainDataset", "random_split", "Sampler", "SequentialSampler", "RandomSampler",
+           "ChainDataset", "StackDataset", "random_split", "Sampler", "DistributedSampler",
+           "SequentialSampler", "RandomSampler",
            "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "DataLoader",
            "default_collate", "default_convert", "get_worker_info", "WorkerInfo"]

@@ -8,13 +8,15 @@ PyTorch does), so ``ember.manual_seed`` makes every epoch's order reproducible.
 Differs from PyTorch: the orders drawn for a given seed are Ember's own.
 """
 
+import math
+
 import numpy as np
 
 from ember.backend.random import default_generator, rng as _rng
 from ember.tensor import Tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "WeightedRandomSampler", "BatchSampler"]
+           "WeightedRandomSampler", "BatchSampler", "DistributedSampler"]
 
 
 class Sampler:
@@ -182,3 +184,64 @@ class BatchSampler(Sampler):
         if self.drop_last:
             return len(self.sampler) // self.batch_size
         return (len(self.sampler) + self.batch_size - 1) // self.batch_size
+
+
+class DistributedSampler(Sampler):
+    """The share of the dataset's keys one of ``num_replicas`` processes visits.
+
+    As PyTorch's: the keys (shuffled per epoch from ``seed + epoch`` when
+    ``shuffle``) are padded by repeating from the start to a multiple of
+    ``num_replicas`` (or cut to one, with ``drop_last``), and replica ``rank``
+    takes every ``num_replicas``-th key from position ``rank``. Call
+    ``set_epoch(epoch)`` before each epoch for a new order.
+
+    Args:
+        dataset: the dataset (only its length is used).
+        num_replicas, rank: the number of processes and this one's index; both
+            required (Ember has no default process group to read them from).
+        shuffle, seed, drop_last: as above.
+
+    Differs from PyTorch: the shuffled orders are Ember's own for a given seed.
+    """
+
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0,
+                 drop_last=False):
+        if num_replicas is None or rank is None:
+            raise ValueError("DistributedSampler: pass num_replicas and rank (Ember has no "
+                             "default process group to take them from)")
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
+                             f"[0, {num_replicas - 1}]")
+        self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
+        self.shuffle, self.seed, self.drop_last, self.epoch = shuffle, seed, drop_last, 0
+        n = len(dataset)
+        if drop_last and n % num_replicas:  # the tail is dropped so every replica gets as many
+            self.num_samples = math.ceil((n - num_replicas) / num_replicas)
+        else:
+            self.num_samples = math.ceil(n / num_replicas)
+        self.total_size = self.num_samples * num_replicas
+
+    def __iter__(self):
+        n = len(self.dataset)
+        if self.shuffle:
+            from ember.backend.random import Generator
+            gen = Generator().manual_seed(self.seed + self.epoch)
+            indices = gen.rng.permutation(n).tolist()
+        else:
+            indices = list(range(n))
+        if not self.drop_last:
+            padding = self.total_size - len(indices)
+            if padding <= len(indices):
+                indices += indices[:padding]
+            else:
+                indices += (indices * math.ceil(padding / len(indices)))[:padding]
+        else:
+            indices = indices[:self.total_size]
+        return iter(indices[self.rank:self.total_size:self.num_replicas])
+
+    def __len__(self):
+        return self.num_samples
+
+    def set_epoch(self, epoch):
+        """Use ``epoch`` (with ``seed``) for the next shuffled order."""
+        self.epoch = epoch
