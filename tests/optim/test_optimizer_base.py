@@ -159,3 +159,37 @@ def test_custom_optimizer_from_the_guide():
     opt.step()
     np.testing.assert_allclose(p.detach().numpy(), [0.75, -0.75, 0.0])
     assert opt.state_dict()["param_groups"] == [{"lr": 0.25, "params": [0]}]
+
+
+def test_state_dict_hooks_match_torch():
+    import copy
+    import torch
+
+    def run(lib):
+        m = lib.nn.Linear(2, 1)
+        opt = lib.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+        events = []
+        opt.register_state_dict_pre_hook(lambda o: events.append("sd_pre"))
+        opt.register_state_dict_post_hook(
+            lambda o, sd: events.append("sd_post") or {**sd, "extra": 1})
+        first = opt.register_state_dict_pre_hook(lambda o: events.append("sd_pre_first"),
+                                                 prepend=True)
+
+        def load_pre(o, sd):
+            events.append(("ld_pre", sorted(sd)))
+            sd = dict(sd)
+            sd.pop("extra", None)
+            sd["param_groups"] = copy.deepcopy(sd["param_groups"])
+            sd["param_groups"][0]["lr"] = 0.5
+            return sd
+
+        opt.register_load_state_dict_pre_hook(load_pre)
+        opt.register_load_state_dict_post_hook(
+            lambda o: events.append(("ld_post", o.param_groups[0]["lr"])))
+        sd = opt.state_dict()
+        opt.load_state_dict(sd)
+        first.remove()
+        opt.state_dict()
+        return sorted(sd), events
+
+    assert run(ember) == run(torch)

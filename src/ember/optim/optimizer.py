@@ -71,6 +71,7 @@ class Optimizer:
         self.defaults = defaults
         self._optimizer_step_pre_hooks = OrderedDict()
         self._optimizer_step_post_hooks = OrderedDict()
+        self._init_state_dict_hooks()
         self._patch_step_function()
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
@@ -103,7 +104,15 @@ class Optimizer:
         if "_optimizer_step_pre_hooks" not in self.__dict__:
             self._optimizer_step_pre_hooks = OrderedDict()
             self._optimizer_step_post_hooks = OrderedDict()
+        if "_optimizer_state_dict_pre_hooks" not in self.__dict__:
+            self._init_state_dict_hooks()
         self._patch_step_function()
+
+    def _init_state_dict_hooks(self):
+        self._optimizer_state_dict_pre_hooks = OrderedDict()
+        self._optimizer_state_dict_post_hooks = OrderedDict()
+        self._optimizer_load_state_dict_pre_hooks = OrderedDict()
+        self._optimizer_load_state_dict_post_hooks = OrderedDict()
 
     # ---- parameter groups -------------------------------------------------------
     def add_param_group(self, param_group):
@@ -215,6 +224,24 @@ class Optimizer:
         """Call ``hook(optimizer, args, kwargs)`` after each ``step``; returns a handle."""
         return _Handle(self._optimizer_step_post_hooks, hook)
 
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        """Call ``hook(optimizer)`` before ``state_dict`` builds its dict; returns a handle."""
+        return _Handle(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        """Call ``hook(optimizer, state_dict)`` on ``state_dict``'s result; it may return a
+        replacement dict. Returns a handle."""
+        return _Handle(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """Call ``hook(optimizer, state_dict)`` before ``load_state_dict`` loads (on a
+        shallow copy of the dict); it may return the dict to load instead."""
+        return _Handle(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        """Call ``hook(optimizer)`` after ``load_state_dict`` has loaded; returns a handle."""
+        return _Handle(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+
     def _patch_step_function(self):
         # Wrap the most derived class's step once (as PyTorch does), so that a
         # subclass calling super().step() does not run the hooks twice.
@@ -232,6 +259,8 @@ class Optimizer:
         references to the live buffers (as in PyTorch): ``copy.deepcopy`` the
         result to keep a snapshot while training goes on.
         """
+        for hook in tuple(self._optimizer_state_dict_pre_hooks.values()):
+            hook(self)
         index_of = {}
         groups = []
         for group in self.param_groups:
@@ -242,7 +271,12 @@ class Optimizer:
             groups.append(packed)
         state = {(index_of[id(k)] if isinstance(k, Tensor) else k): v
                  for k, v in self.state.items()}
-        return {"state": state, "param_groups": groups}
+        result = {"state": state, "param_groups": groups}
+        for hook in tuple(self._optimizer_state_dict_post_hooks.values()):
+            out = hook(self, result)
+            if out is not None:
+                result = out
+        return result
 
     def load_state_dict(self, state_dict):
         """Load a dict made by ``state_dict`` (ours or one converted from PyTorch).
@@ -253,6 +287,11 @@ class Optimizer:
         Differs from PyTorch: state tensors are copied, so continuing to train
         never changes the dict that was loaded.
         """
+        state_dict = dict(state_dict)  # the hooks may change it, not the caller's
+        for hook in tuple(self._optimizer_load_state_dict_pre_hooks.values()):
+            out = hook(self, state_dict)
+            if out is not None:
+                state_dict = out
         for key in ("state", "param_groups"):
             if key not in state_dict:
                 raise KeyError(f"{type(self).__name__}.load_state_dict: missing key {key!r}; "
@@ -283,6 +322,8 @@ class Optimizer:
                 saved["param_names"] = group["param_names"]
             new_groups.append(saved)
         self.__setstate__({"state": state, "param_groups": new_groups})
+        for hook in tuple(self._optimizer_load_state_dict_post_hooks.values()):
+            hook(self)
 
 
 def _copy_like(param, value, key):
@@ -325,10 +366,12 @@ class _Handle:
 
     _next_id = 0
 
-    def __init__(self, hooks, hook):
+    def __init__(self, hooks, hook, prepend=False):
         self._hooks, self.id = hooks, _Handle._next_id
         _Handle._next_id += 1
         hooks[self.id] = hook
+        if prepend:
+            hooks.move_to_end(self.id, last=False)
 
     def remove(self):
         """Unregister the hook (again is harmless)."""
