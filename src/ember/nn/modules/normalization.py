@@ -12,9 +12,10 @@ from ember.autograd.grad_mode import no_grad
 from ember.nn.module import Module
 from ember.nn.parameter import Parameter
 from ember.ops.norm import batch_norm, group_norm, layer_norm, rms_norm
+from ember.ops.cross_map_lrn import cross_map_lrn2d
 from ember.ops.unpool import local_response_norm
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "RMSNorm", "GroupNorm",
+__all__ = ["CrossMapLRN2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "RMSNorm", "GroupNorm",
            "LocalResponseNorm"]
 
 
@@ -264,6 +265,27 @@ class LocalResponseNorm(Module):
 
     def forward(self, input):
         return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(Module):
+    """PyTorch's legacy cross-channel local response norm on (N, C, H, W) input,
+    with its running-sum window and hand-written backward (see
+    ``ops.cross_map_lrn``); ``LocalResponseNorm`` is the exact form.
+
+    Args:
+        size: channels in the window. alpha: Default: 1e-4. beta: Default: 0.75.
+        k: Default: 1.
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return cross_map_lrn2d(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
