@@ -69,8 +69,36 @@ def test_entry_points_return_what_they_get_and_archives_are_refused():
     assert ember.jit.freeze(m) is m and ember.jit.optimize_for_inference(m) is m
     assert ember.jit.is_scripting() is torch.jit.is_scripting() is False
     assert ember.jit.isinstance([1, 2], typing.List[int])
-    assert ember.jit.Attribute(3, int).value == 3
+    assert ember.jit.Attribute(3, int) == 3  # PyTorch's value when not compiling
     with pytest.raises(NotImplementedError, match="save the weights with ember.save"):
         ember.jit.save(m, "model.pt")
     with pytest.raises(NotImplementedError, match="cannot read TorchScript archives"):
         ember.jit.load("model.pt")
+
+
+@pytest.mark.filterwarnings("ignore:The inner type of a container")
+def test_isinstance_checks_element_types_as_torch():
+    from typing import Dict, List, Optional, Tuple, Union
+    cases = [([1, 2], List[int]), ([1, "a"], List[int]), ([[1], ["x"]], List[List[int]]),
+             ({"a": 1}, Dict[str, int]), ({"a": "b"}, Dict[str, int]), ({1: 1}, Dict[str, int]),
+             ((1, "a"), Tuple[int, str]), ((1,), Tuple[int, str]), (None, Optional[int]),
+             ("s", Optional[int]), (3, int | None), (1.0, Union[int, str]), ([], List[int]),
+             (3, (str, int)), ({"a": [1]}, dict[str, list[int]]), (3, int)]
+    for obj, tp in cases:
+        assert ember.jit.isinstance(obj, tp) == torch.jit.isinstance(obj, tp), (obj, tp)
+    for bare in (List, Dict, Optional, list):
+        for lib in (ember, torch):
+            with pytest.raises(RuntimeError, match="without (a )?contained type"):
+                lib.jit.isinstance([1], bare)
+
+
+def test_attribute_in_a_scripted_module_is_its_value():
+    for lib in (ember, torch):
+        class M(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.words = lib.jit.Attribute({"a": 1}, typing.Dict[str, int])
+
+            def forward(self, x):
+                return x * self.words["a"]
+        assert lib.jit.script(M())(lib.ones(2)).tolist() == [1.0, 1.0]

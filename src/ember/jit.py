@@ -14,7 +14,8 @@ separate feature.)
 """
 
 import typing
-from collections import namedtuple
+import warnings
+from types import UnionType
 
 __all__ = ["script", "trace", "trace_module", "script_method", "ignore", "unused", "export",
            "interface", "is_scripting", "is_tracing", "annotate", "Attribute", "Final", "fork",
@@ -22,8 +23,12 @@ __all__ = ["script", "trace", "trace_module", "script_method", "ignore", "unused
 
 Final = typing.Final
 
-Attribute = namedtuple("Attribute", "value type")
-Attribute.__doc__ = """A typed module attribute for TorchScript; Ember stores ``value``."""
+
+
+def Attribute(value, type):  # noqa: A002, N802 - PyTorch's names
+    """A typed module attribute for TorchScript: ``value`` itself, as PyTorch
+    returns it when TorchScript is disabled (a scripted module holds the value)."""
+    return value
 
 
 def script(obj, optimize=None, _frames_up=0, _rcb=None, example_inputs=None):
@@ -87,11 +92,70 @@ def annotate(the_type, the_value):
 
 
 def isinstance(obj, target_type):  # noqa: A001 - PyTorch's name
-    """Python's isinstance, for TorchScript-refined types (typing generics included:
-    ``List[int]`` checks the container type)."""
+    """Python's isinstance for TorchScript-refined types, as PyTorch's eager
+    ``torch.jit.isinstance``: ``List[int]``, ``Dict[str, int]``, ``Tuple[...]`` and
+    ``Optional[...]`` check the elements too (a tuple of types: any of them)."""
     import builtins
-    origin = typing.get_origin(target_type)
-    return builtins.isinstance(obj, origin if origin is not None else target_type)
+    if builtins.isinstance(target_type, tuple):
+        return any(isinstance(obj, t) for t in target_type)
+    if builtins.isinstance(target_type, (list, dict, set)):
+        raise RuntimeError("The second argument to `torch.jit.isinstance` must be a type "
+                           "or a tuple of types")
+    if typing.get_origin(target_type) is not None:
+        return _container_check(obj, target_type)
+    _check_args_exist(target_type)
+    return builtins.isinstance(obj, target_type)
+
+
+_RAW_NAMES = {dict: "dict", list: "list", tuple: "tuple", typing.Dict: "Dict",
+              typing.List: "List", typing.Optional: "Optional", typing.Tuple: "Tuple"}
+
+
+def _check_args_exist(target_type):
+    name = _RAW_NAMES.get(target_type)
+    if name is None:
+        return
+    if name.endswith("ict"):
+        raise RuntimeError(f"Attempted to use {name} without contained types. Please add "
+                           f"contained type, e.g. {name}[int, int]")
+    raise RuntimeError(f"Attempted to use {name} without a contained type. Please add a "
+                       f"contained type, e.g. {name}[int]")
+
+
+def _warn_if_empty(obj):
+    if obj == [] or obj == {} or obj == ():
+        warnings.warn("The inner type of a container is lost when calling torch.jit.isinstance "
+                      "in eager mode. For example, List[int] would become list and therefore "
+                      "falsely return True for List[float] or List[str].", stacklevel=3)
+
+
+def _element_check(el, el_type):
+    import builtins
+    if typing.get_origin(el_type) is not None:
+        return _container_check(el, el_type)
+    return builtins.isinstance(el, el_type)
+
+
+def _container_check(obj, target_type):
+    """PyTorch's container_checker: List, Dict, Tuple and Optional/Union types."""
+    import builtins
+    _check_args_exist(target_type)
+    origin, args = typing.get_origin(target_type), typing.get_args(target_type)
+    if origin is list:
+        _warn_if_empty(obj)
+        return builtins.isinstance(obj, list) and all(_element_check(e, args[0]) for e in obj)
+    if origin is dict:
+        _warn_if_empty(obj)
+        return builtins.isinstance(obj, dict) and all(
+            builtins.isinstance(k, args[0]) and _element_check(v, args[1])
+            for k, v in obj.items())
+    if origin is tuple:
+        _warn_if_empty(obj)
+        return (builtins.isinstance(obj, tuple) and len(obj) == len(args)
+                and all(_element_check(e, t) for e, t in zip(obj, args)))
+    if origin is typing.Union or origin is UnionType:
+        return obj is None or any(_element_check(obj, t) for t in args)
+    return False
 
 
 class Future:
