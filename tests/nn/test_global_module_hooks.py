@@ -104,3 +104,46 @@ def test_always_call_global_forward_hook_runs_when_forward_raises():
     finally:
         h.remove()
     assert seen == [None]
+
+
+def _always_call_after_failing_pre_hook(lib, mod):
+    events = []
+    layer = lib.nn.Linear(2, 2)
+    layer.register_forward_pre_hook(lambda m, a: 1 / 0)
+    layer.register_forward_hook(lambda m, a, o: events.append(("own", o)), always_call=True)
+    handle = mod.register_module_forward_hook(lambda m, a, o: events.append(("global", o)),
+                                              always_call=True)
+    try:
+        with pytest.raises(ZeroDivisionError):
+            layer(lib.ones(1, 2))
+    finally:
+        handle.remove()
+    return events
+
+
+def test_always_call_hooks_run_when_a_pre_hook_raises_as_torch():
+    assert (_always_call_after_failing_pre_hook(ember, emodule)
+            == _always_call_after_failing_pre_hook(torch, tmodule)
+            == [("global", None), ("own", None)])
+
+
+def _registration_events(lib, mod):
+    events = []
+    handles = [mod.register_module_parameter_registration_hook(
+                   lambda m, n, p: events.append(("param", n, p is None))),
+               mod.register_module_module_registration_hook(
+                   lambda m, n, c: events.append(("module", n, c is None)))]
+    try:
+        m = lib.nn.Module()
+        m.register_parameter("p", None)
+        m.c = lib.nn.ReLU()
+        m.c = None
+        m.add_module("d", None)
+    finally:
+        for h in handles:
+            h.remove()
+    return events
+
+
+def test_registration_hooks_and_none_slots_as_torch():
+    assert _registration_events(ember, emodule) == _registration_events(torch, tmodule)

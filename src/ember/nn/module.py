@@ -122,7 +122,7 @@ class Module:
                              f"parameters must be created explicitly. To express '{name}' as "
                              f"a function of another Tensor, compute the value in the "
                              f"forward() method.")
-        if GLOBAL_HOOKS.parameter:
+        if GLOBAL_HOOKS.parameter and param is not None:  # PyTorch: not for a None slot
             param = run_registration_hooks(GLOBAL_HOOKS.parameter, self, name, param)
         self._parameters[name] = param
 
@@ -189,7 +189,9 @@ class Module:
                 if value is not None:
                     raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
                                     f"'{name}' (ember.nn.Module or None expected)")
-                modules[name] = None
+                if GLOBAL_HOOKS.module:  # PyTorch runs them for None too
+                    value = run_registration_hooks(GLOBAL_HOOKS.module, self, name, value)
+                modules[name] = value
             else:
                 buffers = d.get("_buffers")
                 if isinstance(value, Buffer) or (buffers is not None and name in buffers):
@@ -748,31 +750,31 @@ class Module:
     def _call_with_hooks(self, args, kwargs):
         # Over a copy: a hook may remove itself (lazy modules do), as PyTorch allows.
         g = GLOBAL_HOOKS
-        for hook in tuple(g.forward_pre.values()):  # the global ones first, as PyTorch
-            res = hook(self, args)
-            if res is not None:
-                args = res if isinstance(res, tuple) else (res,)
-        for hook_id, hook in tuple(self._forward_pre_hooks.items()):
-            if hook_id in self._forward_pre_hooks_with_kwargs:
-                res = hook(self, args, kwargs)
-                if res is not None:
-                    if not (isinstance(res, tuple) and len(res) == 2):
-                        raise RuntimeError(f"forward pre-hook must return None or a tuple of "
-                                           f"(new_args, new_kwargs), but got {res}.")
-                    args, kwargs = res
-            else:
+        called = set()
+        result = None
+        try:  # PyTorch runs the always_call hooks whatever raises, pre-hooks included
+            for hook in tuple(g.forward_pre.values()):  # the global ones first, as PyTorch
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
-        backward_hook = None
-        if self._backward_hooks or self._backward_pre_hooks or g.backward or g.backward_pre:
-            backward_hook = BackwardHook(
-                self, list(g.backward.values()) + list(self._backward_hooks.values()),
-                list(g.backward_pre.values()) + list(self._backward_pre_hooks.values()))
-            args = backward_hook.setup_input_hook(args)
-        called = set()
-        result = None
-        try:
+            for hook_id, hook in tuple(self._forward_pre_hooks.items()):
+                if hook_id in self._forward_pre_hooks_with_kwargs:
+                    res = hook(self, args, kwargs)
+                    if res is not None:
+                        if not (isinstance(res, tuple) and len(res) == 2):
+                            raise RuntimeError(f"forward pre-hook must return None or a tuple "
+                                               f"of (new_args, new_kwargs), but got {res}.")
+                        args, kwargs = res
+                else:
+                    res = hook(self, args)
+                    if res is not None:
+                        args = res if isinstance(res, tuple) else (res,)
+            backward_hook = None
+            if self._backward_hooks or self._backward_pre_hooks or g.backward or g.backward_pre:
+                backward_hook = BackwardHook(
+                    self, list(g.backward.values()) + list(self._backward_hooks.values()),
+                    list(g.backward_pre.values()) + list(self._backward_pre_hooks.values()))
+                args = backward_hook.setup_input_hook(args)
             result = self.forward(*args, **kwargs)
             for hook_id, hook in tuple(g.forward.items()):
                 called.add(("global", hook_id))
