@@ -77,3 +77,27 @@ def test_share_memory_rules():
         ember.ones(4)[1:].share_memory_()
     p = ember.nn.Parameter(ember.ones(2))
     assert p.share_memory_().is_shared() and isinstance(p, ember.nn.Parameter)
+
+
+def _report_dtype(queue, t):
+    t.add_(1.0)
+    queue.put(str(t.dtype))
+
+
+def test_a_spawned_child_maps_a_shared_bfloat16_tensor_with_its_dtype():
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    t = ember.zeros(3, dtype=ember.bfloat16).share_memory_()
+    p = ctx.Process(target=_report_dtype, args=(queue, t))
+    p.start()
+    got = queue.get(timeout=60)
+    p.join(60)
+    assert got == "ember.bfloat16" and t.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_views_of_a_shared_tensor_are_shared_as_torch():
+    import torch
+    for lib in (ember, torch):
+        t = lib.zeros(4).share_memory_()
+        assert t[1:].is_shared() and t.view(2, 2).is_shared()
+        assert not lib.zeros(4)[1:].is_shared()

@@ -22,7 +22,10 @@ _SEGMENTS = {}
 
 
 def is_shared(array):
-    """Whether ``array`` lives in a shared-memory segment made or mapped here."""
+    """Whether ``array`` (or the array it views) lives in a shared-memory segment
+    made or mapped here."""
+    while isinstance(array.base, np.ndarray):  # a view: its memory is its base's
+        array = array.base
     entry = _SEGMENTS.get(id(array))
     return entry is not None and entry[0]() is array
 
@@ -40,20 +43,26 @@ def share(array):
 
 
 def handle(array):
-    """What another process needs to map ``array`` again: (name, shape, dtype str)."""
+    """What another process needs to map ``array`` again: (name, shape, dtype).
+    The dtype itself, not its ``str``: bfloat16's would read back as raw bytes."""
     segment = _SEGMENTS[id(array)][1]
-    return segment.name, array.shape, array.dtype.str
+    return segment.name, array.shape, array.dtype
 
 
 def attach(name, shape, dtype):
     """The shared array of a ``handle``, mapped into this process."""
+    # A process started by multiprocessing shares its parent's resource tracker,
+    # which already tracks the segment (a set: attaching registers nothing new);
+    # unregistering here would drop the creator's entry. Only a tracker of this
+    # process's own must forget the segment, so that it never unlinks it at exit
+    # (the creator does, once).
+    own_tracker = getattr(resource_tracker._resource_tracker, "_fd", None) is None
     segment = shared_memory.SharedMemory(name=name)
-    # This process did not create the segment: its resource tracker must not
-    # unlink it when the process ends (the creator does, once).
-    try:
-        resource_tracker.unregister(segment._name, "shared_memory")
-    except Exception:  # noqa: BLE001 - trackers differ across Python versions
-        pass
+    if own_tracker:
+        try:
+            resource_tracker.unregister(segment._name, "shared_memory")
+        except Exception:  # noqa: BLE001 - trackers differ across Python versions
+            pass
     out = np.ndarray(shape, np.dtype(dtype), buffer=segment.buf)
     _register(out, segment, owner=False)
     return out
