@@ -130,3 +130,12 @@ def test_module_backward_hooks_see_none_for_unused_outputs_like_torch():
         return seen, x.grad.tolist()
 
     assert run(ember) == run(torch)
+
+
+def test_a_prehook_cannot_replace_a_none_gradient_like_torch():
+    for lib in (ember, torch):
+        a = lib.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=lib.float64, requires_grad=True)
+        values, vectors = lib.linalg.eigh(a)
+        values.grad_fn.register_prehook(lambda gout: (gout[0], lib.ones_like(vectors)))
+        with pytest.raises(RuntimeError, match="can't replace a None gradient with a non-None"):
+            values.sum().backward()

@@ -274,7 +274,10 @@ def _run_prehooks(node, hooks, buf):
     what the post-hooks see as grad_outputs (None for those, as in PyTorch)."""
     grads = _hooked_outputs(node, buf)
     for h in tuple(hooks):
-        grads = _node_hook_result(h, h(grads), grads)
+        new = _node_hook_result(h, h(grads), grads)
+        if any(g is None and n is not None for g, n in zip(grads, new)):
+            raise RuntimeError("can't replace a None gradient with a non-None value")
+        grads = new
     index = node.__dict__.get("_diff_out")
     if index is None:
         buf = list(grads)
