@@ -42,3 +42,21 @@ def test_periodic_exponential_center_and_errors_match_torch():
     with pytest.raises(ValueError, match="expects float32 or float64 dtypes"):
         ew.hann(4, dtype=ember.int64)
     assert ember.signal.windows.hann(4).dtype == ember.float32
+
+
+def test_one_point_windows_and_check_order_match_torch():
+    for kwargs in (dict(center=2.0, tau=0.5), dict(center=-3.0), dict()):
+        np.testing.assert_allclose(ew.exponential(1, sym=False, **kwargs).numpy(),
+                                   tw.exponential(1, sym=False, **kwargs).numpy(), rtol=1e-6)
+    assert ew.general_cosine(1, a=[]).tolist() == tw.general_cosine(1, a=[]).tolist() == [1.0]
+    for call, error, message in (
+            (lambda m: m.exponential(-1, tau=-1.0), ValueError,
+             "^exponential requires non-negative window length"),
+            (lambda m: m.blackman(-1), ValueError, "^blackman requires non-negative"),
+            (lambda m: m.general_cosine(4, a=[]), ValueError, "^Coefficients cannot be empty"),
+            (lambda m: m.general_cosine(4, a=None), TypeError, "Coefficients must be a list"),
+            (lambda m: m.hann(4, dtype=m is ew and ember.float16 or torch.float16), ValueError,
+             "expects float32 or float64 dtypes")):
+        for module in (ew, tw):
+            with pytest.raises(error, match=message):
+                call(module)

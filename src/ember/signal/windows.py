@@ -11,6 +11,7 @@ a unit in the last place.
 """
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -21,18 +22,26 @@ __all__ = ["bartlett", "blackman", "cosine", "exponential", "gaussian", "general
            "general_hamming", "hamming", "hann", "kaiser", "nuttall"]
 
 
-def _window(name, M, sym, dtype, device, requires_grad, values):
-    """Checks, the point grid, and the finished tensor: ``values(n, span)`` gets the
-    float64 sample positions n = 0..span and returns the window."""
+def _check(name, M, dtype):
+    """PyTorch's checks of every window: the length, then the dtype (float32 or
+    float64); returns the dtype."""
     if not isinstance(M, int) or isinstance(M, bool):
         raise TypeError(f"{name}: expected an int window length M, got {type(M).__name__}")
     if M < 0:
         raise ValueError(f"{name} requires non-negative window length, got M={M}")
     dt = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
-    if not dt.is_floating_point:
+    if dt not in (_dt.float32, _dt.float64):
         raise ValueError(f"{name} expects float32 or float64 dtypes, got: {dt}")
+    return dt
+
+
+def _window(name, M, sym, dtype, device, requires_grad, values, single=1.0):
+    """Checks, the point grid, and the finished tensor: ``values(n, span)`` gets the
+    float64 sample positions n = 0..span and returns the window (``single``: the
+    one value of a window of length 1)."""
+    dt = _check(name, M, dtype)
     if M <= 1:
-        w = np.ones(M)
+        w = np.full(M, single)
     else:
         points = M if sym else M + 1  # periodic: the symmetric window of M + 1, cut
         w = values(np.arange(points, dtype=np.float64), points - 1)[:M]
@@ -42,9 +51,13 @@ def _window(name, M, sym, dtype, device, requires_grad, values):
 def general_cosine(M, *, a, sym=True, dtype=None, layout=None, device=None,
                    requires_grad=False):
     """The weighted sum of cosines ``sum_k (-1)^k a[k] cos(2 pi k n / (M - 1))``."""
-    coefficients = [float(c) for c in a]
-    if not coefficients:
-        raise ValueError("general_cosine: coefficients a must not be empty")
+    _check("general_cosine", M, dtype)
+    if M > 1:  # PyTorch looks at the coefficients only for longer windows
+        if not isinstance(a, Iterable):
+            raise TypeError("Coefficients must be a list/tuple")
+        if not a:
+            raise ValueError("Coefficients cannot be empty")
+    coefficients = [float(c) for c in a] if M > 1 else []
 
     def values(n, span):
         phase = 2 * math.pi * n / span
@@ -72,6 +85,7 @@ def hamming(M, *, sym=True, dtype=None, layout=None, device=None, requires_grad=
 
 def blackman(M, *, sym=True, dtype=None, layout=None, device=None, requires_grad=False):
     """The Blackman window (coefficients 0.42, 0.5, 0.08)."""
+    _check("blackman", M, dtype)
     return general_cosine(M, a=[0.42, 0.5, 0.08], sym=sym, dtype=dtype, device=device,
                           requires_grad=requires_grad)
 
@@ -97,6 +111,7 @@ def cosine(M, *, sym=True, dtype=None, layout=None, device=None, requires_grad=F
 def gaussian(M, *, std=1.0, sym=True, dtype=None, layout=None, device=None,
              requires_grad=False):
     """``exp(-((n - (M - 1) / 2) / std)^2 / 2)``."""
+    _check("gaussian", M, dtype)
     if std <= 0:
         raise ValueError(f"Standard deviation must be positive, got: {std} instead.")
     return _window("gaussian", M, sym, dtype, device, requires_grad,
@@ -107,6 +122,7 @@ def exponential(M, *, center=None, tau=1.0, sym=True, dtype=None, layout=None, d
                 requires_grad=False):
     """``exp(-|n - center| / tau)``; ``center`` defaults to the middle (and must be
     None for a symmetric window)."""
+    _check("exponential", M, dtype)
     if tau <= 0:
         raise ValueError(f"Tau must be positive, got: {tau} instead.")
     if sym and center is not None:
@@ -115,12 +131,15 @@ def exponential(M, *, center=None, tau=1.0, sym=True, dtype=None, layout=None, d
     def values(n, span):
         c = span / 2.0 if center is None else float(center)
         return np.exp(-np.abs(n - c) / tau)
-    return _window("exponential", M, sym, dtype, device, requires_grad, values)
+    # PyTorch: a window of one point at n = 0, measured from center when given
+    single = 1.0 if center is None else math.exp(-abs(float(center)) / tau)
+    return _window("exponential", M, sym, dtype, device, requires_grad, values, single)
 
 
 def kaiser(M, *, beta=12.0, sym=True, dtype=None, layout=None, device=None,
            requires_grad=False):
     """The Kaiser window, ``I0(beta sqrt(1 - (2n / (M - 1) - 1)^2)) / I0(beta)``."""
+    _check("kaiser", M, dtype)
     if beta < 0:
         raise ValueError(f"beta must be non-negative, got: {beta} instead.")
     return _window("kaiser", M, sym, dtype, device, requires_grad,
