@@ -101,3 +101,24 @@ def test_views_of_a_shared_tensor_are_shared_as_torch():
         t = lib.zeros(4).share_memory_()
         assert t[1:].is_shared() and t.view(2, 2).is_shared()
         assert not lib.zeros(4)[1:].is_shared()
+
+
+def _write_rank(rank, t, scale):
+    t[rank] = (rank + 1) * scale
+
+
+def _fail_on_one(rank):
+    if rank == 1:
+        raise ValueError("rank one fails")
+
+
+def test_spawn_runs_fn_with_each_rank_and_reports_failures():
+    t = ember.zeros(3).share_memory_()
+    assert mp.spawn(_write_rank, args=(t, 10.0), nprocs=3) is None
+    assert t.tolist() == [10.0, 20.0, 30.0]
+    with pytest.raises(mp.ProcessRaisedException, match="rank one fails"):
+        mp.spawn(_fail_on_one, nprocs=2)
+    context = mp.spawn(_write_rank, args=(t, 1.0), nprocs=2, join=False)
+    while not context.join():
+        pass
+    assert t.tolist() == [1.0, 2.0, 30.0] and len(context.pids()) == 2
