@@ -50,3 +50,26 @@ def test_stack_dataset_matches_torch():
             data.StackDataset(lib.arange(3), lib.arange(4))
         with pytest.raises(ValueError, match="but both types are given"):
             data.StackDataset(lib.arange(3), b=lib.arange(3))
+
+
+def test_stack_dataset_asks_nested_datasets_for_whole_batches_like_torch():
+    def run(lib, data):
+        class Batched(data.Dataset):
+            calls = []
+
+            def __len__(self):
+                return 4
+
+            def __getitem__(self, i):
+                return i * 100
+
+            def __getitems__(self, indices):
+                self.calls.append(list(indices))
+                return [i * 1000 for i in indices]
+
+        nested = Batched()
+        sd = data.StackDataset(nested, lib.arange(4))
+        kw = data.StackDataset(a=nested, b=[5, 6, 7, 8])
+        out = [(a, int(b)) for a, b in sd.__getitems__([1, 3])]
+        return out, kw.__getitems__([0, 2]), nested.calls
+    assert run(ember, edata) == run(torch, tdata)

@@ -163,8 +163,25 @@ class StackDataset(Dataset):
         return tuple(d[index] for d in self.datasets)
 
     def __getitems__(self, indices):
-        """The samples at ``indices`` (a DataLoader's batch)."""
-        return [self[i] for i in indices]
+        """The samples at ``indices`` (a DataLoader's batch), each dataset asked for
+        all of them at once where it has ``__getitems__`` itself."""
+        named = isinstance(self.datasets, dict)
+        parts = self.datasets.items() if named else enumerate(self.datasets)
+        batch = [{} if named else [] for _ in indices]
+        for key, dataset in parts:
+            if callable(getattr(dataset, "__getitems__", None)):
+                items = dataset.__getitems__(indices)
+                if len(items) != len(indices):
+                    raise ValueError(f"Nested dataset's output size mismatch. Expected "
+                                     f"{len(indices)}, got {len(items)}")
+            else:
+                items = [dataset[i] for i in indices]
+            for sample, item in zip(batch, items):
+                if named:
+                    sample[key] = item
+                else:
+                    sample.append(item)
+        return batch if named else [tuple(sample) for sample in batch]
 
     def __len__(self):
         return self._length
