@@ -13,24 +13,16 @@ import warnings
 
 import numpy as np
 
+from ember.tensor import _address, _host, storage_root
+
 __all__ = ["UntypedStorage", "TypedStorage"]
-
-
-def _root(array):
-    while isinstance(array.base, type(array)):
-        array = array.base
-    return array
-
-
-def _host(array):
-    return array if type(array) is np.ndarray else array.get()
 
 
 class UntypedStorage:
     """The bytes of the array that owns a tensor's memory."""
 
     def __init__(self, array):
-        self._array = _root(array)
+        self._array = storage_root(array)
 
     @property
     def device(self):
@@ -40,8 +32,7 @@ class UntypedStorage:
 
     def data_ptr(self):
         """The address of the first byte."""
-        a = self._array
-        return a.__array_interface__["data"][0] if type(a) is np.ndarray else a.data.ptr
+        return _address(self._array)
 
     def nbytes(self):
         """Its size in bytes."""

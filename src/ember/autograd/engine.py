@@ -288,9 +288,14 @@ def _run_prehooks(node, hooks, buf):
     if node.__dict__.get("materialize_grads", True):
         for nr, g in enumerate(buf):
             if g is None:
-                shape, dtype = node._out_meta[nr]
-                buf[nr] = Tensor._wrap(node.xp.zeros(shape, dtype), False, None, 0)
+                buf[nr] = _zero_grad(node, nr)
     return buf, grads
+
+
+def _zero_grad(node, nr):
+    """Zeros for output ``nr`` of ``node``, which got no gradient."""
+    shape, dtype = node._out_meta[nr]
+    return Tensor._wrap(node.xp.zeros(shape, dtype), False, None, 0)
 
 
 def _node_hook_result(hook, result, grads):
@@ -319,8 +324,7 @@ def _prepare_grads(node, buf, node_targets, captured, create_graph):
         g = buf[nr]
         if g is None:
             if not defer and node.__dict__.get("materialize_grads", True):
-                shape, dtype = node._out_meta[nr]
-                buf[nr] = Tensor._wrap(node.xp.zeros(shape, dtype), False, None, 0)
+                buf[nr] = _zero_grad(node, nr)
             continue
         if hooks is not None and nr in hooks:
             for h in hooks[nr]:

@@ -528,14 +528,16 @@ def _refresh_view(view):
 
 def _wrap_outputs(ctx, out, xp):
     non_diff = ctx._non_diff
-    outs = []
+    outs, differentiable = [], []
     for i, o in enumerate(out):
         o = _as_array(o, xp)
         diff = _differentiable_dtype(o) and not any(o is nd for nd in non_diff)
         outs.append(Tensor._wrap(o, diff, ctx if diff else None, i))
-    if not all(o.requires_grad for o in outs):
+        if diff:
+            differentiable.append(i)
+    if len(differentiable) < len(outs):
         # The outputs node hooks see, as PyTorch's (which has no others).
-        ctx.__dict__["_diff_out"] = tuple(i for i, o in enumerate(outs) if o.requires_grad)
+        ctx.__dict__["_diff_out"] = tuple(differentiable)
     ctx._n_out = len(outs)
     ctx._out_meta = tuple((o._array.shape, o._array.dtype) for o in outs)
     return tuple(outs)

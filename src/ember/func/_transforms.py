@@ -115,6 +115,22 @@ def _finish(tensors, own):
     return [None if t is None else t.detach() for t in tensors]
 
 
+def _regroup(flat, fresh, rebuilds):
+    """The flat per-leaf results back in the structure of each differentiated
+    argument (one tree per entry of ``fresh``)."""
+    trees, at = [], 0
+    for group, rebuild in zip(fresh, rebuilds):
+        trees.append(rebuild(flat[at:at + len(group)]))
+        at += len(group)
+    return trees
+
+
+def _finish_aux(aux, own):
+    """``aux`` with its tensors detached unless they depend on something outside."""
+    leaves, rebuild = tree_flatten(aux)
+    return rebuild([_finish([t], own)[0] if isinstance(t, Tensor) else t for t in leaves])
+
+
 def _gradients(outputs, inputs, cotangents, create, retain_graph=None):
     """d(outputs)/d(inputs) contracted with ``cotangents``; zeros for unused inputs.
     With ``create`` (the caller's grad mode) the computation is recorded, so an
@@ -163,19 +179,10 @@ def grad_and_value(func, argnums=0, has_aux=False):
             own = [t for group in fresh for t in group]
             from ember.ops.creation import ones_like
             flat = _gradients([output], own, [ones_like(output)], create, retain_graph=create)
-        flat = _finish(flat, own)
-        grads, at = [], 0
-        for group, rebuild in zip(fresh, rebuilds):
-            grads.append(rebuild(flat[at:at + len(group)]))
-            at += len(group)
+        grads = _regroup(_finish(flat, own), fresh, rebuilds)
         g = tuple(grads) if isinstance(argnums, tuple) else grads[0]
         value = _finish([output], own)[0]
-        if has_aux:
-            aux_leaves, aux_rebuild = tree_flatten(aux)
-            aux = aux_rebuild([_finish([t], own)[0] if isinstance(t, Tensor) else t
-                               for t in aux_leaves])
-            return g, (value, aux)
-        return g, value
+        return (g, (value, _finish_aux(aux, own))) if has_aux else (g, value)
 
     return wrapper
 
@@ -227,12 +234,7 @@ def vjp(func, *primals, has_aux=False):
         create = is_grad_enabled()
         with enable_grad():
             flat = _gradients(out_leaves, own, cot_leaves, create, retain_graph=True)
-        flat = _finish(flat, own)
-        grads, at = [], 0
-        for group, rebuild in zip(fresh, rebuilds):
-            grads.append(rebuild(flat[at:at + len(group)]))
-            at += len(group)
-        return tuple(grads)
+        return tuple(_regroup(_finish(flat, own), fresh, rebuilds))
 
     output = out_rebuild(_finish(out_leaves, own))
     if has_aux:
@@ -335,22 +337,12 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _api="jacrev"):
                     per_input.append(block)
                 blocks.append(per_input)
         flat_all = _finish([b for per in blocks for b in per], own)
-        per_output, at = [], 0
-        for _ in out_leaves:
-            row = flat_all[at:at + len(own)]
-            at += len(own)
-            grads, k = [], 0
-            for group, rebuild in zip(fresh, rebuilds):
-                grads.append(rebuild(row[k:k + len(group)]))
-                k += len(group)
+        n, per_output = len(own), []
+        for k in range(len(out_leaves)):  # one row of blocks per output
+            grads = _regroup(flat_all[k * n:(k + 1) * n], fresh, rebuilds)
             per_output.append(tuple(grads) if isinstance(argnums, tuple) else grads[0])
         jac = out_rebuild(per_output)
-        if has_aux:
-            aux_leaves, aux_rebuild = tree_flatten(aux)
-            aux = aux_rebuild([_finish([t], own)[0] if isinstance(t, Tensor) else t
-                               for t in aux_leaves])
-            return jac, aux
-        return jac
+        return (jac, _finish_aux(aux, own)) if has_aux else jac
 
     return wrapper
 

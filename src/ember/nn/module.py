@@ -776,29 +776,14 @@ class Module:
                     list(g.backward_pre.values()) + list(self._backward_pre_hooks.values()))
                 args = backward_hook.setup_input_hook(args)
             result = self.forward(*args, **kwargs)
-            for hook_id, hook in tuple(g.forward.items()):
-                called.add(("global", hook_id))
-                res = (hook(self, args, kwargs, result) if hook_id in g.forward_with_kwargs
-                       else hook(self, args, result))
-                if res is not None:
-                    result = res
-            for hook_id, hook in tuple(self._forward_hooks.items()):
-                called.add(hook_id)
-                if hook_id in self._forward_hooks_with_kwargs:
-                    res = hook(self, args, kwargs, result)
-                else:
-                    res = hook(self, args, result)
+            for key, hook, with_kwargs, _ in self._forward_hook_list():
+                called.add(key)
+                res = hook(self, args, kwargs, result) if with_kwargs else hook(self, args, result)
                 if res is not None:
                     result = res
         except Exception:
-            for hook_id, hook in g.forward.items():
-                if hook_id in g.forward_always_called and ("global", hook_id) not in called:
-                    try:
-                        hook(self, args, result)
-                    except Exception:
-                        pass  # the original error matters more
-            for hook_id, hook in self._forward_hooks.items():
-                if hook_id in self._forward_hooks_always_called and hook_id not in called:
+            for key, hook, _, always in self._forward_hook_list():
+                if always and key not in called:
                     try:
                         hook(self, args, result)
                     except Exception:
@@ -807,6 +792,15 @@ class Module:
         if backward_hook is not None:
             result = backward_hook.setup_output_hook(result)
         return result
+
+    def _forward_hook_list(self):
+        """(key, hook, with_kwargs, always_call) of the forward hooks to run now: the
+        global ones first, then this module's, as PyTorch."""
+        g = GLOBAL_HOOKS
+        return ([(("global", i), h, i in g.forward_with_kwargs, i in g.forward_always_called)
+                 for i, h in g.forward.items()] +
+                [(i, h, i in self._forward_hooks_with_kwargs,
+                  i in self._forward_hooks_always_called) for i, h in self._forward_hooks.items()])
 
     # ---- printing -----------------------------------------------------------
     def _get_name(self):

@@ -194,9 +194,12 @@ def add(input, other, *, alpha=1):
     ``input``'s shape: the result is dense, outside autograd)."""
     if alpha != 1:
         other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
-    if type(other) is SparseCooTensor:
-        return _add_sparse(input, other)
-    a, b = binary_operands(input, other, "add")
+    try:
+        a, b = binary_operands(input, other, "add")
+    except TypeError:  # not a tensor or a number: a sparse tensor is the one other case
+        if type(other) is SparseCooTensor:
+            return _add_sparse(input, other)
+        raise
     return apply_binary(Add, a, b, "add")
 
 

@@ -89,35 +89,38 @@ def _host_only(t, op):
                            f"var.detach().{op}() instead.")
 
 
+def _assign(self, values):
+    """Write Python ``values`` (flat, row-major) into ``self`` in place."""
+    np.copyto(self._array, np.asarray(values, dtype=self._array.dtype).reshape(self.shape))
+    self._bump_version()
+    return self
+
+
+def _flat_values(self, *others):
+    """``self``'s elements and each of ``others`` broadcast to its shape, as Python lists."""
+    lists = [self._array.reshape(-1).tolist()]
+    for other in others:
+        lists.append(np.broadcast_to(_host(other), self._array.shape).reshape(-1).tolist())
+    return lists
+
+
 def apply_(self, callable):
     """Replace each element by ``callable(element)`` (a Python number), in place;
     CPU only, slow (one Python call per element). Returns ``self``."""
     _host_only(self, "apply_")
-    values = [callable(v) for v in self._array.reshape(-1).tolist()]
-    np.copyto(self._array, np.asarray(values, dtype=self._array.dtype).reshape(self.shape))
-    self._bump_version()
-    return self
+    return _assign(self, [callable(v) for v in _flat_values(self)[0]])
 
 
 def map_(self, tensor, callable):
     """``self[i] = callable(self[i], tensor[i])`` with ``tensor`` broadcast, in place."""
     _host_only(self, "map_")
-    other = np.broadcast_to(_host(tensor), self._array.shape).reshape(-1).tolist()
-    values = [callable(a, b) for a, b in zip(self._array.reshape(-1).tolist(), other)]
-    np.copyto(self._array, np.asarray(values, dtype=self._array.dtype).reshape(self.shape))
-    self._bump_version()
-    return self
+    return _assign(self, [callable(a, b) for a, b in zip(*_flat_values(self, tensor))])
 
 
 def map2_(self, x, y, callable):
     """``self[i] = callable(self[i], x[i], y[i])`` with ``x`` and ``y`` broadcast."""
     _host_only(self, "map2_")
-    xs = np.broadcast_to(_host(x), self._array.shape).reshape(-1).tolist()
-    ys = np.broadcast_to(_host(y), self._array.shape).reshape(-1).tolist()
-    values = [callable(a, b, c) for a, b, c in zip(self._array.reshape(-1).tolist(), xs, ys)]
-    np.copyto(self._array, np.asarray(values, dtype=self._array.dtype).reshape(self.shape))
-    self._bump_version()
-    return self
+    return _assign(self, [callable(a, b, c) for a, b, c in zip(*_flat_values(self, x, y))])
 
 
 def dim_order(self):
