@@ -102,3 +102,13 @@ def test_attribute_in_a_scripted_module_is_its_value():
             def forward(self, x):
                 return x * self.words["a"]
         assert lib.jit.script(M())(lib.ones(2)).tolist() == [1.0, 1.0]
+
+
+def test_the_remaining_entry_points_are_identities():
+    m = ember.nn.Linear(1, 1)
+    f = lambda x: x  # noqa: E731
+    assert ember.jit.trace_module(m, {"forward": ember.ones(1, 1)}) is m
+    assert ember.jit.script_method(f) is f and ember.jit.interface(f) is f
+    assert ember.jit.export(f) is f and ember.jit.ignore(f) is f and ember.jit.unused(f) is f
+    fut = ember.jit.fork(lambda a, b: a + b, 1, b=2)
+    assert fut.done() and fut.wait() == 3 and ember.jit.wait(fut) == 3

@@ -155,3 +155,18 @@ def test_embedding_bag_max_mode_refuses_sparse_like_torch():
     for lib in (ember, torch):
         with pytest.raises(ValueError, match="max mode does not support sparse weights"):
             lib.nn.EmbeddingBag(5, 3, mode="max", sparse=True)(lib.tensor([[0, 1]]))
+
+
+def test_in_place_arithmetic_copies_and_the_typed_storage_view():
+    e, t = pair()
+    for ours, ref in ((e.clone().mul_(3.0), t.clone().mul_(3.0)),
+                      (e.clone().div_(2.0), t.clone().div_(2.0)),
+                      (e.clone().add_(e, alpha=2.0), t.clone().add_(t, alpha=2.0))):
+        np.testing.assert_array_equal(ours.to_dense().numpy(), ref.to_dense().numpy())
+    assert e.detach() is e and e.requires_grad_(False) is e
+    c = e.clone()
+    c.mul_(0.0)
+    assert e.to_dense().numpy().any()  # the clone has its own values
+    with pytest.warns(UserWarning):
+        typed = ember.ones(2).storage()
+    assert typed.untyped().nbytes() == 8
